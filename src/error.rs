@@ -1,0 +1,380 @@
+//! Errors: what is wrong with a pattern, where, and every bad entry of a build at once.
+
+use std::fmt;
+use std::ops::Range;
+
+use crate::mode::Mode;
+
+/// What is wrong with a pattern. Each kind has a stable name (its `Debug` form), which
+/// `spec-table.md` uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PatternErrorKind {
+    /// Nothing but whitespace.
+    Empty,
+    /// A control character anywhere.
+    ControlChar,
+    /// Whitespace inside the pattern (leading and trailing whitespace is trimmed).
+    InnerWhitespace,
+    /// A backslash, which browsers read as `/`.
+    Backslash,
+    /// No `scheme://` in front of the host.
+    MissingScheme,
+    /// A scheme and `:` without the `//` that must follow.
+    MissingSlashes,
+    /// A scheme other than `http` or `https`.
+    UnsupportedScheme,
+    /// `user:password@` in front of the host.
+    Userinfo,
+    /// Anything after the host and port except one `/`.
+    Path,
+    /// A `?` query.
+    Query,
+    /// A `#` fragment.
+    Fragment,
+    /// No host between `//` and the port or end.
+    EmptyHost,
+    /// A `%` escape in the host.
+    PercentInHost,
+    /// A `*` anywhere but as the whole leftmost label (`*.example.com`).
+    MisplacedWildcard,
+    /// A `*` as the whole host: it would allow every site.
+    BareWildcard,
+    /// A wildcard in front of an IP address.
+    WildcardOnIp,
+    /// IDNA (UTS #46) mapping failed, or a code point no host may hold.
+    InvalidDomain,
+    /// An empty label (`a..com`, `.com`).
+    EmptyLabel,
+    /// A character outside `a-z 0-9 - _` in a label, after IDNA mapping.
+    LabelChar,
+    /// A label longer than 63 bytes.
+    LabelTooLong,
+    /// A name longer than 253 bytes.
+    NameTooLong,
+    /// A host that a browser reads as IPv4 but is not written as plain dotted decimal
+    /// (`127.1`, `0x7f.0.0.1`, `010.0.0.1`, `1.2.3.4.5`, `foo.09`).
+    NonCanonicalIpv4,
+    /// Text in brackets that is not an IPv6 address (zone ids included).
+    InvalidIpv6,
+    /// A `:` with no port after it.
+    EmptyPort,
+    /// A port that is neither decimal digits nor `*`.
+    InvalidPort,
+    /// A port with a leading zero (`:0443`).
+    PortLeadingZero,
+    /// Port `0` or a port over 65535.
+    PortOutOfRange,
+    /// `http` in live mode: live mode is HTTPS only.
+    HttpInLive,
+    /// A loopback host (`localhost`, `*.localhost`, `127.0.0.0/8`, `[::1]`) in live mode.
+    LoopbackInLive,
+    /// A wildcard over a public suffix such as `*.com`, `*.co.uk` or `*.github.io`.
+    PublicSuffixWildcard,
+}
+
+impl PatternErrorKind {
+    /// Every kind, in declaration order. `spec-table.md` must show each one at least once.
+    pub const ALL: [PatternErrorKind; 30] = {
+        use PatternErrorKind::*;
+        [
+            Empty,
+            ControlChar,
+            InnerWhitespace,
+            Backslash,
+            MissingScheme,
+            MissingSlashes,
+            UnsupportedScheme,
+            Userinfo,
+            Path,
+            Query,
+            Fragment,
+            EmptyHost,
+            PercentInHost,
+            MisplacedWildcard,
+            BareWildcard,
+            WildcardOnIp,
+            InvalidDomain,
+            EmptyLabel,
+            LabelChar,
+            LabelTooLong,
+            NameTooLong,
+            NonCanonicalIpv4,
+            InvalidIpv6,
+            EmptyPort,
+            InvalidPort,
+            PortLeadingZero,
+            PortOutOfRange,
+            HttpInLive,
+            LoopbackInLive,
+            PublicSuffixWildcard,
+        ]
+    };
+
+    /// A one-line description.
+    pub const fn message(self) -> &'static str {
+        use PatternErrorKind::*;
+        match self {
+            Empty => "the pattern is empty",
+            ControlChar => "control characters are not allowed",
+            InnerWhitespace => "whitespace is not allowed inside a pattern",
+            Backslash => "backslashes are not allowed",
+            MissingScheme => "a pattern starts with `https://` or `http://`",
+            MissingSlashes => "the scheme must be followed by `//`",
+            UnsupportedScheme => "only `https` and `http` are supported",
+            Userinfo => "user names and passwords are not allowed",
+            Path => "a pattern has no path (only one trailing `/` is allowed)",
+            Query => "a pattern has no query",
+            Fragment => "a pattern has no fragment",
+            EmptyHost => "the host is empty",
+            PercentInHost => "percent-escapes are not allowed in the host",
+            MisplacedWildcard => {
+                "`*` may only stand as the whole leftmost label, as in `*.example.com`"
+            }
+            BareWildcard => "a bare `*` would allow every site; list the domains instead",
+            WildcardOnIp => "wildcards cannot be used with IP addresses",
+            InvalidDomain => "not a valid domain name (IDNA)",
+            EmptyLabel => "empty label in the domain name",
+            LabelChar => "labels may only hold `a-z`, `0-9`, `-` and `_`",
+            LabelTooLong => "a label is longer than 63 characters",
+            NameTooLong => "the domain name is longer than 253 characters",
+            NonCanonicalIpv4 => {
+                "IPv4 addresses must be written in plain dotted decimal, such as `127.0.0.1`"
+            }
+            InvalidIpv6 => "not a valid IPv6 address",
+            EmptyPort => "the port is empty",
+            InvalidPort => "a port is decimal digits or `*`",
+            PortLeadingZero => "a port has no leading zeros",
+            PortOutOfRange => "a port is between 1 and 65535",
+            HttpInLive => "`http` is available only in test mode; live mode is HTTPS only",
+            LoopbackInLive => "loopback hosts are available only in test mode",
+            PublicSuffixWildcard => {
+                "a wildcard over a public suffix would allow sites of other owners"
+            }
+        }
+    }
+}
+
+impl fmt::Display for PatternErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
+/// A byte range of the text a pattern was parsed from (before trimming).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Span {
+    /// The first byte.
+    pub start: usize,
+    /// One past the last byte.
+    pub end: usize,
+}
+
+impl Span {
+    pub(crate) fn new(range: Range<usize>) -> Span {
+        Span {
+            start: range.start,
+            end: range.end,
+        }
+    }
+
+    /// The range, to slice the pattern text with.
+    pub fn range(self) -> Range<usize> {
+        self.start..self.end
+    }
+}
+
+/// A pattern that cannot be a rule: the kind, the text as given, and the span at fault.
+///
+/// `Display` prints the message, the pattern, and `^^^` under the span:
+///
+/// ```
+/// let err = origin_policy::Pattern::parse("https://www.*.com").unwrap_err();
+/// let shown = err.to_string();
+/// let lines: Vec<&str> = shown.lines().collect();
+/// assert_eq!(lines[0], "`*` may only stand as the whole leftmost label, as in `*.example.com`");
+/// assert_eq!(lines[1], "  https://www.*.com");
+/// assert_eq!(lines[2], "              ^");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatternError {
+    kind: PatternErrorKind,
+    pattern: String,
+    span: Span,
+}
+
+impl PatternError {
+    pub(crate) fn new(kind: PatternErrorKind, pattern: &str, span: Range<usize>) -> Self {
+        let span = Span::new(clamp_to_chars(pattern, span));
+        PatternError {
+            kind,
+            pattern: pattern.to_owned(),
+            span,
+        }
+    }
+
+    /// What is wrong.
+    pub fn kind(&self) -> PatternErrorKind {
+        self.kind
+    }
+
+    /// The pattern as it was given.
+    pub fn pattern(&self) -> &str {
+        &self.pattern
+    }
+
+    /// Where in [`pattern`](Self::pattern) the problem is.
+    pub fn span(&self) -> Span {
+        self.span
+    }
+}
+
+/// Keeps a span on character boundaries and inside the text, so that slicing never panics.
+fn clamp_to_chars(text: &str, span: Range<usize>) -> Range<usize> {
+    let mut start = span.start.min(text.len());
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut end = span.end.clamp(start, text.len());
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    start..end
+}
+
+impl fmt::Display for PatternError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{}", self.kind)?;
+        write_with_carets(f, &self.pattern, self.span, "  ")
+    }
+}
+
+impl std::error::Error for PatternError {}
+
+/// Writes `text` on one line and `^` under `span`. Control characters, tabs and newlines are
+/// shown escaped, so that the line stays a line and the carets stay under their bytes.
+pub fn write_with_carets(
+    out: &mut impl fmt::Write,
+    text: &str,
+    span: Span,
+    indent: &str,
+) -> fmt::Result {
+    let mut line = String::with_capacity(text.len());
+    let mut caret_start = None;
+    let mut caret_end = None;
+    let mut column = 0;
+    for (at, ch) in text.char_indices() {
+        if at == span.start {
+            caret_start = Some(column);
+        }
+        if at == span.end {
+            caret_end = Some(column);
+        }
+        let shown: String = if ch.is_control() {
+            ch.escape_default().collect()
+        } else {
+            ch.to_string()
+        };
+        column += shown.chars().count();
+        line.push_str(&shown);
+    }
+    let caret_start = caret_start.unwrap_or(column);
+    let caret_end = caret_end.unwrap_or(column).max(caret_start + 1);
+    writeln!(out, "{indent}{line}")?;
+    write!(
+        out,
+        "{indent}{}{}",
+        " ".repeat(caret_start),
+        "^".repeat(caret_end - caret_start)
+    )
+}
+
+/// One bad entry of a [`PolicyBuilder`](crate::PolicyBuilder): which mode's list, its
+/// position there, and the error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryError {
+    /// The mode the entry was added to.
+    pub mode: Mode,
+    /// The entry's position among that mode's entries, from 0.
+    pub index: usize,
+    /// What is wrong with it.
+    pub error: PatternError,
+}
+
+impl fmt::Display for EntryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}[{}]: {:?}: {}",
+            self.mode, self.index, self.error.kind, self.error
+        )
+    }
+}
+
+/// Every bad entry of a build, in the order they were added. Never empty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildError {
+    entries: Vec<EntryError>,
+}
+
+impl BuildError {
+    pub(crate) fn new(entries: Vec<EntryError>) -> Self {
+        debug_assert!(!entries.is_empty());
+        BuildError { entries }
+    }
+
+    /// The bad entries.
+    pub fn entries(&self) -> &[EntryError] {
+        &self.entries
+    }
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let count = self.entries.len();
+        let noun = if count == 1 { "entry" } else { "entries" };
+        write!(f, "{count} invalid {noun}:")?;
+        for entry in &self.entries {
+            write!(f, "\n{entry}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn carets_sit_under_the_span() {
+        let err = PatternError::new(PatternErrorKind::Path, "https://x.com/a", 13..15);
+        assert_eq!(
+            err.to_string(),
+            "a pattern has no path (only one trailing `/` is allowed)\n  https://x.com/a\n               ^^"
+        );
+    }
+
+    #[test]
+    fn control_characters_are_escaped_and_carets_follow() {
+        let err = PatternError::new(PatternErrorKind::ControlChar, "https://x\t.com", 9..10);
+        let text = err.to_string();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[1], "  https://x\\t.com");
+        assert_eq!(lines[2], "           ^^");
+    }
+
+    #[test]
+    fn spans_are_clamped_to_char_boundaries() {
+        let err = PatternError::new(PatternErrorKind::LabelChar, "https://é.com", 9..9);
+        assert_eq!(err.span().range(), 8..10);
+        assert_eq!(&err.pattern()[err.span().range()], "é");
+    }
+
+    #[test]
+    fn an_empty_span_still_gets_one_caret() {
+        let err = PatternError::new(PatternErrorKind::EmptyPort, "https://x.com:", 14..14);
+        assert!(err.to_string().ends_with("\n                ^"));
+    }
+}

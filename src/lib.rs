@@ -1,0 +1,89 @@
+//! Decide whether a web origin may use a service: validated allow-lists of domain patterns
+//! per mode (live or test), compiled once and checked in nanoseconds without allocating.
+//!
+//! ```
+//! use origin_policy::{DenyReason, Mode, Policy};
+//!
+//! let policy = Policy::builder()
+//!     .allow(Mode::Live, "https://*.berbix.com")
+//!     .allow(Mode::Test, "http://localhost:*")
+//!     .build()?;
+//!
+//! assert!(policy.is_allowed(Mode::Live, "https://one.two.three.berbix.com"));
+//! assert_eq!(
+//!     policy.check(Mode::Live, "https://berbix.com.evil.net").deny_reason(),
+//!     Some(DenyReason::NoMatchingRule),
+//! );
+//! # Ok::<(), origin_policy::BuildError>(())
+//! ```
+//!
+//! # Pattern syntax
+//!
+//! An entry is `scheme://host[:port]`, optionally followed by one `/`:
+//!
+//! | part | accepted | canonical form |
+//! |---|---|---|
+//! | scheme | `https`, `http` (any case); live mode is `https` only | lowercase |
+//! | host | a domain name, Unicode or punycode | lowercase punycode, no trailing dot |
+//! | | `*.` + a domain: one or more labels in front of it, never the domain itself | `*.base` |
+//! | | dotted-decimal IPv4, bracketed IPv6 | as a browser prints it |
+//! | port | `1`–`65535`, or `*` for any port; none means the scheme's default | omitted when default |
+//!
+//! A wildcard over a public suffix (`*.com`, `*.co.uk`, `*.github.io`) is an error unless
+//! [`PolicyBuilder::allow_public_suffix_wildcards`] says otherwise. Loopback hosts
+//! (`localhost`, `*.localhost`, `127.0.0.0/8`, `[::1]`) and `http` serve test mode only.
+//! The full rules, with examples that the test suite executes, are in `spec-table.md`.
+//!
+//! # Errors
+//!
+//! [`PolicyBuilder::build`] validates every entry and reports all bad ones at once, each
+//! with its mode, index, [`PatternErrorKind`] and a span:
+//!
+//! ```
+//! use origin_policy::{Mode, PatternErrorKind, Policy};
+//!
+//! let err = Policy::builder()
+//!     .allow(Mode::Live, "https://www.*.com")
+//!     .allow(Mode::Live, "https://ok.example.com")
+//!     .allow(Mode::Live, "http://localhost:3000")
+//!     .build()
+//!     .unwrap_err();
+//! let kinds: Vec<_> = err.entries().iter().map(|e| (e.index, e.error.kind())).collect();
+//! assert_eq!(
+//!     kinds,
+//!     [(0, PatternErrorKind::MisplacedWildcard), (2, PatternErrorKind::HttpInLive)],
+//! );
+//! println!("{err}");
+//! ```
+//!
+//! # Input safety
+//!
+//! [`Policy::check`] takes any string. Nothing panics; whatever is not exactly one `http`
+//! or `https` origin is denied with [`DenyReason::Malformed`] and the reason. Hosts are read
+//! the way a browser reads them (WHATWG host parsing via the `url` crate), so `http://127.1`
+//! is `http://127.0.0.1` and `https://BÜCHER.example` is `https://xn--bcher-kva.example`.
+//! Matching is by whole labels only, so `barfoo.com` never matches a rule for `foo.com`,
+//! and `berbix.com.evil.net` never matches one for `*.berbix.com`.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod error;
+mod host;
+mod index;
+mod mode;
+mod origin;
+mod pattern;
+mod policy;
+mod scheme;
+
+#[cfg(any(test, fuzzing, feature = "testing"))]
+pub mod reference;
+
+pub use error::{write_with_carets, BuildError, EntryError, PatternError, PatternErrorKind, Span};
+pub use host::{Host, HostKind, MAX_LABEL_LEN, MAX_NAME_LEN};
+pub use mode::{Mode, ParseModeError};
+pub use origin::{Origin, OriginErrorKind};
+pub use pattern::{HostPattern, Pattern, PortSpec};
+pub use policy::{Decision, DenyReason, Policy, PolicyBuilder, Rule};
+pub use scheme::Scheme;

@@ -1,0 +1,97 @@
+//! The two modes a rule can serve.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// The mode a rule is created in and a check is made for.
+///
+/// The source document: "domains are associated to the mode they're created in (live or
+/// test)". A rule serves only its own mode; nothing carries over between the two.
+///
+/// | | live | test |
+/// |---|---|---|
+/// | schemes | `https` | `https`, `http` |
+/// | loopback hosts (`localhost`, `*.localhost`, `127.0.0.0/8`, `[::1]`) | never | allowed |
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Mode {
+    /// Production: HTTPS only, no loopback hosts.
+    Live,
+    /// Development and testing: HTTP and loopback hosts are allowed too.
+    Test,
+}
+
+impl Mode {
+    /// Both modes, in a fixed order.
+    pub const ALL: [Mode; 2] = [Mode::Live, Mode::Test];
+
+    /// The lowercase name, as [`FromStr`] reads it: `"live"` or `"test"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Mode::Live => "live",
+            Mode::Test => "test",
+        }
+    }
+
+    pub(crate) const fn slot(self) -> usize {
+        match self {
+            Mode::Live => 0,
+            Mode::Test => 1,
+        }
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The error of [`Mode::from_str`]: the text was neither `live` nor `test`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseModeError {
+    text: String,
+}
+
+impl fmt::Display for ParseModeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unknown mode {:?}: expected `live` or `test`", self.text)
+    }
+}
+
+impl std::error::Error for ParseModeError {}
+
+impl FromStr for Mode {
+    type Err = ParseModeError;
+
+    /// Reads exactly `live` or `test`. Anything else, even `Live`, is an error: a mode
+    /// picks which allow-list applies, so a guess would be a security decision.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "live" => Ok(Mode::Live),
+            "test" => Ok(Mode::Test),
+            _ => Err(ParseModeError {
+                text: text.to_owned(),
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_displays_both_names() {
+        for mode in Mode::ALL {
+            assert_eq!(mode.to_string().parse::<Mode>(), Ok(mode));
+        }
+    }
+
+    #[test]
+    fn rejects_other_spellings() {
+        for text in ["Live", "TEST", " live", "", "prod"] {
+            let err = text.parse::<Mode>().unwrap_err();
+            assert!(err.to_string().contains("expected `live` or `test`"));
+        }
+    }
+}

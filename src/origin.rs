@@ -1,0 +1,491 @@
+//! Origins as a check receives them: the value of an `Origin` header.
+//!
+//! Browsers send the [serialization of an origin](https://html.spec.whatwg.org/multipage/browsers.html#ascii-serialisation-of-an-origin):
+//! `scheme://host[:port]`, lowercase, punycode, no default port. [`Origin::parse`] reads
+//! exactly that form without allocating, and falls back to the WHATWG host parser (the
+//! `url` crate) only for anything else, so that `http://127.1` or `https://BÜCHER.example`
+//! mean what they mean to a browser.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use crate::host::{self, BrowserHost, BrowserHostError, Host, HostKind, NameProblem};
+use crate::scheme::Scheme;
+
+/// Why an origin cannot be allowed. Each kind has a stable name (its `Debug` form), which
+/// `spec-table.md` uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OriginErrorKind {
+    /// The empty string.
+    Empty,
+    /// `null`, the serialization of an opaque origin (sandboxed frames, `file:` pages).
+    Opaque,
+    /// Several origins in one value (a comma, or `://` more than once).
+    MultipleOrigins,
+    /// A control character anywhere.
+    ControlChar,
+    /// Whitespace anywhere: origins are not trimmed.
+    Whitespace,
+    /// A backslash.
+    Backslash,
+    /// No `scheme://`.
+    MissingScheme,
+    /// A scheme other than `http` or `https`; no rule can allow it.
+    UnsupportedScheme,
+    /// `user@` in front of the host.
+    Userinfo,
+    /// A path, even a lone `/`.
+    Path,
+    /// A `?` query.
+    Query,
+    /// A `#` fragment.
+    Fragment,
+    /// No host.
+    EmptyHost,
+    /// A `%` escape in the host, which no browser sends.
+    PercentInHost,
+    /// The WHATWG host parser refuses the name (IDNA or a forbidden code point).
+    InvalidDomain,
+    /// The name ends in a number, so it is read as IPv4, but it is no valid address.
+    InvalidIpv4,
+    /// Not a valid IPv6 address.
+    InvalidIpv6,
+    /// An empty label (`a..x.com`, `.x.com`).
+    EmptyLabel,
+    /// A character outside `a-z 0-9 - _` in a label (`*.x.com` sent as an origin).
+    LabelChar,
+    /// A label longer than 63 bytes.
+    LabelTooLong,
+    /// A name longer than 253 bytes.
+    NameTooLong,
+    /// A `:` with no port after it.
+    EmptyPort,
+    /// A port that is not plain decimal digits without leading zeros.
+    InvalidPort,
+    /// Port `0` or over 65535.
+    PortOutOfRange,
+}
+
+impl OriginErrorKind {
+    /// A one-line description.
+    pub const fn message(self) -> &'static str {
+        use OriginErrorKind::*;
+        match self {
+            Empty => "the origin is empty",
+            Opaque => "`null` is an opaque origin",
+            MultipleOrigins => "several origins in one value",
+            ControlChar => "control character",
+            Whitespace => "whitespace",
+            Backslash => "backslash",
+            MissingScheme => "no `scheme://`",
+            UnsupportedScheme => "scheme other than http or https",
+            Userinfo => "user info",
+            Path => "path after the host",
+            Query => "query",
+            Fragment => "fragment",
+            EmptyHost => "empty host",
+            PercentInHost => "percent-escape in the host",
+            InvalidDomain => "invalid domain name",
+            InvalidIpv4 => "invalid IPv4 address",
+            InvalidIpv6 => "invalid IPv6 address",
+            EmptyLabel => "empty label",
+            LabelChar => "character not allowed in a label",
+            LabelTooLong => "label longer than 63 characters",
+            NameTooLong => "name longer than 253 characters",
+            EmptyPort => "empty port",
+            InvalidPort => "port is not plain decimal",
+            PortOutOfRange => "port out of range",
+        }
+    }
+}
+
+impl fmt::Display for OriginErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
+impl std::error::Error for OriginErrorKind {}
+
+/// A parsed, normalized origin. Borrows the input when it was already canonical.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Origin<'a> {
+    scheme: Scheme,
+    host: Cow<'a, str>,
+    host_kind: HostKind,
+    port: u16,
+}
+
+impl<'a> Origin<'a> {
+    /// Parses the value of an `Origin` header. Canonical ASCII input (what browsers send)
+    /// is read without allocating.
+    ///
+    /// ```
+    /// use origin_policy::{Origin, OriginErrorKind};
+    ///
+    /// let origin = Origin::parse("http://127.1:8080").unwrap();
+    /// assert_eq!(origin.host(), "127.0.0.1");
+    /// assert_eq!(origin.to_string(), "http://127.0.0.1:8080");
+    /// assert_eq!(Origin::parse("https://x.com/"), Err(OriginErrorKind::Path));
+    /// ```
+    pub fn parse(input: &'a str) -> Result<Origin<'a>, OriginErrorKind> {
+        match parse_canonical(input) {
+            Some(origin) => Ok(origin),
+            None => parse_as_browser(input),
+        }
+    }
+
+    /// `http` or `https`.
+    pub fn scheme(&self) -> Scheme {
+        self.scheme
+    }
+
+    /// The canonical host: lowercase punycode without a trailing dot, dotted-decimal IPv4,
+    /// or bracketed, compressed IPv6.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// Whether the host is a domain, IPv4 or IPv6.
+    pub fn host_kind(&self) -> HostKind {
+        self.host_kind
+    }
+
+    /// The effective port: the explicit one, or the scheme's default.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Whether the host is a loopback host (see [`Host::is_loopback`]).
+    pub fn is_loopback(&self) -> bool {
+        match self.host_kind {
+            HostKind::Domain => host::is_loopback_name(&self.host),
+            HostKind::Ipv4 => self
+                .host
+                .parse()
+                .is_ok_and(|addr| Host::Ipv4(addr).is_loopback()),
+            HostKind::Ipv6 => self
+                .host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse()
+                .is_ok_and(|addr| Host::Ipv6(addr).is_loopback()),
+        }
+    }
+
+    /// Detaches the origin from the input it borrows.
+    pub fn into_owned(self) -> Origin<'static> {
+        Origin {
+            scheme: self.scheme,
+            host: Cow::Owned(self.host.into_owned()),
+            host_kind: self.host_kind,
+            port: self.port,
+        }
+    }
+}
+
+impl fmt::Display for Origin<'_> {
+    /// The ASCII serialization, as a browser sends it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}://{}", self.scheme, self.host)?;
+        if self.port != self.scheme.default_port() {
+            write!(f, ":{}", self.port)?;
+        }
+        Ok(())
+    }
+}
+
+/// The fast path: exactly the form browsers send, with a domain or dotted-decimal IPv4
+/// host. `None` sends the input to [`parse_as_browser`], which also gives the reason when
+/// the input is malformed.
+fn parse_canonical(input: &str) -> Option<Origin<'_>> {
+    let (scheme, rest) = if let Some(rest) = input.strip_prefix("https://") {
+        (Scheme::Https, rest)
+    } else if let Some(rest) = input.strip_prefix("http://") {
+        (Scheme::Http, rest)
+    } else {
+        return None;
+    };
+    let bytes = rest.as_bytes();
+    let mut label_start = 0;
+    let mut needs_idna = false;
+    let mut host_end = bytes.len();
+    for (at, &byte) in bytes.iter().enumerate() {
+        match byte {
+            b'.' | b':' => {
+                let label = &bytes[label_start..at];
+                if label.is_empty() || label.len() > host::MAX_LABEL_LEN {
+                    return None;
+                }
+                needs_idna |= label.starts_with(b"xn--");
+                label_start = at + 1;
+                if byte == b':' {
+                    host_end = at;
+                    break;
+                }
+            }
+            _ if host::is_label_byte(byte) => {}
+            _ => return None,
+        }
+    }
+    if host_end == bytes.len() {
+        let label = &bytes[label_start..];
+        if label.is_empty() || label.len() > host::MAX_LABEL_LEN {
+            return None;
+        }
+        needs_idna |= label.starts_with(b"xn--");
+    }
+    let host = &rest[..host_end];
+    if host.len() > host::MAX_NAME_LEN {
+        return None;
+    }
+    let last_label = &host[host.rfind('.').map_or(0, |dot| dot + 1)..];
+    let host_kind = if last_label.as_bytes()[0].is_ascii_digit() {
+        // A browser reads a name ending in a number as IPv4; only plain dotted decimal is
+        // handled here.
+        if !is_dotted_decimal(host) {
+            return None;
+        }
+        HostKind::Ipv4
+    } else {
+        HostKind::Domain
+    };
+    if needs_idna {
+        // Punycode labels must decode; idna hands back the input itself when they do.
+        match idna::domain_to_ascii_cow(host.as_bytes(), idna::AsciiDenyList::URL) {
+            Ok(Cow::Borrowed(mapped)) if mapped == host => {}
+            _ => return None,
+        }
+    }
+    let port = match rest.get(host_end + 1..) {
+        None => scheme.default_port(),
+        Some(digits) => parse_canonical_port(digits)?,
+    };
+    Some(Origin {
+        scheme,
+        host: Cow::Borrowed(host),
+        host_kind,
+        port,
+    })
+}
+
+/// Four decimal numbers 0–255 without leading zeros: the only IPv4 text that is its own
+/// serialization.
+fn is_dotted_decimal(host: &str) -> bool {
+    let mut parts = 0;
+    for part in host.split('.') {
+        parts += 1;
+        let valid = !part.is_empty()
+            && part.len() <= 3
+            && part.bytes().all(|b| b.is_ascii_digit())
+            && (part == "0" || !part.starts_with('0'))
+            && part.parse::<u16>().is_ok_and(|n| n <= 255);
+        if !valid {
+            return false;
+        }
+    }
+    parts == 4
+}
+
+/// Decimal 1–65535 without leading zeros.
+fn parse_canonical_port(digits: &str) -> Option<u16> {
+    if digits.is_empty() || digits.starts_with('0') || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// The general path: any input, read the way a browser's URL parser reads a host, with a
+/// precise reason for anything that is not a single `http` or `https` origin.
+pub(crate) fn parse_as_browser(input: &str) -> Result<Origin<'static>, OriginErrorKind> {
+    use OriginErrorKind as Kind;
+
+    if input.is_empty() {
+        return Err(Kind::Empty);
+    }
+    if input == "null" {
+        return Err(Kind::Opaque);
+    }
+    if input.contains(',') || input.matches("://").nth(1).is_some() {
+        return Err(Kind::MultipleOrigins);
+    }
+    for ch in input.chars() {
+        if ch.is_control() {
+            return Err(Kind::ControlChar);
+        }
+        if ch.is_whitespace() {
+            return Err(Kind::Whitespace);
+        }
+        if ch == '\\' {
+            return Err(Kind::Backslash);
+        }
+    }
+    let Some(separator) = input.find("://") else {
+        return Err(Kind::MissingScheme);
+    };
+    let scheme_text = &input[..separator];
+    let scheme = match Scheme::from_ascii_case_insensitive(scheme_text) {
+        Some(scheme) => scheme,
+        None if is_scheme_syntax(scheme_text) => return Err(Kind::UnsupportedScheme),
+        None => return Err(Kind::MissingScheme),
+    };
+    let rest = &input[separator + 3..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    if authority.contains('@') {
+        return Err(Kind::Userinfo);
+    }
+    match rest.as_bytes().get(authority_end) {
+        None => {}
+        Some(b'/') => return Err(Kind::Path),
+        Some(b'?') => return Err(Kind::Query),
+        Some(_) => return Err(Kind::Fragment),
+    }
+    let (host_text, port_text) = split_host_port(authority)?;
+    let port = match port_text {
+        None => scheme.default_port(),
+        Some("") => return Err(Kind::EmptyPort),
+        Some(digits) if !digits.bytes().all(|b| b.is_ascii_digit()) || digits.starts_with('0') => {
+            // `0` alone is out of range rather than a leading zero.
+            return Err(if digits == "0" {
+                Kind::PortOutOfRange
+            } else {
+                Kind::InvalidPort
+            });
+        }
+        Some(digits) => digits.parse().map_err(|_| Kind::PortOutOfRange)?,
+    };
+    if host_text.is_empty() {
+        return Err(Kind::EmptyHost);
+    }
+    if host_text.contains('%') {
+        return Err(Kind::PercentInHost);
+    }
+    let (host, host_kind) = match host::parse_as_browser(host_text) {
+        Err(BrowserHostError::Ipv4) => return Err(Kind::InvalidIpv4),
+        Err(BrowserHostError::Ipv6) => return Err(Kind::InvalidIpv6),
+        Err(BrowserHostError::Domain) => return Err(Kind::InvalidDomain),
+        Ok(BrowserHost::Ipv4(addr)) => (Host::Ipv4(addr).to_string(), HostKind::Ipv4),
+        Ok(BrowserHost::Ipv6(addr)) => (Host::Ipv6(addr).to_string(), HostKind::Ipv6),
+        Ok(BrowserHost::Domain(name)) => {
+            host::check_name(&name).map_err(|(problem, _)| name_problem_kind(problem))?;
+            (name, HostKind::Domain)
+        }
+    };
+    Ok(Origin {
+        scheme,
+        host: Cow::Owned(host),
+        host_kind,
+        port,
+    })
+}
+
+/// `ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )`
+/// ([RFC 3986 §3.1](https://www.rfc-editor.org/rfc/rfc3986#section-3.1)).
+fn is_scheme_syntax(text: &str) -> bool {
+    let mut bytes = text.bytes();
+    bytes.next().is_some_and(|b| b.is_ascii_alphabetic())
+        && bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+}
+
+/// Splits `host[:port]`, where the host may be a bracketed IPv6 address.
+fn split_host_port(authority: &str) -> Result<(&str, Option<&str>), OriginErrorKind> {
+    if authority.starts_with('[') {
+        let close = authority.find(']').ok_or(OriginErrorKind::InvalidIpv6)?;
+        let (host, after) = authority.split_at(close + 1);
+        return match after {
+            "" => Ok((host, None)),
+            _ => match after.strip_prefix(':') {
+                Some(port) => Ok((host, Some(port))),
+                None => Err(OriginErrorKind::InvalidIpv6),
+            },
+        };
+    }
+    Ok(match authority.split_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (authority, None),
+    })
+}
+
+fn name_problem_kind(problem: NameProblem) -> OriginErrorKind {
+    match problem {
+        NameProblem::EmptyLabel => OriginErrorKind::EmptyLabel,
+        NameProblem::LabelChar => OriginErrorKind::LabelChar,
+        NameProblem::LabelTooLong => OriginErrorKind::LabelTooLong,
+        NameProblem::NameTooLong => OriginErrorKind::NameTooLong,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_input_is_borrowed() {
+        for input in [
+            "https://www.berbix.com",
+            "http://localhost:3000",
+            "http://127.0.0.1:8080",
+            "https://xn--bcher-kva.example",
+            "https://a_b.example.com:65535",
+        ] {
+            let origin = parse_canonical(input).unwrap_or_else(|| panic!("{input}"));
+            assert!(matches!(origin.host, Cow::Borrowed(_)), "{input}");
+            assert_eq!(origin.to_string(), input);
+            assert_eq!(Ok(origin), parse_as_browser(input));
+        }
+    }
+
+    #[test]
+    fn other_input_takes_the_browser_path() {
+        for (input, host, port) in [
+            ("HTTPS://WWW.Berbix.COM", "www.berbix.com", 443),
+            ("https://www.berbix.com.", "www.berbix.com", 443),
+            ("http://127.1", "127.0.0.1", 80),
+            ("http://0x7f.0.0.1", "127.0.0.1", 80),
+            ("http://2130706433", "127.0.0.1", 80),
+            ("http://[0:0::1]:8080", "[::1]", 8080),
+            ("https://bücher.example", "xn--bcher-kva.example", 443),
+        ] {
+            assert!(parse_canonical(input).is_none(), "{input}");
+            let origin = Origin::parse(input).unwrap();
+            assert_eq!((origin.host(), origin.port()), (host, port), "{input}");
+        }
+    }
+
+    #[test]
+    fn malformed_origins_say_why() {
+        use OriginErrorKind as Kind;
+        for (input, kind) in [
+            ("", Kind::Empty),
+            ("null", Kind::Opaque),
+            ("https://a.com https://b.com", Kind::MultipleOrigins),
+            ("https://a.com,https://b.com", Kind::MultipleOrigins),
+            (" https://x.com", Kind::Whitespace),
+            ("https://x.com\n", Kind::ControlChar),
+            ("https://x.com\\", Kind::Backslash),
+            ("x.com", Kind::MissingScheme),
+            ("ftp://x.com", Kind::UnsupportedScheme),
+            ("https://u@x.com", Kind::Userinfo),
+            ("https://x.com/", Kind::Path),
+            ("https://x.com?", Kind::Query),
+            ("https://x.com#", Kind::Fragment),
+            ("https://", Kind::EmptyHost),
+            ("https://:443", Kind::EmptyHost),
+            ("https://x%2ecom", Kind::PercentInHost),
+            ("https://*.x.com", Kind::LabelChar),
+            ("https://a..x.com", Kind::EmptyLabel),
+            ("https://.x.com", Kind::EmptyLabel),
+            ("http://1.2.3.4.5", Kind::InvalidIpv4),
+            ("http://[::1", Kind::InvalidIpv6),
+            ("https://x.com:", Kind::EmptyPort),
+            ("https://x.com:0", Kind::PortOutOfRange),
+            ("https://x.com:65536", Kind::PortOutOfRange),
+            ("https://x.com:08", Kind::InvalidPort),
+            ("https://x.com:8a", Kind::InvalidPort),
+        ] {
+            assert_eq!(Origin::parse(input), Err(kind), "{input:?}");
+        }
+    }
+}

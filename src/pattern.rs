@@ -1,0 +1,480 @@
+//! Allow-list entries: `scheme://host[:port]`, validated and put in canonical form.
+
+use std::fmt;
+use std::ops::Range;
+use std::str::FromStr;
+
+use crate::error::{PatternError, PatternErrorKind};
+use crate::host::{self, BrowserHost, BrowserHostError, Host, NameProblem};
+use crate::origin::Origin;
+use crate::scheme::Scheme;
+
+/// A validated allow-list entry.
+///
+/// Syntax: `scheme://host[:port]`, optionally followed by one `/`, with leading and trailing
+/// ASCII whitespace trimmed. `Display` gives the canonical form, which parses back to an
+/// equal pattern.
+///
+/// ```
+/// use origin_policy::Pattern;
+///
+/// let pattern = Pattern::parse(" HTTPS://*.Berbix.COM.:443/ ").unwrap();
+/// assert_eq!(pattern.to_string(), "https://*.berbix.com");
+/// assert_eq!(Pattern::parse(&pattern.to_string()).unwrap(), pattern);
+/// ```
+///
+/// Parsing checks syntax only. What depends on the mode (HTTPS only and no loopback hosts
+/// in live mode) and on the Public Suffix List is checked by
+/// [`PolicyBuilder::build`](crate::PolicyBuilder::build).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Pattern {
+    scheme: Scheme,
+    host: HostPattern,
+    port: PortSpec,
+}
+
+/// The host part of a [`Pattern`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum HostPattern {
+    /// Exactly this host.
+    Exact(Host),
+    /// `*.base`: one or more whole labels in front of `base`, at any depth, never `base`
+    /// itself. Holds the canonical base domain.
+    Subdomains(String),
+}
+
+/// The port part of a [`Pattern`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PortSpec {
+    /// Exactly this port. A pattern without a port holds the scheme's default here, so
+    /// `https://x.com` and `https://x.com:443` are the same pattern.
+    Exact(u16),
+    /// `:*`: any port, the scheme's default included.
+    Any,
+}
+
+impl PortSpec {
+    /// Whether an origin on `port` (its effective port) passes.
+    pub fn allows(self, port: u16) -> bool {
+        match self {
+            PortSpec::Exact(own) => own == port,
+            PortSpec::Any => true,
+        }
+    }
+}
+
+/// Where the parts of a pattern stand in its text, for errors found after parsing.
+pub(crate) struct Located {
+    pub(crate) pattern: Pattern,
+    pub(crate) scheme: Range<usize>,
+    pub(crate) host: Range<usize>,
+}
+
+impl Pattern {
+    /// Parses and validates one entry. The error says what is wrong and where.
+    pub fn parse(text: &str) -> Result<Pattern, PatternError> {
+        parse_located(text).map(|located| located.pattern)
+    }
+
+    /// `http` or `https`.
+    pub fn scheme(&self) -> Scheme {
+        self.scheme
+    }
+
+    /// The exact host or the wildcard's base.
+    pub fn host(&self) -> &HostPattern {
+        &self.host
+    }
+
+    /// The port, after default-port normalization.
+    pub fn port(&self) -> PortSpec {
+        self.port
+    }
+
+    /// Whether this pattern, on its own, allows `origin`. This is the plain definition;
+    /// a [`Policy`](crate::Policy) answers the same through its index.
+    pub fn matches(&self, origin: &Origin<'_>) -> bool {
+        self.scheme == origin.scheme()
+            && self.port.allows(origin.port())
+            && match &self.host {
+                HostPattern::Exact(host) => host.to_string() == origin.host(),
+                HostPattern::Subdomains(base) => {
+                    origin.host_kind() == host::HostKind::Domain
+                        && origin.host().len() > base.len() + 1
+                        && origin.host().ends_with(base.as_str())
+                        && origin.host().as_bytes()[origin.host().len() - base.len() - 1] == b'.'
+                }
+            }
+    }
+
+    /// How specific the pattern is: when several rules allow an origin, the greatest wins.
+    /// An exact host beats any wildcard, a longer wildcard base beats a shorter one, and
+    /// then an exact port beats `*`. The index encodes the same order in its walk.
+    #[cfg(any(test, fuzzing, feature = "testing"))]
+    pub(crate) fn specificity(&self) -> (usize, bool) {
+        let host_rank = match &self.host {
+            HostPattern::Exact(_) => usize::MAX,
+            HostPattern::Subdomains(base) => base.len(),
+        };
+        (host_rank, matches!(self.port, PortSpec::Exact(_)))
+    }
+}
+
+impl fmt::Display for Pattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}://", self.scheme)?;
+        match &self.host {
+            HostPattern::Exact(host) => write!(f, "{host}")?,
+            HostPattern::Subdomains(base) => write!(f, "*.{base}")?,
+        }
+        match self.port {
+            PortSpec::Exact(port) if port == self.scheme.default_port() => Ok(()),
+            PortSpec::Exact(port) => write!(f, ":{port}"),
+            PortSpec::Any => f.write_str(":*"),
+        }
+    }
+}
+
+impl FromStr for Pattern {
+    type Err = PatternError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Pattern::parse(text)
+    }
+}
+
+/// The parser behind [`Pattern::parse`]. Positions are byte offsets into `text`.
+pub(crate) fn parse_located(text: &str) -> Result<Located, PatternError> {
+    let fail = |kind, span: Range<usize>| Err(PatternError::new(kind, text, span));
+
+    let start = text.len()
+        - text
+            .trim_start_matches(|c: char| c.is_ascii_whitespace())
+            .len();
+    let end = text
+        .trim_end_matches(|c: char| c.is_ascii_whitespace())
+        .len();
+    if start >= end {
+        return fail(PatternErrorKind::Empty, 0..text.len());
+    }
+    let body = &text[start..end];
+    for (at, ch) in body.char_indices() {
+        let span = start + at..start + at + ch.len_utf8();
+        if ch.is_control() {
+            return fail(PatternErrorKind::ControlChar, span);
+        }
+        if ch.is_whitespace() {
+            return fail(PatternErrorKind::InnerWhitespace, span);
+        }
+        if ch == '\\' {
+            return fail(PatternErrorKind::Backslash, span);
+        }
+    }
+
+    // scheme "://"
+    let Some(colon) = body.find(':') else {
+        return fail(PatternErrorKind::MissingScheme, start..end);
+    };
+    let scheme_span = start..start + colon;
+    let scheme = Scheme::from_ascii_case_insensitive(&body[..colon]);
+    if !body[colon + 1..].starts_with("//") {
+        return match scheme {
+            Some(_) => fail(
+                PatternErrorKind::MissingSlashes,
+                start + colon..start + colon + 1,
+            ),
+            None => fail(PatternErrorKind::MissingScheme, start..end),
+        };
+    }
+    let Some(scheme) = scheme else {
+        return if colon == 0 {
+            fail(PatternErrorKind::MissingScheme, start..start + 1)
+        } else {
+            fail(PatternErrorKind::UnsupportedScheme, scheme_span)
+        };
+    };
+
+    // authority, then at most one "/"
+    let authority_start = colon + 3;
+    let authority_len = body[authority_start..]
+        .find(['/', '?', '#'])
+        .unwrap_or(body.len() - authority_start);
+    let authority_end = authority_start + authority_len;
+    let authority = &body[authority_start..authority_end];
+    if let Some(at) = authority.rfind('@') {
+        return fail(
+            PatternErrorKind::Userinfo,
+            start + authority_start..start + authority_start + at + 1,
+        );
+    }
+    let rest = &body[authority_end..];
+    if rest != "/" && !rest.is_empty() {
+        let rest_span = start + authority_end..end;
+        let after_slash = rest.strip_prefix('/').unwrap_or(rest);
+        let kind = match after_slash.as_bytes()[0] {
+            b'?' => PatternErrorKind::Query,
+            b'#' => PatternErrorKind::Fragment,
+            _ => PatternErrorKind::Path,
+        };
+        return fail(kind, rest_span);
+    }
+
+    // host [":" port]
+    // The port starts at the first `:` after an IPv6 literal's `]`, if there is one.
+    let host_len = match authority.rfind(']') {
+        Some(close) => close + 1,
+        None if authority.contains('[') => {
+            let span = start + authority_start..start + authority_end;
+            return fail(PatternErrorKind::InvalidIpv6, span);
+        }
+        None => authority.find(':').unwrap_or(authority.len()),
+    };
+    let port_text = match &authority[host_len..] {
+        "" => None,
+        after => match after.strip_prefix(':') {
+            Some(port) => Some(port),
+            None => {
+                let at = start + authority_start + host_len;
+                return fail(PatternErrorKind::InvalidIpv6, at..start + authority_end);
+            }
+        },
+    };
+    let host_start = start + authority_start;
+    let host_span = host_start..host_start + host_len;
+    let port_start = host_span.end + 1;
+    let port = match port_text {
+        None => PortSpec::Exact(scheme.default_port()),
+        Some(port_text) => {
+            let port_span = port_start..port_start + port_text.len();
+            match parse_port(port_text) {
+                Ok(PortSpec::Exact(port)) => PortSpec::Exact(port),
+                Ok(PortSpec::Any) => PortSpec::Any,
+                Err(kind) => return fail(kind, port_span),
+            }
+        }
+    };
+    let host = parse_host(&text[host_span.clone()]).map_err(|(kind, span)| {
+        let span = span.map_or(host_span.clone(), |span| {
+            host_start + span.start..host_start + span.end
+        });
+        PatternError::new(kind, text, span)
+    })?;
+
+    Ok(Located {
+        pattern: Pattern { scheme, host, port },
+        scheme: scheme_span,
+        host: host_span,
+    })
+}
+
+/// A port: decimal `1`–`65535` without leading zeros, or `*`.
+fn parse_port(text: &str) -> Result<PortSpec, PatternErrorKind> {
+    if text == "*" {
+        return Ok(PortSpec::Any);
+    }
+    if text.is_empty() {
+        return Err(PatternErrorKind::EmptyPort);
+    }
+    if !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(PatternErrorKind::InvalidPort);
+    }
+    if text.len() > 1 && text.starts_with('0') {
+        return Err(PatternErrorKind::PortLeadingZero);
+    }
+    match text.parse::<u16>() {
+        Ok(0) | Err(_) => Err(PatternErrorKind::PortOutOfRange),
+        Ok(port) => Ok(PortSpec::Exact(port)),
+    }
+}
+
+/// A problem in the host, with its span inside the host text when it can be pinned down
+/// (`None` means the whole host).
+type HostProblem = (PatternErrorKind, Option<Range<usize>>);
+
+fn parse_host(text: &str) -> Result<HostPattern, HostProblem> {
+    if text.is_empty() {
+        return Err((PatternErrorKind::EmptyHost, None));
+    }
+    if let Some(at) = text.find('%') {
+        return Err((PatternErrorKind::PercentInHost, Some(at..at + 1)));
+    }
+    if text == "*" || text == "*." {
+        return Err((PatternErrorKind::BareWildcard, None));
+    }
+    if let Some(base) = text.strip_prefix("*.") {
+        if let Some(at) = base.find('*') {
+            return Err((PatternErrorKind::MisplacedWildcard, Some(at + 2..at + 3)));
+        }
+        let shift = |span: Range<usize>| span.start + 2..span.end + 2;
+        return match parse_exact_host(base) {
+            Ok(Host::Domain(name)) => Ok(HostPattern::Subdomains(name)),
+            Ok(Host::Ipv4(_) | Host::Ipv6(_)) | Err((PatternErrorKind::NonCanonicalIpv4, _)) => {
+                Err((PatternErrorKind::WildcardOnIp, None))
+            }
+            Err((PatternErrorKind::InvalidIpv6, _)) if base.starts_with('[') => {
+                Err((PatternErrorKind::WildcardOnIp, None))
+            }
+            Err((kind, span)) => Err((kind, span.map(shift))),
+        };
+    }
+    if let Some(at) = text.find('*') {
+        return Err((PatternErrorKind::MisplacedWildcard, Some(at..at + 1)));
+    }
+    parse_exact_host(text).map(HostPattern::Exact)
+}
+
+/// A host without wildcard: a domain, dotted-decimal IPv4, or bracketed IPv6.
+fn parse_exact_host(text: &str) -> Result<Host, HostProblem> {
+    match host::parse_as_browser(text) {
+        Err(BrowserHostError::Ipv4) => Err((PatternErrorKind::NonCanonicalIpv4, None)),
+        Err(BrowserHostError::Ipv6) => Err((PatternErrorKind::InvalidIpv6, None)),
+        Err(BrowserHostError::Domain) => Err((PatternErrorKind::InvalidDomain, None)),
+        Ok(BrowserHost::Ipv6(addr)) => Ok(Host::Ipv6(addr)),
+        Ok(BrowserHost::Ipv4(addr)) => {
+            // Only the dotted-decimal text of the address itself: no shorthand, hex, octal.
+            if host::strip_trailing_dot(text) == addr.to_string() {
+                Ok(Host::Ipv4(addr))
+            } else {
+                Err((PatternErrorKind::NonCanonicalIpv4, None))
+            }
+        }
+        Ok(BrowserHost::Domain(name)) => match host::check_name(&name) {
+            Ok(()) => Ok(Host::Domain(name)),
+            Err((problem, span)) => {
+                // The span is in the mapped name; it holds for the text only when mapping
+                // changed nothing but ASCII case.
+                let same_shape =
+                    text.is_ascii() && host::strip_trailing_dot(text).len() == name.len();
+                Err((name_problem_kind(problem), same_shape.then_some(span)))
+            }
+        },
+    }
+}
+
+pub(crate) fn name_problem_kind(problem: NameProblem) -> PatternErrorKind {
+    match problem {
+        NameProblem::EmptyLabel => PatternErrorKind::EmptyLabel,
+        NameProblem::LabelChar => PatternErrorKind::LabelChar,
+        NameProblem::LabelTooLong => PatternErrorKind::LabelTooLong,
+        NameProblem::NameTooLong => PatternErrorKind::NameTooLong,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(text: &str) -> (PatternErrorKind, &str) {
+        let err = Pattern::parse(text).unwrap_err();
+        let kind = err.kind();
+        (kind, &text[err.span().range()])
+    }
+
+    #[test]
+    fn canonical_forms() {
+        for (text, canonical) in [
+            ("https://www.berbix.com", "https://www.berbix.com"),
+            ("HTTPS://WWW.Berbix.Com./", "https://www.berbix.com"),
+            ("  https://x.com:443\t", "https://x.com"),
+            ("http://x.com:80", "http://x.com"),
+            ("http://x.com:443", "http://x.com:443"),
+            ("https://x.com:*", "https://x.com:*"),
+            ("https://*.x.com:8443", "https://*.x.com:8443"),
+            ("https://bücher.example", "https://xn--bcher-kva.example"),
+            ("http://127.0.0.1:3000", "http://127.0.0.1:3000"),
+            ("http://[0:0:0:0:0:0:0:1]:*", "http://[::1]:*"),
+            ("https://a_b.example.com", "https://a_b.example.com"),
+        ] {
+            let pattern = Pattern::parse(text).unwrap();
+            assert_eq!(pattern.to_string(), canonical, "{text:?}");
+            assert_eq!(Pattern::parse(canonical).unwrap(), pattern);
+        }
+    }
+
+    #[test]
+    fn errors_point_at_the_fault() {
+        assert_eq!(
+            error("https://www.*.com"),
+            (PatternErrorKind::MisplacedWildcard, "*")
+        );
+        assert_eq!(
+            error("https://*.*.x.com"),
+            (PatternErrorKind::MisplacedWildcard, "*")
+        );
+        assert_eq!(
+            error("https://x.com/path"),
+            (PatternErrorKind::Path, "/path")
+        );
+        assert_eq!(error("https://x.com/?q"), (PatternErrorKind::Query, "/?q"));
+        assert_eq!(error("https://x.com#f"), (PatternErrorKind::Fragment, "#f"));
+        assert_eq!(
+            error("https://u:p@x.com"),
+            (PatternErrorKind::Userinfo, "u:p@")
+        );
+        assert_eq!(
+            error("ftp://x.com"),
+            (PatternErrorKind::UnsupportedScheme, "ftp")
+        );
+        assert_eq!(error("https:x.com").0, PatternErrorKind::MissingSlashes);
+        assert_eq!(error("x.com").0, PatternErrorKind::MissingScheme);
+        assert_eq!(
+            error("https://x.com:0443"),
+            (PatternErrorKind::PortLeadingZero, "0443")
+        );
+        assert_eq!(
+            error("https://x.com:65536"),
+            (PatternErrorKind::PortOutOfRange, "65536")
+        );
+        assert_eq!(
+            error("https://x.com:0"),
+            (PatternErrorKind::PortOutOfRange, "0")
+        );
+        assert_eq!(error("https://x.com:"), (PatternErrorKind::EmptyPort, ""));
+        assert_eq!(
+            error("https://x.com:8o"),
+            (PatternErrorKind::InvalidPort, "8o")
+        );
+        assert_eq!(error("https://a..com"), (PatternErrorKind::EmptyLabel, "."));
+        assert_eq!(
+            error("https://a.b!.com"),
+            (PatternErrorKind::LabelChar, "!")
+        );
+        assert_eq!(
+            error("https://x%41.com"),
+            (PatternErrorKind::PercentInHost, "%")
+        );
+        assert_eq!(
+            error("https://127.1"),
+            (PatternErrorKind::NonCanonicalIpv4, "127.1")
+        );
+        assert_eq!(
+            error("https://*.1.2.3.4"),
+            (PatternErrorKind::WildcardOnIp, "*.1.2.3.4")
+        );
+        assert_eq!(
+            error("https://*.[::1]"),
+            (PatternErrorKind::WildcardOnIp, "*.[::1]")
+        );
+        assert_eq!(
+            error("https://x .com"),
+            (PatternErrorKind::InnerWhitespace, " ")
+        );
+        assert_eq!(
+            error("https://x\\.com"),
+            (PatternErrorKind::Backslash, "\\")
+        );
+        assert_eq!(error(" \t "), (PatternErrorKind::Empty, " \t "));
+    }
+
+    #[test]
+    fn port_normalization_makes_equal_patterns() {
+        assert_eq!(
+            Pattern::parse("https://x.com").unwrap(),
+            Pattern::parse("https://x.com:443").unwrap()
+        );
+        assert_ne!(
+            Pattern::parse("https://x.com").unwrap(),
+            Pattern::parse("https://x.com:*").unwrap()
+        );
+    }
+}

@@ -1,0 +1,330 @@
+//! `PolicyBuilder` collects entries per mode; `Policy` answers checks.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::error::{BuildError, EntryError, PatternError, PatternErrorKind};
+use crate::host::is_loopback_name;
+use crate::index::{Index, RuleIndex};
+use crate::mode::Mode;
+use crate::origin::{Origin, OriginErrorKind};
+use crate::pattern::{self, HostPattern, Located, Pattern};
+use crate::scheme::Scheme;
+
+/// One entry of a built policy: its pattern, the mode it serves and its position there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    mode: Mode,
+    index: usize,
+    pattern: Pattern,
+    text: String,
+}
+
+impl Rule {
+    /// The mode the rule was created in, and the only one it serves.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// The position among the entries of its mode, from 0, as given to the builder.
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    /// The parsed pattern.
+    pub fn pattern(&self) -> &Pattern {
+        &self.pattern
+    }
+
+    /// The canonical text of the pattern.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// Why a check denied an origin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DenyReason {
+    /// A well-formed `http` or `https` origin that no rule of the mode allows.
+    NoMatchingRule,
+    /// `null`: an opaque origin, which no rule can name.
+    Opaque,
+    /// Not a single, well-formed origin; the kind says what is wrong.
+    Malformed(OriginErrorKind),
+}
+
+impl From<OriginErrorKind> for DenyReason {
+    fn from(kind: OriginErrorKind) -> Self {
+        match kind {
+            OriginErrorKind::Opaque => DenyReason::Opaque,
+            kind => DenyReason::Malformed(kind),
+        }
+    }
+}
+
+impl fmt::Display for DenyReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DenyReason::NoMatchingRule => f.write_str("no matching rule"),
+            DenyReason::Opaque => f.write_str("opaque origin (null)"),
+            DenyReason::Malformed(kind) => write!(f, "malformed origin: {kind}"),
+        }
+    }
+}
+
+/// The answer of [`Policy::check`]: allowed by a rule, or denied for a reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use]
+pub enum Decision<'p> {
+    /// Allowed by this rule, the most specific one that matched.
+    Allow(&'p Rule),
+    /// Denied.
+    Deny(DenyReason),
+}
+
+impl<'p> Decision<'p> {
+    /// Whether the origin is allowed.
+    pub fn is_allowed(&self) -> bool {
+        matches!(self, Decision::Allow(_))
+    }
+
+    /// The rule that allowed the origin.
+    pub fn rule(&self) -> Option<&'p Rule> {
+        match self {
+            Decision::Allow(rule) => Some(rule),
+            Decision::Deny(_) => None,
+        }
+    }
+
+    /// Why the origin was denied.
+    pub fn deny_reason(&self) -> Option<DenyReason> {
+        match self {
+            Decision::Allow(_) => None,
+            Decision::Deny(reason) => Some(*reason),
+        }
+    }
+}
+
+impl fmt::Display for Decision<'_> {
+    /// `allow live[2] https://*.berbix.com` or `deny no matching rule`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Decision::Allow(rule) => write!(f, "allow {}[{}] {}", rule.mode, rule.index, rule),
+            Decision::Deny(reason) => write!(f, "deny {reason}"),
+        }
+    }
+}
+
+/// An immutable, compiled allow-list for both modes.
+///
+/// Cloning is cheap (one `Arc`), and a `Policy` is `Send + Sync`.
+///
+/// ```
+/// use origin_policy::{Mode, Policy};
+///
+/// let policy = Policy::builder()
+///     .allow(Mode::Live, "https://www.berbix.com")
+///     .allow(Mode::Live, "https://*.berbix.com")
+///     .allow(Mode::Test, "http://localhost:*")
+///     .build()
+///     .unwrap();
+///
+/// assert!(policy.is_allowed(Mode::Live, "https://docs.berbix.com"));
+/// assert!(!policy.is_allowed(Mode::Live, "https://berbix.com"));
+/// assert!(!policy.is_allowed(Mode::Live, "http://localhost:3000"));
+/// assert!(policy.is_allowed(Mode::Test, "http://localhost:3000"));
+///
+/// let decision = policy.check(Mode::Live, "https://www.berbix.com");
+/// assert_eq!(decision.rule().unwrap().as_str(), "https://www.berbix.com");
+/// ```
+#[derive(Clone)]
+pub struct Policy {
+    inner: Arc<Compiled>,
+}
+
+struct Compiled {
+    rules: [Vec<Rule>; 2],
+    index: Index,
+}
+
+impl Policy {
+    /// Starts an empty builder.
+    pub fn builder() -> PolicyBuilder {
+        PolicyBuilder::default()
+    }
+
+    /// Decides whether `origin` (an `Origin` header value) may use the service in `mode`.
+    ///
+    /// A canonical ASCII origin is checked without allocating.
+    pub fn check(&self, mode: Mode, origin: &str) -> Decision<'_> {
+        match Origin::parse(origin) {
+            Ok(origin) => match self.matching_rule(mode, &origin) {
+                Some(rule) => Decision::Allow(rule),
+                None => Decision::Deny(DenyReason::NoMatchingRule),
+            },
+            Err(kind) => Decision::Deny(kind.into()),
+        }
+    }
+
+    /// `self.check(mode, origin).is_allowed()`.
+    pub fn is_allowed(&self, mode: Mode, origin: &str) -> bool {
+        self.check(mode, origin).is_allowed()
+    }
+
+    /// The most specific rule of `mode` that allows an already parsed origin.
+    pub fn matching_rule(&self, mode: Mode, origin: &Origin<'_>) -> Option<&Rule> {
+        let index = self.inner.index.lookup(mode, origin)?;
+        self.inner.rules[mode.slot()].get(index as usize)
+    }
+
+    /// The rules of `mode`, in the order they were added.
+    pub fn rules(&self, mode: Mode) -> &[Rule] {
+        &self.inner.rules[mode.slot()]
+    }
+}
+
+impl fmt::Debug for Policy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let texts =
+            |mode: Mode| -> Vec<&str> { self.rules(mode).iter().map(Rule::as_str).collect() };
+        f.debug_struct("Policy")
+            .field("live", &texts(Mode::Live))
+            .field("test", &texts(Mode::Test))
+            .finish()
+    }
+}
+
+/// Collects entries per mode, then validates them all at once in [`build`](Self::build).
+#[derive(Debug, Clone, Default)]
+pub struct PolicyBuilder {
+    entries: Vec<(Mode, String)>,
+    allow_public_suffix_wildcards: bool,
+}
+
+impl PolicyBuilder {
+    /// Adds an entry to `mode`'s list. Nothing is checked until [`build`](Self::build),
+    /// which reports every bad entry.
+    pub fn allow(&mut self, mode: Mode, pattern: &str) -> &mut Self {
+        self.entries.push((mode, pattern.to_owned()));
+        self
+    }
+
+    /// Opts out of the public-suffix check, so that `*.github.io` or `*.example` are
+    /// accepted. Off by default: a wildcard over a public suffix allows sites that other
+    /// people own. Turn it on only for a suffix you control, such as a private TLD.
+    pub fn allow_public_suffix_wildcards(&mut self, allow: bool) -> &mut Self {
+        self.allow_public_suffix_wildcards = allow;
+        self
+    }
+
+    /// Validates every entry and compiles the index. The error lists every bad entry,
+    /// with its mode, index, kind and span.
+    pub fn build(&self) -> Result<Policy, BuildError> {
+        let mut rules: [Vec<Rule>; 2] = Default::default();
+        let mut errors = Vec::new();
+        let mut index = Index::default();
+        for (mode, text) in &self.entries {
+            let position = self.entries_before(*mode, &rules, &errors);
+            match pattern::parse_located(text).and_then(|located| self.admit(*mode, text, located))
+            {
+                Ok(pattern) => {
+                    let slot = &mut rules[mode.slot()];
+                    if let Ok(id) = RuleIndex::try_from(slot.len()) {
+                        index.insert(*mode, &pattern, id);
+                    }
+                    slot.push(Rule {
+                        mode: *mode,
+                        index: position,
+                        text: pattern.to_string(),
+                        pattern,
+                    });
+                }
+                Err(error) => errors.push(EntryError {
+                    mode: *mode,
+                    index: position,
+                    error,
+                }),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(BuildError::new(errors));
+        }
+        Ok(Policy {
+            inner: Arc::new(Compiled { rules, index }),
+        })
+    }
+
+    /// How many entries of `mode` came before the current one, good or bad.
+    fn entries_before(&self, mode: Mode, rules: &[Vec<Rule>; 2], errors: &[EntryError]) -> usize {
+        rules[mode.slot()].len() + errors.iter().filter(|e| e.mode == mode).count()
+    }
+
+    /// The checks that depend on the mode and the builder's options.
+    fn admit(&self, mode: Mode, text: &str, located: Located) -> Result<Pattern, PatternError> {
+        let pattern = located.pattern;
+        let fail = |kind, span| Err(PatternError::new(kind, text, span));
+        if mode == Mode::Live {
+            if pattern.scheme() == Scheme::Http {
+                return fail(PatternErrorKind::HttpInLive, located.scheme);
+            }
+            let loopback = match pattern.host() {
+                HostPattern::Exact(host) => host.is_loopback(),
+                HostPattern::Subdomains(base) => is_loopback_name(base),
+            };
+            if loopback {
+                return fail(PatternErrorKind::LoopbackInLive, located.host);
+            }
+        }
+        if let HostPattern::Subdomains(base) = pattern.host() {
+            let test_loopback = mode == Mode::Test && is_loopback_name(base);
+            if !self.allow_public_suffix_wildcards && !test_loopback && is_public_suffix(base) {
+                return fail(PatternErrorKind::PublicSuffixWildcard, located.host);
+            }
+        }
+        Ok(pattern)
+    }
+}
+
+/// Whether `name` is itself a public suffix, in the ICANN or the private section of the
+/// [Public Suffix List](https://publicsuffix.org/). A TLD the list does not know counts as
+/// one too (the list's implicit `*` rule), so a made-up TLD is never a safe base.
+fn is_public_suffix(name: &str) -> bool {
+    match psl::suffix(name.as_bytes()) {
+        Some(suffix) => suffix.as_bytes() == name.as_bytes(),
+        None => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_suffixes_from_both_sections() {
+        for name in [
+            "com",
+            "co.uk",
+            "github.io",
+            "netlify.app",
+            "example",
+            "localhost",
+        ] {
+            assert!(is_public_suffix(name), "{name}");
+        }
+        for name in ["berbix.com", "bbc.co.uk", "me.github.io", "x.example"] {
+            assert!(!is_public_suffix(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn policy_is_send_sync_and_cheap_to_clone() {
+        fn assert_send_sync<T: Send + Sync + Clone>() {}
+        assert_send_sync::<Policy>();
+    }
+}
