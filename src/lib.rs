@@ -87,3 +87,8 @@ pub use origin::{Origin, OriginErrorKind};
 pub use pattern::{HostPattern, Pattern, PortSpec};
 pub use policy::{Decision, DenyReason, Policy, PolicyBuilder, Rule};
 pub use scheme::Scheme;
+
+/// The README's examples, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
