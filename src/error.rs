@@ -55,7 +55,8 @@ pub enum PatternErrorKind {
     /// A host that a browser reads as IPv4 but is not written as plain dotted decimal
     /// (`127.1`, `0x7f.0.0.1`, `010.0.0.1`, `1.2.3.4.5`, `foo.09`).
     NonCanonicalIpv4,
-    /// Text in brackets that is not an IPv6 address (zone ids included).
+    /// Text in brackets that is not an IPv6 address. (A zone id, `%eth0`, is reported as
+    /// [`PercentInHost`](Self::PercentInHost).)
     InvalidIpv6,
     /// A `:` with no port after it.
     EmptyPort,
@@ -69,7 +70,8 @@ pub enum PatternErrorKind {
     HttpInLive,
     /// A loopback host (`localhost`, `*.localhost`, `127.0.0.0/8`, `[::1]`) in live mode.
     LoopbackInLive,
-    /// A wildcard over a public suffix such as `*.com`, `*.co.uk` or `*.github.io`.
+    /// A wildcard over a public suffix such as `*.com`, `*.co.uk` or `*.github.io`, or over
+    /// a name whose subdomains are public suffixes, such as `*.sch.uk`.
     PublicSuffixWildcard,
 }
 

@@ -77,6 +77,8 @@ mod pattern;
 mod policy;
 mod scheme;
 
+#[cfg(feature = "testing")]
+pub mod fuzz_checks;
 #[cfg(any(test, fuzzing, feature = "testing"))]
 pub mod reference;
 

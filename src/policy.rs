@@ -215,8 +215,8 @@ impl PolicyBuilder {
         self
     }
 
-    /// Opts out of the public-suffix check, so that `*.github.io` or `*.example` are
-    /// accepted. Off by default: a wildcard over a public suffix allows sites that other
+    /// Opts out of the public-suffix check, so that `*.github.io`, `*.sch.uk` or
+    /// `*.example` are accepted. Off by default: a wildcard over a public suffix allows sites that other
     /// people own. Turn it on only for a suffix you control, such as a private TLD.
     pub fn allow_public_suffix_wildcards(&mut self, allow: bool) -> &mut Self {
         self.allow_public_suffix_wildcards = allow;
@@ -283,7 +283,7 @@ impl PolicyBuilder {
         }
         if let HostPattern::Subdomains(base) = pattern.host() {
             let test_loopback = mode == Mode::Test && is_loopback_name(base);
-            if !self.allow_public_suffix_wildcards && !test_loopback && is_public_suffix(base) {
+            if !self.allow_public_suffix_wildcards && !test_loopback && covers_public_suffix(base) {
                 return fail(PatternErrorKind::PublicSuffixWildcard, located.host);
             }
         }
@@ -291,9 +291,19 @@ impl PolicyBuilder {
     }
 }
 
-/// Whether `name` is itself a public suffix, in the ICANN or the private section of the
-/// [Public Suffix List](https://publicsuffix.org/). A TLD the list does not know counts as
-/// one too (the list's implicit `*` rule), so a made-up TLD is never a safe base.
+/// Whether `*.base` would match a host that belongs to someone other than the owner of
+/// `base`: `base` is itself a public suffix, or the names directly under it are (the List's
+/// wildcard rules, such as `*.sch.uk` or `*.compute.amazonaws.com`). Both the ICANN and the
+/// private section of the [Public Suffix List](https://publicsuffix.org/) count. A TLD the
+/// list does not know counts too (the List's implicit `*` rule), so a made-up TLD is never a
+/// safe base.
+fn covers_public_suffix(base: &str) -> bool {
+    // No real label is this long-winded, so an exception rule (`!city.kawasaki.jp`) cannot
+    // name it: it stands for "any label".
+    const PROBE_LABEL: &str = "origin-policy-probe";
+    is_public_suffix(base) || is_public_suffix(&format!("{PROBE_LABEL}.{base}"))
+}
+
 fn is_public_suffix(name: &str) -> bool {
     match psl::suffix(name.as_bytes()) {
         Some(suffix) => suffix.as_bytes() == name.as_bytes(),
@@ -315,11 +325,21 @@ mod tests {
             "example",
             "localhost",
         ] {
-            assert!(is_public_suffix(name), "{name}");
+            assert!(covers_public_suffix(name), "{name}");
         }
         for name in ["berbix.com", "bbc.co.uk", "me.github.io", "x.example"] {
-            assert!(!is_public_suffix(name), "{name}");
+            assert!(!covers_public_suffix(name), "{name}");
         }
+    }
+
+    #[test]
+    fn names_under_a_wildcard_rule_are_public_suffixes_too() {
+        for name in ["sch.uk", "kawasaki.jp", "compute.amazonaws.com"] {
+            assert!(!is_public_suffix(name), "{name} itself is registrable");
+            assert!(covers_public_suffix(name), "{name}");
+        }
+        // An exception rule (`!city.kawasaki.jp`) makes the name registrable again.
+        assert!(!covers_public_suffix("city.kawasaki.jp"));
     }
 
     #[test]
