@@ -1,0 +1,1194 @@
+//! Differential test: the compiled index and the allocation-free origin parser against the
+//! naive reference matcher and the WHATWG-only parser, over many generated rule sets.
+//!
+//! Rule sets are drawn from a small alphabet of labels, so that hosts share suffixes and
+//! prefixes (`foo.com`, `bar.com`, `barfoo.com`, `berbix.com`, `evilberbix.com`, ...).
+//! Origins are drawn from the rules' own hosts: exact hits, subdomains, a wildcard's apex,
+//! other ports and schemes, other spellings, near misses and mutated garbage. Every origin
+//! is checked in both modes with [`Policy::check`] and [`reference::check`], and parsed
+//! with [`Origin::parse`] (fast path first) and [`reference::parse_origin`].
+//!
+//! The generator is a seeded splitmix64, so a failure is reproducible. To run longer or
+//! with another seed:
+//!
+//! ```text
+//! ORIGIN_POLICY_DIFF_SETS=20000 ORIGIN_POLICY_DIFF_SEED=7 \
+//!     cargo test --release --all-features --test differential -- --nocapture
+//! ```
+
+#![cfg(feature = "testing")]
+
+use std::collections::HashSet;
+use std::fmt::Write as _;
+use std::time::Instant;
+
+use origin_policy::{
+    reference, Decision, DenyReason, HostKind, HostPattern, Mode, Origin, OriginErrorKind, Policy,
+    PortSpec, Rule, Scheme,
+};
+
+// ---------------------------------------------------------------------------------------
+// The generator
+// ---------------------------------------------------------------------------------------
+
+/// splitmix64: tiny, deterministic, good enough to pick from short lists.
+struct Rng(u64);
+
+impl Rng {
+    fn new(seed: u64) -> Self {
+        Rng(seed)
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n` (modulo bias is irrelevant here).
+    fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
+    }
+
+    /// Uniform in `low..=high`.
+    fn between(&mut self, low: usize, high: usize) -> usize {
+        low + self.below(high - low + 1)
+    }
+
+    fn percent(&mut self, p: u64) -> bool {
+        self.next_u64() % 100 < p
+    }
+
+    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len())]
+    }
+}
+
+/// Labels that share prefixes and suffixes with each other, and a few odd but valid ones.
+const LABELS: &[&str] = &[
+    "foo",
+    "bar",
+    "barfoo",
+    "foobar",
+    "berbix",
+    "evilberbix",
+    "berbixevil",
+    "evil",
+    "www",
+    "api",
+    "app",
+    "a",
+    "b",
+    "x-y",
+    "a_b",
+    "7",
+    "xn--bcher-kva",
+    "com",
+    "localhost",
+];
+
+/// Suffixes under which `label.suffix` is registrable (so `*.label.suffix` builds).
+const SUFFIXES: &[&str] = &["com", "net", "co.uk", "github.io", "example", "io"];
+
+/// Public suffixes: a wildcard over one of these builds only with the opt-out.
+const PUBLIC_SUFFIXES: &[&str] = &["com", "net", "co.uk", "uk", "github.io", "io", "example"];
+
+const PORTS: &[u16] = &[1, 80, 443, 3000, 8080, 8443, 65535];
+
+/// IP hosts a live rule may name (not loopback).
+const PUBLIC_IPS: &[&str] = &[
+    "10.0.0.1",
+    "192.168.1.2",
+    "1.2.3.4",
+    "0.0.0.0",
+    "[2001:db8::1]",
+    "[::ffff:102:304]",
+    "[::]",
+];
+
+/// Loopback hosts: test mode only.
+const LOOPBACK_HOSTS: &[&str] = &[
+    "localhost",
+    "*.localhost",
+    "app.localhost",
+    "*.app.localhost",
+    "127.0.0.1",
+    "127.0.0.2",
+    "[::1]",
+    "[::ffff:127.0.0.1]",
+];
+
+/// Hosts of the classic confusions, as rules.
+const ADVERSARIAL_HOSTS: &[&str] = &[
+    "foo.com",
+    "bar.com",
+    "*.berbix.com",
+    "berbix.com",
+    "www.berbix.com",
+    "*.foo.com",
+    "*.com.evil.net",
+];
+
+/// Origins checked against every rule set.
+const ADVERSARIAL_ORIGINS: &[&str] = &[
+    "https://barfoo.com",
+    "https://foobar.com",
+    "https://foo.com",
+    "https://bar.com",
+    "https://berbix.com",
+    "https://www.berbix.com",
+    "https://a.b.c.berbix.com",
+    "https://berbix.com.evil.net",
+    "https://www.berbix.com.evil.net",
+    "https://evilberbix.com",
+    "https://www.evilberbix.com",
+    "https://berbixevil.com",
+    "https://berbix.co",
+    "https://berbix.comx",
+    "https://com",
+    "https://localhost",
+    "http://localhost",
+    "http://localhost:3000",
+    "http://app.localhost:5173",
+    "http://localhost.com",
+    "http://evillocalhost",
+    "http://127.0.0.1",
+    "http://127.1",
+    "http://[::1]:8080",
+    "http://[::ffff:127.0.0.1]",
+    "https://xn--bcher-kva.example",
+    "https://bücher.example",
+    "null",
+    "",
+    "https://*.berbix.com",
+    "https://foo.com, https://bar.com",
+];
+
+/// Characters that garbage mutations insert.
+const GARBAGE_CHARS: &[char] = &[
+    '.', '.', ':', ':', '/', '-', '_', '[', ']', '%', '@', '?', '#', '*', ',', ' ', '\t', '\\',
+    'A', 'Z', 'x', 'n', '0', '1', '9', 'ü', 'ß', '。', '\u{ad}', '\u{200d}', 'ｆ',
+];
+
+/// Entries that never build, mixed into a few sets.
+const INVALID_ENTRIES: &[(Mode, &str)] = &[
+    (Mode::Live, "http://foo.com"),
+    (Mode::Live, "https://localhost:3000"),
+    (Mode::Live, "https://127.0.0.1"),
+    (Mode::Live, "https://*.foo.*.com"),
+    (Mode::Test, "https://*.1.2.3.4"),
+    (Mode::Test, "https://foo.com:0"),
+    (Mode::Test, "ftp://foo.com"),
+    (Mode::Live, "https://foo.com/path"),
+    (Mode::Test, "https://*"),
+];
+
+#[derive(Clone, Copy, Debug)]
+enum PortChoice {
+    /// No port written.
+    Omitted,
+    /// The scheme's default, written out.
+    DefaultWritten,
+    Exact(u16),
+    Any,
+}
+
+/// One rule before it is written down: a duplicate re-writes the same spec differently.
+#[derive(Clone, Debug)]
+struct Spec {
+    mode: Mode,
+    scheme: Scheme,
+    /// Canonical ASCII host, `*.base`, IPv4 or bracketed IPv6.
+    host: String,
+    port: PortChoice,
+}
+
+fn other_scheme(scheme: Scheme) -> Scheme {
+    match scheme {
+        Scheme::Http => Scheme::Https,
+        Scheme::Https => Scheme::Http,
+    }
+}
+
+fn random_labels(rng: &mut Rng, count: usize) -> String {
+    let labels: Vec<&str> = (0..count).map(|_| rng.pick(LABELS)).collect();
+    labels.join(".")
+}
+
+fn registrable_base(rng: &mut Rng) -> String {
+    format!("{}.{}", rng.pick(LABELS), rng.pick(SUFFIXES))
+}
+
+fn gen_spec(rng: &mut Rng, mode: Mode, public_suffix_opt_out: bool) -> Spec {
+    let scheme = match mode {
+        Mode::Live => Scheme::Https,
+        Mode::Test if rng.percent(50) => Scheme::Http,
+        Mode::Test => Scheme::Https,
+    };
+    let host = match rng.below(11) {
+        0..=3 => {
+            let extra = rng.between(0, 2);
+            let base = if public_suffix_opt_out && rng.percent(10) {
+                rng.pick(PUBLIC_SUFFIXES).to_owned()
+            } else {
+                registrable_base(rng)
+            };
+            if extra == 0 {
+                base
+            } else {
+                format!("{}.{base}", random_labels(rng, extra))
+            }
+        }
+        4..=6 => {
+            if public_suffix_opt_out && rng.percent(30) {
+                format!("*.{}", rng.pick(PUBLIC_SUFFIXES))
+            } else if rng.percent(30) {
+                format!("*.{}.{}", rng.pick(LABELS), registrable_base(rng))
+            } else {
+                format!("*.{}", registrable_base(rng))
+            }
+        }
+        7 => rng.pick(PUBLIC_IPS).to_owned(),
+        8 if mode == Mode::Test => rng.pick(LOOPBACK_HOSTS).to_owned(),
+        8 => registrable_base(rng),
+        _ => rng.pick(ADVERSARIAL_HOSTS).to_owned(),
+    };
+    let port = match rng.below(9) {
+        0..=2 => PortChoice::Omitted,
+        3 => PortChoice::DefaultWritten,
+        4 => PortChoice::Exact(other_scheme(scheme).default_port()),
+        5 | 6 => PortChoice::Exact(rng.pick(PORTS)),
+        _ => PortChoice::Any,
+    };
+    Spec {
+        mode,
+        scheme,
+        host,
+        port,
+    }
+}
+
+/// Writes a spec as an entry, in one of the spellings that mean the same rule.
+fn render(rng: &mut Rng, spec: &Spec) -> String {
+    let scheme = match rng.below(10) {
+        0 => spec.scheme.as_str().to_ascii_uppercase(),
+        1 if spec.scheme == Scheme::Https => "Https".to_owned(),
+        _ => spec.scheme.as_str().to_owned(),
+    };
+    let is_ipv6 = spec.host.starts_with('[');
+    let host = match rng.below(10) {
+        0 => spec.host.to_ascii_uppercase(),
+        1 if !is_ipv6 => format!("{}.", spec.host),
+        2 | 3 if spec.host.contains("xn--bcher-kva") => {
+            spec.host.replace("xn--bcher-kva", "bücher")
+        }
+        4 if spec.host.contains("xn--bcher-kva") => spec.host.replace("xn--bcher-kva", "BÜCHER"),
+        _ => spec.host.clone(),
+    };
+    let port = match spec.port {
+        PortChoice::Omitted => String::new(),
+        PortChoice::DefaultWritten => format!(":{}", spec.scheme.default_port()),
+        PortChoice::Exact(port) => format!(":{port}"),
+        PortChoice::Any => ":*".to_owned(),
+    };
+    let slash = if rng.percent(10) { "/" } else { "" };
+    let text = format!("{scheme}://{host}{port}{slash}");
+    if rng.percent(3) {
+        format!("  {text}\t")
+    } else {
+        text
+    }
+}
+
+/// A rule set: the entries as given to the builder, and the opt-out.
+struct RuleSet {
+    entries: Vec<(Mode, String)>,
+    public_suffix_opt_out: bool,
+}
+
+fn gen_rule_set(rng: &mut Rng) -> RuleSet {
+    let public_suffix_opt_out = rng.percent(35);
+    let count = rng.between(1, 12);
+    let mut specs: Vec<Spec> = Vec::new();
+    let mut entries = Vec::new();
+    for _ in 0..count {
+        let spec = if !specs.is_empty() && rng.percent(15) {
+            // A duplicate, in the same or the other mode, maybe spelled differently.
+            let mut spec: Spec = specs[rng.below(specs.len())].clone();
+            if rng.percent(30) {
+                let other = match spec.mode {
+                    Mode::Live => Mode::Test,
+                    Mode::Test => Mode::Live,
+                };
+                // Only when the rule is valid there too.
+                let loopback = LOOPBACK_HOSTS.contains(&spec.host.as_str());
+                if other == Mode::Test || (spec.scheme == Scheme::Https && !loopback) {
+                    spec.mode = other;
+                }
+            }
+            if rng.percent(30) {
+                // Same host, another port: an exact port and `*` side by side.
+                spec.port = match rng.below(3) {
+                    0 => PortChoice::Any,
+                    1 => PortChoice::DefaultWritten,
+                    _ => PortChoice::Exact(rng.pick(PORTS)),
+                };
+            }
+            spec
+        } else {
+            let mode = if rng.percent(50) {
+                Mode::Live
+            } else {
+                Mode::Test
+            };
+            gen_spec(rng, mode, public_suffix_opt_out)
+        };
+        entries.push((spec.mode, render(rng, &spec)));
+        specs.push(spec);
+    }
+    if rng.percent(4) {
+        let (mode, text) = rng.pick(INVALID_ENTRIES);
+        let at = rng.below(entries.len() + 1);
+        entries.insert(at, (mode, text.to_owned()));
+    }
+    RuleSet {
+        entries,
+        public_suffix_opt_out,
+    }
+}
+
+fn build(set: &RuleSet) -> Result<Policy, origin_policy::BuildError> {
+    let mut builder = Policy::builder();
+    builder.allow_public_suffix_wildcards(set.public_suffix_opt_out);
+    for (mode, text) in &set.entries {
+        builder.allow(*mode, text);
+    }
+    builder.build()
+}
+
+/// Other spellings of IP hosts, as a browser reads them.
+fn ip_variants(host: &str) -> &'static [&'static str] {
+    match host {
+        "127.0.0.1" => &[
+            "127.1",
+            "0x7f.0.0.1",
+            "2130706433",
+            "0177.0.0.1",
+            "127.0.0.1.",
+            "127.0.0.01",
+        ],
+        "1.2.3.4" => &["1.2.3.4.", "01.2.3.4", "1.2.3.04", "16909060", "1.2.772"],
+        "0.0.0.0" => &["0", "0x0", "0.0.0", "0.0.0.0."],
+        "[::1]" => &["[0:0:0:0:0:0:0:1]", "[::0:1]", "[::1%25eth0]", "[::01]"],
+        "[::ffff:7f00:1]" => &[
+            "[::ffff:127.0.0.1]",
+            "[::FFFF:7F00:1]",
+            "[0:0:0:0:0:ffff:127.0.0.1]",
+        ],
+        "[::ffff:102:304]" => &["[::ffff:1.2.3.4]", "[::ffff:0102:0304]"],
+        "[2001:db8::1]" => &["[2001:DB8::1]", "[2001:db8:0:0:0:0:0:1]", "[2001:db8::1:]"],
+        "[::]" => &["[0::0]", "[::0.0.0.0]"],
+        _ => &[],
+    }
+}
+
+fn origin_text(scheme: Scheme, host: &str, port: &str) -> String {
+    format!("{scheme}://{host}{port}")
+}
+
+/// Mixed case: each ASCII letter flipped with probability one half.
+fn mixed_case(rng: &mut Rng, text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if rng.percent(50) {
+                c.to_ascii_uppercase()
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// One random edit: insert, delete or replace a character.
+fn mutate(rng: &mut Rng, text: &str) -> String {
+    let mut chars: Vec<char> = text.chars().collect();
+    let edits = rng.between(1, 2);
+    for _ in 0..edits {
+        let at = rng.below(chars.len() + 1);
+        match rng.below(3) {
+            0 => chars.insert(at, rng.pick(GARBAGE_CHARS)),
+            1 if at < chars.len() => {
+                chars.remove(at);
+            }
+            _ if at < chars.len() => chars[at] = rng.pick(GARBAGE_CHARS),
+            _ => chars.push(rng.pick(GARBAGE_CHARS)),
+        }
+    }
+    chars.into_iter().collect()
+}
+
+/// Origins built from one rule's host, scheme and port.
+fn origins_for_rule(rng: &mut Rng, rule: &Rule, out: &mut Vec<String>) {
+    let pattern = rule.pattern();
+    let scheme = pattern.scheme();
+    let (host, wildcard, ipv6) = match pattern.host() {
+        HostPattern::Exact(host) => {
+            let text = host.to_string();
+            let ipv6 = text.starts_with('[');
+            (text, false, ipv6)
+        }
+        HostPattern::Subdomains(base) => (base.clone(), true, false),
+    };
+    let default_port = scheme.default_port();
+    let hit_port = match pattern.port() {
+        PortSpec::Exact(port) if port == default_port => String::new(),
+        PortSpec::Exact(port) => format!(":{port}"),
+        PortSpec::Any => format!(":{}", rng.pick(PORTS)),
+    };
+    let sub = |rng: &mut Rng| {
+        let depth = rng.between(1, 3);
+        format!("{}.{host}", random_labels(rng, depth))
+    };
+    let hit_host = if wildcard { sub(rng) } else { host.clone() };
+
+    let start = out.len();
+    // hits
+    out.push(origin_text(scheme, &hit_host, &hit_port));
+    if wildcard {
+        out.push(origin_text(scheme, &sub(rng), &hit_port));
+        out.push(origin_text(scheme, &sub(rng), ""));
+        // the apex
+        out.push(origin_text(scheme, &host, &hit_port));
+    }
+    // other port, default port written out, other scheme
+    out.push(origin_text(
+        scheme,
+        &hit_host,
+        &format!(":{}", rng.pick(PORTS)),
+    ));
+    out.push(origin_text(scheme, &hit_host, &format!(":{default_port}")));
+    out.push(origin_text(other_scheme(scheme), &hit_host, &hit_port));
+    // near misses by prefix and suffix
+    if !ipv6 {
+        let label = rng.pick(LABELS);
+        out.push(origin_text(
+            scheme,
+            &format!("{label}{hit_host}"),
+            &hit_port,
+        ));
+        out.push(origin_text(
+            scheme,
+            &format!("{hit_host}{label}"),
+            &hit_port,
+        ));
+        let suffix = rng.pick(SUFFIXES);
+        out.push(origin_text(
+            scheme,
+            &format!("{hit_host}.{suffix}"),
+            &hit_port,
+        ));
+        out.push(origin_text(
+            scheme,
+            &format!("{hit_host}.evil.net"),
+            &hit_port,
+        ));
+        if let Some((_, parent)) = hit_host.split_once('.') {
+            out.push(origin_text(scheme, parent, &hit_port));
+        }
+        if let Some((front, _)) = hit_host.rsplit_once('.') {
+            let suffix = rng.pick(SUFFIXES);
+            out.push(origin_text(scheme, &format!("{front}.{suffix}"), &hit_port));
+        }
+    }
+    // other spellings of the hits
+    let hit = out[start].clone();
+    out.push(hit.to_ascii_uppercase());
+    out.push(mixed_case(rng, &hit));
+    if !ipv6 {
+        out.push(origin_text(scheme, &format!("{hit_host}."), &hit_port));
+        out.push(origin_text(scheme, &format!("{hit_host}.."), &hit_port));
+        out.push(origin_text(
+            scheme,
+            &hit_host.replacen('.', "。", 1),
+            &hit_port,
+        ));
+    }
+    if hit_host.contains("xn--bcher-kva") {
+        for unicode in ["bücher", "BÜCHER", "bu\u{308}cher", "b\u{ad}ücher"] {
+            let host = hit_host.replace("xn--bcher-kva", unicode);
+            out.push(origin_text(scheme, &host, &hit_port));
+        }
+        out.push(origin_text(
+            scheme,
+            &hit_host.replace("xn--bcher-kva", "xn--bcher-kvb"),
+            &hit_port,
+        ));
+    }
+    for variant in ip_variants(&host) {
+        out.push(origin_text(scheme, variant, &hit_port));
+    }
+    // at the length limits: labels of 62-64 bytes, names of 252-255 bytes
+    if !ipv6 {
+        let long_label = "l".repeat(rng.between(62, 64));
+        out.push(origin_text(
+            scheme,
+            &format!("{long_label}.{hit_host}"),
+            &hit_port,
+        ));
+        let mut long_name = hit_host.clone();
+        let target = rng.between(252, 255);
+        while long_name.len() < target {
+            let room = target - long_name.len() - 1;
+            if room == 0 {
+                // One byte short: an empty first label, itself a malformed edge.
+                long_name.insert(0, '.');
+                break;
+            }
+            let label = "m".repeat(room.min(63));
+            long_name = format!("{label}.{long_name}");
+        }
+        out.push(origin_text(scheme, &long_name, &hit_port));
+    }
+    // garbage: mutations of what is there so far
+    let made = out.len() - start;
+    for _ in 0..3 {
+        let victim = out[start + rng.below(made)].clone();
+        out.push(mutate(rng, &victim));
+    }
+}
+
+/// Origins unrelated to the rules, from the same alphabet.
+fn unrelated_origin(rng: &mut Rng) -> String {
+    let scheme = if rng.percent(50) {
+        Scheme::Https
+    } else {
+        Scheme::Http
+    };
+    let host = match rng.below(4) {
+        0 => rng.pick(LOOPBACK_HOSTS).replace("*.", "x."),
+        1 => rng.pick(PUBLIC_IPS).to_owned(),
+        _ => {
+            let depth = rng.between(0, 2);
+            let base = registrable_base(rng);
+            if depth == 0 {
+                base
+            } else {
+                format!("{}.{base}", random_labels(rng, depth))
+            }
+        }
+    };
+    let port = if rng.percent(50) {
+        String::new()
+    } else {
+        format!(":{}", rng.pick(PORTS))
+    };
+    origin_text(scheme, &host, &port)
+}
+
+// ---------------------------------------------------------------------------------------
+// The comparison
+// ---------------------------------------------------------------------------------------
+
+#[derive(Default)]
+struct Stats {
+    sets: usize,
+    built: usize,
+    failed_to_build: usize,
+    rules: usize,
+    origins: usize,
+    checks: usize,
+    allowed: usize,
+    parsed_ok: usize,
+    fast_path: usize,
+    malformed: usize,
+}
+
+/// Where a failure came from, for the message.
+struct Context<'a> {
+    set_number: usize,
+    set_seed: u64,
+    set: &'a RuleSet,
+    policy: &'a Policy,
+}
+
+impl Context<'_> {
+    fn describe(&self) -> String {
+        let mut text = String::new();
+        let _ = writeln!(
+            text,
+            "  rule set #{} (set seed {:#x}), allow_public_suffix_wildcards({})",
+            self.set_number, self.set_seed, self.set.public_suffix_opt_out
+        );
+        for (mode, entry) in &self.set.entries {
+            let _ = writeln!(text, "    .allow(Mode::{mode:?}, {entry:?})");
+        }
+        let _ = write!(text, "  compiled: {:?}", self.policy);
+        text
+    }
+}
+
+/// Whether the origin's host borrows from the input, i.e. came from the fast path.
+fn borrows_from(input: &str, origin: &Origin<'_>) -> bool {
+    let start = input.as_ptr() as usize;
+    let host = origin.host().as_ptr() as usize;
+    !origin.host().is_empty() && host >= start && host < start + input.len()
+}
+
+/// Compares fast and WHATWG parsing; `None` when they agree.
+fn parse_mismatch(origin: &str) -> Option<String> {
+    let fast = Origin::parse(origin);
+    let slow = reference::parse_origin(origin);
+    let agree = match (&fast, &slow) {
+        (Ok(f), Ok(s)) => {
+            f.to_string() == s.to_string()
+                && f.host() == s.host()
+                && f.port() == s.port()
+                && f.host_kind() == s.host_kind()
+                && f.scheme() == s.scheme()
+                && f == s
+        }
+        (Err(f), Err(s)) => f == s,
+        _ => false,
+    };
+    (!agree).then(|| {
+        format!(
+            "parse mismatch for {origin:?}:\n  Origin::parse:          {fast:?}\n  reference::parse_origin: {slow:?}"
+        )
+    })
+}
+
+fn check_origin(
+    context: &Context<'_>,
+    origin: &str,
+    stats: &mut Stats,
+    failures: &mut Vec<String>,
+) {
+    stats.origins += 1;
+    if let Some(mismatch) = parse_mismatch(origin) {
+        failures.push(mismatch);
+    }
+    match Origin::parse(origin) {
+        Ok(parsed) => {
+            stats.parsed_ok += 1;
+            if borrows_from(origin, &parsed) {
+                stats.fast_path += 1;
+            }
+        }
+        Err(_) => stats.malformed += 1,
+    }
+    for mode in Mode::ALL {
+        stats.checks += 1;
+        let got = context.policy.check(mode, origin);
+        let want = reference::check(context.policy, mode, origin);
+        if got != want {
+            failures.push(format!(
+                "decision mismatch\n{}\n  mode:    {mode}\n  origin:  {origin:?}\n  policy.check:     {got}\n  reference::check: {want}",
+                context.describe()
+            ));
+        }
+        if let Decision::Allow(rule) = got {
+            stats.allowed += 1;
+            if rule.mode() != mode {
+                failures.push(format!(
+                    "rule of the wrong mode\n{}\n  mode: {mode}\n  origin: {origin:?}\n  decision: {got}",
+                    context.describe()
+                ));
+            }
+        }
+    }
+}
+
+/// Independent of the reference: each rule allows its own plainest example.
+fn check_own_example(
+    context: &Context<'_>,
+    rng: &mut Rng,
+    rule: &Rule,
+    failures: &mut Vec<String>,
+) {
+    let pattern = rule.pattern();
+    let host = match pattern.host() {
+        HostPattern::Exact(host) => host.to_string(),
+        HostPattern::Subdomains(base) => format!("zz.{base}"),
+    };
+    let port = match pattern.port() {
+        PortSpec::Exact(port) => port,
+        PortSpec::Any => rng.pick(PORTS),
+    };
+    let origin = format!("{}://{host}:{port}", pattern.scheme());
+    let decision = context.policy.check(rule.mode(), &origin);
+    if !decision.is_allowed() {
+        failures.push(format!(
+            "a rule does not allow its own example\n{}\n  rule: {rule}\n  origin: {origin:?}\n  decision: {decision}",
+            context.describe()
+        ));
+    }
+}
+
+fn env_number(name: &str, default: u64) -> u64 {
+    match std::env::var(name) {
+        Ok(text) => text
+            .parse()
+            .unwrap_or_else(|_| panic!("{name}={text:?}: not a number")),
+        Err(_) => default,
+    }
+}
+
+#[test]
+fn index_and_fast_parser_agree_with_the_reference() {
+    let sets = env_number("ORIGIN_POLICY_DIFF_SETS", 500) as usize;
+    let seed = env_number("ORIGIN_POLICY_DIFF_SEED", 0x0516_1e5e_ed00_0001);
+    let started = Instant::now();
+    let mut master = Rng::new(seed);
+    let mut stats = Stats::default();
+    let mut failures: Vec<String> = Vec::new();
+    let mut origins: Vec<String> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+
+    for set_number in 0..sets {
+        let set_seed = master.next_u64();
+        let mut rng = Rng::new(set_seed);
+        let set = gen_rule_set(&mut rng);
+        stats.sets += 1;
+        let policy = match build(&set) {
+            Ok(policy) => policy,
+            Err(_) => {
+                stats.failed_to_build += 1;
+                continue;
+            }
+        };
+        stats.built += 1;
+        let context = Context {
+            set_number,
+            set_seed,
+            set: &set,
+            policy: &policy,
+        };
+
+        origins.clear();
+        seen.clear();
+        for mode in Mode::ALL {
+            for rule in policy.rules(mode) {
+                stats.rules += 1;
+                origins_for_rule(&mut rng, rule, &mut origins);
+                check_own_example(&context, &mut rng, rule, &mut failures);
+            }
+        }
+        for _ in 0..4 {
+            origins.push(unrelated_origin(&mut rng));
+        }
+        origins.extend(ADVERSARIAL_ORIGINS.iter().map(|o| o.to_string()));
+        for _ in 0..3 {
+            let len = rng.between(0, 24);
+            let garbage: String = (0..len).map(|_| rng.pick(GARBAGE_CHARS)).collect();
+            origins.push(garbage);
+        }
+
+        for origin in &origins {
+            if seen.insert(origin.clone()) {
+                check_origin(&context, origin, &mut stats, &mut failures);
+            }
+        }
+        if failures.len() >= 20 {
+            break;
+        }
+    }
+
+    let elapsed = started.elapsed();
+    println!(
+        "differential: seed {seed:#x}, {} sets ({} built, {} failed to build), {} rules, \
+         {} distinct origins per set summed, {} checks per side ({} allowed), \
+         {} parsed ({} on the fast path), {} malformed, in {elapsed:.2?}",
+        stats.sets,
+        stats.built,
+        stats.failed_to_build,
+        stats.rules,
+        stats.origins,
+        stats.checks,
+        stats.allowed,
+        stats.parsed_ok,
+        stats.fast_path,
+        stats.malformed,
+    );
+
+    assert!(
+        failures.is_empty(),
+        "{} failure(s) (seed {seed:#x}); the first ones:\n\n{}",
+        failures.len(),
+        failures
+            .iter()
+            .take(10)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n\n")
+    );
+    // The generator must produce a meaningful mix, or the comparison proves little.
+    assert!(
+        stats.built * 10 >= stats.sets * 9,
+        "most rule sets must build: {} of {}",
+        stats.built,
+        stats.sets
+    );
+    assert!(stats.failed_to_build > 0 || sets < 200);
+    assert!(stats.allowed * 20 > stats.checks, "too few allowed checks");
+    assert!(stats.allowed * 2 < stats.checks, "too many allowed checks");
+    assert!(
+        stats.fast_path * 5 > stats.origins,
+        "fast path too rarely taken"
+    );
+    assert!(
+        stats.malformed * 10 > stats.origins,
+        "too few malformed origins"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Hand-written regressions
+// ---------------------------------------------------------------------------------------
+
+fn policy(public_suffix_opt_out: bool, entries: &[(Mode, &str)]) -> Policy {
+    let mut builder = Policy::builder();
+    builder.allow_public_suffix_wildcards(public_suffix_opt_out);
+    for (mode, text) in entries {
+        builder.allow(*mode, text);
+    }
+    builder.build().unwrap()
+}
+
+/// Asserts the policy and the reference agree, and that the decision is `expected`: the
+/// canonical text of the allowing rule, or `None` for a denial.
+fn expect(policy: &Policy, mode: Mode, origin: &str, expected: Option<&str>) {
+    let got = policy.check(mode, origin);
+    let want = reference::check(policy, mode, origin);
+    assert_eq!(
+        got, want,
+        "{mode} {origin:?}: policy {got}, reference {want}"
+    );
+    assert_eq!(
+        got.rule().map(Rule::as_str),
+        expected,
+        "{mode} {origin:?}: {got}"
+    );
+    assert!(
+        parse_mismatch(origin).is_none(),
+        "{:?}",
+        parse_mismatch(origin)
+    );
+}
+
+#[test]
+fn labels_are_whole() {
+    let p = policy(
+        false,
+        &[
+            (Mode::Live, "https://foo.com"),
+            (Mode::Live, "https://bar.com"),
+        ],
+    );
+    expect(&p, Mode::Live, "https://foo.com", Some("https://foo.com"));
+    expect(&p, Mode::Live, "https://bar.com", Some("https://bar.com"));
+    for origin in [
+        "https://barfoo.com",
+        "https://foobar.com",
+        "https://foo.com.bar.com",
+        "https://www.foo.com",
+        "https://foo.co",
+        "https://oo.com",
+    ] {
+        expect(&p, Mode::Live, origin, None);
+    }
+}
+
+#[test]
+fn wildcards_cover_subdomains_only() {
+    let p = policy(false, &[(Mode::Live, "https://*.berbix.com")]);
+    for origin in [
+        "https://a.berbix.com",
+        "https://a.b.berbix.com",
+        "https://a.b.c.berbix.com",
+        "https://A.BERBIX.COM.",
+        "https://xn--bcher-kva.berbix.com",
+        "https://bücher.berbix.com",
+        "https://a_b.berbix.com",
+    ] {
+        expect(&p, Mode::Live, origin, Some("https://*.berbix.com"));
+    }
+    for origin in [
+        "https://berbix.com",
+        "https://berbix.com.evil.net",
+        "https://evilberbix.com",
+        "https://a.evilberbix.com",
+        "https://.berbix.com",
+        "https://a..berbix.com",
+        "https://*.berbix.com",
+        "http://a.berbix.com",
+        "https://a.berbix.com:8443",
+        "https://a.berbix.com/",
+    ] {
+        expect(&p, Mode::Live, origin, None);
+        expect(&p, Mode::Test, origin, None);
+    }
+}
+
+#[test]
+fn the_most_specific_rule_wins() {
+    let p = policy(
+        true,
+        &[
+            (Mode::Live, "https://*.com:*"),
+            (Mode::Live, "https://*.com"),
+            (Mode::Live, "https://*.berbix.com:*"),
+            (Mode::Live, "https://*.a.berbix.com"),
+            (Mode::Live, "https://x.a.berbix.com:*"),
+            (Mode::Live, "https://x.a.berbix.com:8443"),
+            (Mode::Live, "https://x.a.berbix.com:8443/"),
+        ],
+    );
+    expect(&p, Mode::Live, "https://evil.com", Some("https://*.com"));
+    expect(
+        &p,
+        Mode::Live,
+        "https://evil.com:1",
+        Some("https://*.com:*"),
+    );
+    expect(
+        &p,
+        Mode::Live,
+        "https://a.berbix.com",
+        Some("https://*.berbix.com:*"),
+    );
+    expect(
+        &p,
+        Mode::Live,
+        "https://y.a.berbix.com",
+        Some("https://*.a.berbix.com"),
+    );
+    expect(
+        &p,
+        Mode::Live,
+        "https://y.a.berbix.com:1",
+        Some("https://*.berbix.com:*"),
+    );
+    expect(
+        &p,
+        Mode::Live,
+        "https://x.a.berbix.com",
+        Some("https://x.a.berbix.com:*"),
+    );
+    // The first of two equal rules wins.
+    let decision = p.check(Mode::Live, "https://x.a.berbix.com:8443");
+    assert_eq!(decision.rule().map(Rule::index), Some(5), "{decision}");
+    expect(
+        &p,
+        Mode::Live,
+        "https://x.a.berbix.com:8443",
+        Some("https://x.a.berbix.com:8443"),
+    );
+}
+
+#[test]
+fn ports_are_effective_ports() {
+    let p = policy(
+        false,
+        &[
+            (Mode::Test, "https://x.berbix.com:443"),
+            (Mode::Test, "http://y.berbix.com:443"),
+            (Mode::Test, "http://z.berbix.com:*"),
+        ],
+    );
+    expect(
+        &p,
+        Mode::Test,
+        "https://x.berbix.com",
+        Some("https://x.berbix.com"),
+    );
+    expect(
+        &p,
+        Mode::Test,
+        "https://x.berbix.com:443",
+        Some("https://x.berbix.com"),
+    );
+    expect(&p, Mode::Test, "http://x.berbix.com:443", None);
+    expect(&p, Mode::Test, "https://y.berbix.com", None);
+    expect(
+        &p,
+        Mode::Test,
+        "http://y.berbix.com:443",
+        Some("http://y.berbix.com:443"),
+    );
+    expect(&p, Mode::Test, "http://y.berbix.com", None);
+    expect(
+        &p,
+        Mode::Test,
+        "http://z.berbix.com",
+        Some("http://z.berbix.com:*"),
+    );
+    expect(
+        &p,
+        Mode::Test,
+        "http://z.berbix.com:80",
+        Some("http://z.berbix.com:*"),
+    );
+    expect(&p, Mode::Test, "https://z.berbix.com", None);
+    expect(&p, Mode::Live, "https://x.berbix.com", None);
+}
+
+#[test]
+fn loopback_spellings_in_test_mode() {
+    let p = policy(
+        false,
+        &[
+            (Mode::Test, "http://127.0.0.1:*"),
+            (Mode::Test, "http://[::1]:8080"),
+            (Mode::Test, "http://[::ffff:127.0.0.1]"),
+            (Mode::Test, "http://*.localhost:*"),
+            (Mode::Test, "http://localhost:3000"),
+        ],
+    );
+    for origin in ["http://127.1:5", "http://0x7f.0.0.1", "http://2130706433:1"] {
+        expect(&p, Mode::Test, origin, Some("http://127.0.0.1:*"));
+        expect(&p, Mode::Live, origin, None);
+    }
+    expect(
+        &p,
+        Mode::Test,
+        "http://[0:0::1]:8080",
+        Some("http://[::1]:8080"),
+    );
+    expect(&p, Mode::Test, "http://[::1]", None);
+    expect(
+        &p,
+        Mode::Test,
+        "http://[::FFFF:7F00:1]",
+        Some("http://[::ffff:7f00:1]"),
+    );
+    expect(
+        &p,
+        Mode::Test,
+        "http://localhost:3000",
+        Some("http://localhost:3000"),
+    );
+    expect(
+        &p,
+        Mode::Test,
+        "http://LOCALHOST.:3000",
+        Some("http://localhost:3000"),
+    );
+    expect(&p, Mode::Test, "http://localhost", None);
+    expect(
+        &p,
+        Mode::Test,
+        "http://app.localhost",
+        Some("http://*.localhost:*"),
+    );
+    expect(
+        &p,
+        Mode::Test,
+        "http://a.b.localhost:1",
+        Some("http://*.localhost:*"),
+    );
+    expect(&p, Mode::Test, "http://evillocalhost", None);
+    expect(&p, Mode::Test, "http://localhost.evil.net", None);
+}
+
+#[test]
+fn wildcards_never_match_ip_hosts() {
+    // `*.0.1` cannot be written; the closest a wildcard gets is a base that is a name.
+    let p = policy(true, &[(Mode::Test, "http://*.example:*")]);
+    expect(
+        &p,
+        Mode::Test,
+        "http://a.example",
+        Some("http://*.example:*"),
+    );
+    for origin in [
+        "http://1.2.3.4",
+        "http://[::1]",
+        "http://127.1",
+        "http://example",
+    ] {
+        expect(&p, Mode::Test, origin, None);
+    }
+}
+
+#[test]
+fn fast_and_browser_paths_agree_on_edge_inputs() {
+    for origin in [
+        "https://xn--bcher-kva.example",
+        "https://xn--bcher-kvb.example",
+        "https://xn--a.example",
+        "https://xn--.example",
+        "https://xn--bcher-kva.xn--bcher-kva.example",
+        "https://a-.example",
+        "https://-a.example",
+        "https://ab--c.example",
+        "https://_.example",
+        "https://a.1b",
+        "https://a.b1",
+        "https://1.2.3.4",
+        "https://1.2.3.4:443",
+        "https://1.2.3.256",
+        "https://01.2.3.4",
+        "https://1.2.3",
+        "https://0x1.2.3.4",
+        "https://a.0x",
+        "https://foo.09",
+        "https://x.com:443",
+        "https://x.com:80",
+        "http://x.com:65535",
+        "http://x.com:65536",
+        "http://x.com:00080",
+        "https://x.com:80:80",
+        "https://https://x.com",
+        "https://x.com:",
+        "https://:443",
+        "https://.",
+        "https://..",
+        "https://a.",
+        &format!("https://{}.com", "a".repeat(63)),
+        &format!("https://{}.com", "a".repeat(64)),
+        &format!("https://{}", vec!["a".repeat(63); 4].join(".")),
+        &format!("https://{}.ab", vec!["a".repeat(63); 3].join(".")),
+        &format!("https://{}.abc", vec!["a".repeat(63); 3].join(".")),
+        &format!("https://{}.abc.", vec!["a".repeat(63); 3].join(".")),
+    ] {
+        if let Some(mismatch) = parse_mismatch(origin) {
+            panic!("{mismatch}");
+        }
+    }
+}
+
+#[test]
+fn deny_reasons_match_for_malformed_input() {
+    let p = policy(false, &[(Mode::Live, "https://*.berbix.com")]);
+    for (origin, reason) in [
+        ("", DenyReason::Malformed(OriginErrorKind::Empty)),
+        ("null", DenyReason::Opaque),
+        (
+            "https://a.berbix.com/",
+            DenyReason::Malformed(OriginErrorKind::Path),
+        ),
+        (
+            "https://*.berbix.com",
+            DenyReason::Malformed(OriginErrorKind::LabelChar),
+        ),
+        (
+            "https://a..berbix.com",
+            DenyReason::Malformed(OriginErrorKind::EmptyLabel),
+        ),
+        (
+            "https://a.berbix.com:0",
+            DenyReason::Malformed(OriginErrorKind::PortOutOfRange),
+        ),
+    ] {
+        let got = p.check(Mode::Live, origin);
+        assert_eq!(got, reference::check(&p, Mode::Live, origin), "{origin:?}");
+        assert_eq!(got.deny_reason(), Some(reason), "{origin:?}");
+    }
+    // `HostKind` is part of what the two parsers must agree on.
+    assert_eq!(
+        Origin::parse("http://127.1").map(|o| o.host_kind()),
+        Ok(HostKind::Ipv4)
+    );
+}
