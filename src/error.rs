@@ -5,161 +5,73 @@ use std::ops::Range;
 
 use crate::mode::Mode;
 
-/// What is wrong with a pattern. Each kind has a stable name (its `Debug` form), which
-/// `spec-table.md` uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PatternErrorKind {
-    /// Nothing but whitespace.
-    Empty,
-    /// A control character anywhere.
-    ControlChar,
-    /// Whitespace inside the pattern (leading and trailing whitespace is trimmed).
-    InnerWhitespace,
-    /// A backslash, which browsers read as `/`.
-    Backslash,
-    /// No `scheme://` in front of the host.
-    MissingScheme,
-    /// A scheme and `:` without the `//` that must follow.
-    MissingSlashes,
-    /// A scheme other than `http` or `https`.
-    UnsupportedScheme,
-    /// `user:password@` in front of the host.
-    Userinfo,
-    /// Anything after the host and port except one `/`.
-    Path,
-    /// A `?` query.
-    Query,
-    /// A `#` fragment.
-    Fragment,
-    /// No host between `//` and the port or end.
-    EmptyHost,
-    /// A `%` escape in the host.
-    PercentInHost,
-    /// A `*` anywhere but as the whole leftmost label (`*.example.com`).
-    MisplacedWildcard,
-    /// A `*` as the whole host: it would allow every site.
-    BareWildcard,
-    /// A wildcard in front of an IP address.
-    WildcardOnIp,
-    /// IDNA (UTS #46) mapping failed, or a code point no host may hold.
-    InvalidDomain,
-    /// An empty label (`a..com`, `.com`).
-    EmptyLabel,
-    /// A character outside `a-z 0-9 - _` in a label, after IDNA mapping.
-    LabelChar,
-    /// A label longer than 63 bytes.
-    LabelTooLong,
-    /// A name longer than 253 bytes.
-    NameTooLong,
-    /// A host that a browser reads as IPv4 but is not written as plain dotted decimal
-    /// (`127.1`, `0x7f.0.0.1`, `010.0.0.1`, `1.2.3.4.5`, `foo.09`).
-    NonCanonicalIpv4,
-    /// Text in brackets that is not an IPv6 address. (A zone id, `%eth0`, is reported as
-    /// [`PercentInHost`](Self::PercentInHost).)
-    InvalidIpv6,
-    /// A `:` with no port after it.
-    EmptyPort,
-    /// A port that is neither decimal digits nor `*`.
-    InvalidPort,
-    /// A port with a leading zero (`:0443`).
-    PortLeadingZero,
-    /// Port `0` or a port over 65535.
-    PortOutOfRange,
-    /// `http` in live mode: live mode is HTTPS only.
-    HttpInLive,
-    /// A loopback host (`localhost`, `*.localhost`, `127.0.0.0/8`, `[::1]`) in live mode.
-    LoopbackInLive,
-    /// A wildcard over a public suffix such as `*.com`, `*.co.uk` or `*.github.io`, or over
-    /// a name whose subdomains are public suffixes, such as `*.sch.uk`.
-    PublicSuffixWildcard,
-}
-
-impl PatternErrorKind {
-    /// Every kind, in declaration order. `spec-table.md` must show each one at least once.
-    pub const ALL: [PatternErrorKind; 30] = {
-        use PatternErrorKind::*;
-        [
-            Empty,
-            ControlChar,
-            InnerWhitespace,
-            Backslash,
-            MissingScheme,
-            MissingSlashes,
-            UnsupportedScheme,
-            Userinfo,
-            Path,
-            Query,
-            Fragment,
-            EmptyHost,
-            PercentInHost,
-            MisplacedWildcard,
-            BareWildcard,
-            WildcardOnIp,
-            InvalidDomain,
-            EmptyLabel,
-            LabelChar,
-            LabelTooLong,
-            NameTooLong,
-            NonCanonicalIpv4,
-            InvalidIpv6,
-            EmptyPort,
-            InvalidPort,
-            PortLeadingZero,
-            PortOutOfRange,
-            HttpInLive,
-            LoopbackInLive,
-            PublicSuffixWildcard,
-        ]
-    };
-
-    /// A one-line description.
-    pub const fn message(self) -> &'static str {
-        use PatternErrorKind::*;
-        match self {
-            Empty => "the pattern is empty",
-            ControlChar => "control characters are not allowed",
-            InnerWhitespace => "whitespace is not allowed inside a pattern",
-            Backslash => "backslashes are not allowed",
-            MissingScheme => "a pattern starts with `https://` or `http://`",
-            MissingSlashes => "the scheme must be followed by `//`",
-            UnsupportedScheme => "only `https` and `http` are supported",
-            Userinfo => "user names and passwords are not allowed",
-            Path => "a pattern has no path (only one trailing `/` is allowed)",
-            Query => "a pattern has no query",
-            Fragment => "a pattern has no fragment",
-            EmptyHost => "the host is empty",
-            PercentInHost => "percent-escapes are not allowed in the host",
-            MisplacedWildcard => {
-                "`*` may only stand as the whole leftmost label, as in `*.example.com`"
-            }
-            BareWildcard => "a bare `*` would allow every site; list the domains instead",
-            WildcardOnIp => "wildcards cannot be used with IP addresses",
-            InvalidDomain => "not a valid domain name (IDNA)",
-            EmptyLabel => "empty label in the domain name",
-            LabelChar => "labels may only hold `a-z`, `0-9`, `-` and `_`",
-            LabelTooLong => "a label is longer than 63 characters",
-            NameTooLong => "the domain name is longer than 253 characters",
-            NonCanonicalIpv4 => {
-                "IPv4 addresses must be written in plain dotted decimal, such as `127.0.0.1`"
-            }
-            InvalidIpv6 => "not a valid IPv6 address",
-            EmptyPort => "the port is empty",
-            InvalidPort => "a port is decimal digits or `*`",
-            PortLeadingZero => "a port has no leading zeros",
-            PortOutOfRange => "a port is between 1 and 65535",
-            HttpInLive => "`http` is available only in test mode; live mode is HTTPS only",
-            LoopbackInLive => "loopback hosts are available only in test mode",
-            PublicSuffixWildcard => {
-                "a wildcard over a public suffix would allow sites of other owners"
-            }
-        }
-    }
-}
-
-impl fmt::Display for PatternErrorKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.message())
+error_kinds! {
+    /// What is wrong with a pattern. Each kind has a stable name (its `Debug` form), which
+    /// `spec-table.md` uses.
+    pub enum PatternErrorKind {
+        /// Nothing but whitespace.
+        Empty => "the pattern is empty",
+        /// A control character anywhere.
+        ControlChar => "control characters are not allowed",
+        /// Whitespace inside the pattern (leading and trailing whitespace is trimmed).
+        InnerWhitespace => "whitespace is not allowed inside a pattern",
+        /// A backslash, which browsers read as `/`.
+        Backslash => "backslashes are not allowed",
+        /// No `scheme://` in front of the host.
+        MissingScheme => "a pattern starts with `https://` or `http://`",
+        /// A scheme and `:` without the `//` that must follow.
+        MissingSlashes => "the scheme must be followed by `//`",
+        /// A scheme other than `http` or `https`.
+        UnsupportedScheme => "only `https` and `http` are supported",
+        /// `user:password@` in front of the host.
+        Userinfo => "user names and passwords are not allowed",
+        /// Anything after the host and port except one `/`.
+        Path => "a pattern has no path (only one trailing `/` is allowed)",
+        /// A `?` query.
+        Query => "a pattern has no query",
+        /// A `#` fragment.
+        Fragment => "a pattern has no fragment",
+        /// No host between `//` and the port or end.
+        EmptyHost => "the host is empty",
+        /// A `%` escape in the host.
+        PercentInHost => "percent-escapes are not allowed in the host",
+        /// A `*` anywhere but as the whole leftmost label (`*.example.com`).
+        MisplacedWildcard => "`*` may only stand as the whole leftmost label, as in `*.example.com`",
+        /// A `*` as the whole host: it would allow every site.
+        BareWildcard => "a bare `*` would allow every site; list the domains instead",
+        /// A wildcard in front of an IP address.
+        WildcardOnIp => "wildcards cannot be used with IP addresses",
+        /// IDNA (UTS #46) mapping failed, or a code point no host may hold.
+        InvalidDomain => "not a valid domain name (IDNA)",
+        /// An empty label (`a..com`, `.com`).
+        EmptyLabel => "empty label in the domain name",
+        /// A character outside `a-z 0-9 - _` in a label, after IDNA mapping.
+        LabelChar => "labels may only hold `a-z`, `0-9`, `-` and `_`",
+        /// A label longer than 63 bytes.
+        LabelTooLong => "a label is longer than 63 characters",
+        /// A name longer than 253 bytes.
+        NameTooLong => "the domain name is longer than 253 characters",
+        /// A host that a browser reads as IPv4 but is not written as plain dotted decimal
+        /// (`127.1`, `0x7f.0.0.1`, `010.0.0.1`, `1.2.3.4.5`, `foo.09`).
+        NonCanonicalIpv4 => "IPv4 addresses must be written in plain dotted decimal, such as `127.0.0.1`",
+        /// Text in brackets that is not an IPv6 address. (A zone id, `%eth0`, is reported as
+        /// [`PercentInHost`](Self::PercentInHost).)
+        InvalidIpv6 => "not a valid IPv6 address",
+        /// A `:` with no port after it.
+        EmptyPort => "the port is empty",
+        /// A port that is neither decimal digits nor `*`.
+        InvalidPort => "a port is decimal digits or `*`",
+        /// A port with a leading zero (`:0443`).
+        PortLeadingZero => "a port has no leading zeros",
+        /// Port `0` or a port over 65535.
+        PortOutOfRange => "a port is between 1 and 65535",
+        /// `http` in live mode: live mode is HTTPS only.
+        HttpInLive => "`http` is available only in test mode; live mode is HTTPS only",
+        /// A loopback host (`localhost`, `*.localhost`, `127.0.0.0/8`, `[::1]`) in live mode.
+        LoopbackInLive => "loopback hosts are available only in test mode",
+        /// A wildcard over a public suffix such as `*.com`, `*.co.uk` or `*.github.io`, or over
+        /// a name whose subdomains are public suffixes, such as `*.sch.uk`.
+        PublicSuffixWildcard => "a wildcard over a public suffix would allow sites of other owners",
     }
 }
 

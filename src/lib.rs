@@ -68,6 +68,9 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[macro_use]
+mod kinds;
+
 mod error;
 mod host;
 mod index;

@@ -12,97 +12,58 @@ use std::fmt;
 use crate::host::{self, BrowserHost, BrowserHostError, Host, HostKind, NameProblem};
 use crate::scheme::Scheme;
 
-/// Why an origin cannot be allowed. Each kind has a stable name (its `Debug` form), which
-/// `spec-table.md` uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum OriginErrorKind {
-    /// The empty string.
-    Empty,
-    /// `null`, the serialization of an opaque origin (sandboxed frames, `file:` pages).
-    Opaque,
-    /// Several origins in one value (a comma, or `://` more than once).
-    MultipleOrigins,
-    /// A control character anywhere.
-    ControlChar,
-    /// Whitespace anywhere: origins are not trimmed.
-    Whitespace,
-    /// A backslash.
-    Backslash,
-    /// No `scheme://`.
-    MissingScheme,
-    /// A scheme other than `http` or `https`; no rule can allow it.
-    UnsupportedScheme,
-    /// `user@` in front of the host.
-    Userinfo,
-    /// A path, even a lone `/`.
-    Path,
-    /// A `?` query.
-    Query,
-    /// A `#` fragment.
-    Fragment,
-    /// No host.
-    EmptyHost,
-    /// A `%` escape in the host, which no browser sends.
-    PercentInHost,
-    /// The WHATWG host parser refuses the name (IDNA or a forbidden code point).
-    InvalidDomain,
-    /// The name ends in a number, so it is read as IPv4, but it is no valid address.
-    InvalidIpv4,
-    /// Not a valid IPv6 address.
-    InvalidIpv6,
-    /// An empty label (`a..x.com`, `.x.com`).
-    EmptyLabel,
-    /// A character outside `a-z 0-9 - _` in a label (`*.x.com` sent as an origin).
-    LabelChar,
-    /// A label longer than 63 bytes.
-    LabelTooLong,
-    /// A name longer than 253 bytes.
-    NameTooLong,
-    /// A `:` with no port after it.
-    EmptyPort,
-    /// A port that is not plain decimal digits without leading zeros.
-    InvalidPort,
-    /// Port `0` or over 65535.
-    PortOutOfRange,
-}
-
-impl OriginErrorKind {
-    /// A one-line description.
-    pub const fn message(self) -> &'static str {
-        use OriginErrorKind::*;
-        match self {
-            Empty => "the origin is empty",
-            Opaque => "`null` is an opaque origin",
-            MultipleOrigins => "several origins in one value",
-            ControlChar => "control character",
-            Whitespace => "whitespace",
-            Backslash => "backslash",
-            MissingScheme => "no `scheme://`",
-            UnsupportedScheme => "scheme other than http or https",
-            Userinfo => "user info",
-            Path => "path after the host",
-            Query => "query",
-            Fragment => "fragment",
-            EmptyHost => "empty host",
-            PercentInHost => "percent-escape in the host",
-            InvalidDomain => "invalid domain name",
-            InvalidIpv4 => "invalid IPv4 address",
-            InvalidIpv6 => "invalid IPv6 address",
-            EmptyLabel => "empty label",
-            LabelChar => "character not allowed in a label",
-            LabelTooLong => "label longer than 63 characters",
-            NameTooLong => "name longer than 253 characters",
-            EmptyPort => "empty port",
-            InvalidPort => "port is not plain decimal",
-            PortOutOfRange => "port out of range",
-        }
-    }
-}
-
-impl fmt::Display for OriginErrorKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.message())
+error_kinds! {
+    /// Why an origin cannot be allowed. Each kind has a stable name (its `Debug` form), which
+    /// `spec-table.md` uses.
+    pub enum OriginErrorKind {
+        /// The empty string.
+        Empty => "the origin is empty",
+        /// `null`, the serialization of an opaque origin (sandboxed frames, `file:` pages).
+        Opaque => "`null` is an opaque origin",
+        /// Several origins in one value (a comma, or `://` more than once).
+        MultipleOrigins => "several origins in one value",
+        /// A control character anywhere.
+        ControlChar => "control character",
+        /// Whitespace anywhere: origins are not trimmed.
+        Whitespace => "whitespace",
+        /// A backslash.
+        Backslash => "backslash",
+        /// No `scheme://`.
+        MissingScheme => "no `scheme://`",
+        /// A scheme other than `http` or `https`; no rule can allow it.
+        UnsupportedScheme => "scheme other than http or https",
+        /// `user@` in front of the host.
+        Userinfo => "user info",
+        /// A path, even a lone `/`.
+        Path => "path after the host",
+        /// A `?` query.
+        Query => "query",
+        /// A `#` fragment.
+        Fragment => "fragment",
+        /// No host.
+        EmptyHost => "empty host",
+        /// A `%` escape in the host, which no browser sends.
+        PercentInHost => "percent-escape in the host",
+        /// The WHATWG host parser refuses the name (IDNA or a forbidden code point).
+        InvalidDomain => "invalid domain name",
+        /// The name ends in a number, so it is read as IPv4, but it is no valid address.
+        InvalidIpv4 => "invalid IPv4 address",
+        /// Not a valid IPv6 address.
+        InvalidIpv6 => "invalid IPv6 address",
+        /// An empty label (`a..x.com`, `.x.com`).
+        EmptyLabel => "empty label",
+        /// A character outside `a-z 0-9 - _` in a label (`*.x.com` sent as an origin).
+        LabelChar => "character not allowed in a label",
+        /// A label longer than 63 bytes.
+        LabelTooLong => "label longer than 63 characters",
+        /// A name longer than 253 bytes.
+        NameTooLong => "name longer than 253 characters",
+        /// A `:` with no port after it.
+        EmptyPort => "empty port",
+        /// A port that is not plain decimal digits without leading zeros.
+        InvalidPort => "port is not plain decimal",
+        /// Port `0` or over 65535.
+        PortOutOfRange => "port out of range",
     }
 }
 

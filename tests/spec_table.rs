@@ -87,37 +87,6 @@ const MIN_PATTERN_ROWS: usize = 254;
 const MIN_ORIGIN_ROWS: usize = 122;
 const MIN_MATCHING_ROWS: usize = 131;
 
-/// Every `OriginErrorKind` the table must show at least once (`Opaque` as `opaque`).
-const ORIGIN_ERROR_KINDS: &[OriginErrorKind] = {
-    use OriginErrorKind::*;
-    &[
-        Empty,
-        Opaque,
-        MultipleOrigins,
-        ControlChar,
-        Whitespace,
-        Backslash,
-        MissingScheme,
-        UnsupportedScheme,
-        Userinfo,
-        Path,
-        Query,
-        Fragment,
-        EmptyHost,
-        PercentInHost,
-        InvalidDomain,
-        InvalidIpv4,
-        InvalidIpv6,
-        EmptyLabel,
-        LabelChar,
-        LabelTooLong,
-        NameTooLong,
-        EmptyPort,
-        InvalidPort,
-        PortOutOfRange,
-    ]
-};
-
 // ---------------------------------------------------------------------------------------
 // Sections and their layouts
 // ---------------------------------------------------------------------------------------
@@ -569,13 +538,14 @@ fn mode_spec(cell: &[Token], optout_allowed: bool) -> Result<ModeSpec, String> {
 
 fn pattern_kind(name: &str) -> Result<PatternErrorKind, String> {
     PatternErrorKind::ALL
-        .into_iter()
+        .iter()
+        .copied()
         .find(|kind| format!("{kind:?}") == name)
         .ok_or_else(|| format!("{name:?} is not a PatternErrorKind"))
 }
 
 fn origin_kind(name: &str) -> Result<OriginErrorKind, String> {
-    ORIGIN_ERROR_KINDS
+    OriginErrorKind::ALL
         .iter()
         .copied()
         .find(|kind| *kind != OriginErrorKind::Opaque && format!("{kind:?}") == name)
@@ -1184,7 +1154,7 @@ fn spec_table() {
             report.fail(0, format!("no pattern row shows `error {kind:?}`"));
         }
     }
-    for kind in ORIGIN_ERROR_KINDS {
+    for kind in OriginErrorKind::ALL {
         if !origin_kinds.contains(&format!("{kind:?}")) {
             report.fail(0, format!("no origin row shows {kind:?}"));
         }
