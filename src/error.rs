@@ -11,6 +11,8 @@ error_kinds! {
     pub enum PatternErrorKind {
         /// Nothing but whitespace.
         Empty => "the pattern is empty",
+        /// Longer than [`MAX_PATTERN_LEN`](crate::MAX_PATTERN_LEN) bytes; not parsed at all.
+        TooLong => "the pattern is longer than 2048 bytes",
         /// A control character anywhere.
         ControlChar => "control characters are not allowed",
         /// Whitespace inside the pattern (leading and trailing whitespace is trimmed).

@@ -64,6 +64,21 @@
 //! is `http://127.0.0.1` and `https://BÜCHER.example` is `https://xn--bcher-kva.example`.
 //! Matching is by whole labels only, so `barfoo.com` never matches a rule for `foo.com`,
 //! and `berbix.com.evil.net` never matches one for `*.berbix.com`.
+//!
+//! Limits, and what a call costs:
+//!
+//! | input | limit | beyond it | cost within it |
+//! |---|---|---|---|
+//! | origin | [`MAX_ORIGIN_LEN`] = 2048 bytes | denied as [`OriginErrorKind::TooLong`], unread | one pass over the bytes, then at most one hash probe per label (a valid name has at most 127 labels of at most 253 bytes in all) |
+//! | entry | [`MAX_PATTERN_LEN`] = 2048 bytes | refused as [`PatternErrorKind::TooLong`], unread | linear in its length, plus one Public Suffix List lookup for a wildcard |
+//! | domain name | 253 bytes, labels of 1–63 | malformed origin, invalid entry | |
+//! | rules | none but memory (indices are `u32`: 4 294 967 295 per mode) | | build is linear in the number of entries |
+//!
+//! A canonical ASCII origin (what browsers send) is checked without allocating and without
+//! recursion. Other spellings (uppercase, Unicode, IPv4 shorthand, IPv6) take the WHATWG
+//! path, which allocates a few small strings. No code path recurses, so the stack does not
+//! grow with the input. The fuzz targets in `fuzz/` check these properties continuously,
+//! and `tests/input_safety.rs` runs the worst inputs under the limits on a 64 KiB stack.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -74,6 +89,7 @@ mod kinds;
 mod error;
 mod host;
 mod index;
+mod lint;
 mod mode;
 mod origin;
 mod pattern;
@@ -87,9 +103,10 @@ pub mod reference;
 
 pub use error::{write_with_carets, BuildError, EntryError, PatternError, PatternErrorKind, Span};
 pub use host::{Host, HostKind, MAX_LABEL_LEN, MAX_NAME_LEN};
+pub use lint::{Warning, WarningKind};
 pub use mode::{Mode, ParseModeError};
-pub use origin::{Origin, OriginErrorKind};
-pub use pattern::{HostPattern, Pattern, PortSpec};
+pub use origin::{Origin, OriginErrorKind, MAX_ORIGIN_LEN};
+pub use pattern::{HostPattern, Pattern, PortSpec, MAX_PATTERN_LEN};
 pub use policy::{Decision, DenyReason, Policy, PolicyBuilder, Rule};
 pub use scheme::Scheme;
 

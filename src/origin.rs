@@ -18,6 +18,8 @@ error_kinds! {
     pub enum OriginErrorKind {
         /// The empty string.
         Empty => "the origin is empty",
+        /// Longer than [`MAX_ORIGIN_LEN`] bytes; not parsed at all.
+        TooLong => "longer than 2048 bytes",
         /// `null`, the serialization of an opaque origin (sandboxed frames, `file:` pages).
         Opaque => "`null` is an opaque origin",
         /// Several origins in one value (a comma, or `://` more than once).
@@ -69,6 +71,11 @@ error_kinds! {
 
 impl std::error::Error for OriginErrorKind {}
 
+/// The longest `Origin` value that is parsed, in bytes; a longer one is denied as
+/// [`OriginErrorKind::TooLong`] before any parsing. The longest canonical origin is 267 bytes
+/// (`https://`, a 253-byte name, `:65535`); the margin is for Unicode and uppercase spellings.
+pub const MAX_ORIGIN_LEN: usize = 2048;
+
 /// A parsed, normalized origin. Borrows the input when it was already canonical.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Origin<'a> {
@@ -91,6 +98,9 @@ impl<'a> Origin<'a> {
     /// assert_eq!(Origin::parse("https://x.com/"), Err(OriginErrorKind::Path));
     /// ```
     pub fn parse(input: &'a str) -> Result<Origin<'a>, OriginErrorKind> {
+        if input.len() > MAX_ORIGIN_LEN {
+            return Err(OriginErrorKind::TooLong);
+        }
         match parse_canonical(input) {
             Some(origin) => Ok(origin),
             None => parse_as_browser(input),
@@ -264,6 +274,9 @@ pub(crate) fn parse_as_browser(input: &str) -> Result<Origin<'static>, OriginErr
 
     if input.is_empty() {
         return Err(Kind::Empty);
+    }
+    if input.len() > MAX_ORIGIN_LEN {
+        return Err(Kind::TooLong);
     }
     if input == "null" {
         return Err(Kind::Opaque);

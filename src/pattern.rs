@@ -63,11 +63,17 @@ impl PortSpec {
     }
 }
 
+/// The longest entry that is parsed, in bytes; a longer one is refused as
+/// [`PatternErrorKind::TooLong`] before any parsing.
+pub const MAX_PATTERN_LEN: usize = 2048;
+
 /// Where the parts of a pattern stand in its text, for errors found after parsing.
 pub(crate) struct Located {
     pub(crate) pattern: Pattern,
     pub(crate) scheme: Range<usize>,
     pub(crate) host: Range<usize>,
+    /// The port as written, if it was.
+    pub(crate) port: Option<Range<usize>>,
 }
 
 impl Pattern {
@@ -146,6 +152,9 @@ impl FromStr for Pattern {
 /// The parser behind [`Pattern::parse`]. Positions are byte offsets into `text`.
 pub(crate) fn parse_located(text: &str) -> Result<Located, PatternError> {
     let fail = |kind, span: Range<usize>| Err(PatternError::new(kind, text, span));
+    if text.len() > MAX_PATTERN_LEN {
+        return fail(PatternErrorKind::TooLong, MAX_PATTERN_LEN..text.len());
+    }
 
     let start = text.len()
         - text
@@ -241,17 +250,16 @@ pub(crate) fn parse_located(text: &str) -> Result<Located, PatternError> {
     };
     let host_start = start + authority_start;
     let host_span = host_start..host_start + host_len;
-    let port_start = host_span.end + 1;
-    let port = match port_text {
-        None => PortSpec::Exact(scheme.default_port()),
-        Some(port_text) => {
-            let port_span = port_start..port_start + port_text.len();
-            match parse_port(port_text) {
-                Ok(PortSpec::Exact(port)) => PortSpec::Exact(port),
-                Ok(PortSpec::Any) => PortSpec::Any,
-                Err(kind) => return fail(kind, port_span),
-            }
-        }
+    let port_span = port_text.map(|port_text| {
+        let port_start = host_span.end + 1;
+        port_start..port_start + port_text.len()
+    });
+    let port = match (port_text, &port_span) {
+        (Some(port_text), Some(span)) => match parse_port(port_text) {
+            Ok(port) => port,
+            Err(kind) => return fail(kind, span.clone()),
+        },
+        _ => PortSpec::Exact(scheme.default_port()),
     };
     let host = parse_host(&text[host_span.clone()]).map_err(|(kind, span)| {
         let span = span.map_or(host_span.clone(), |span| {
@@ -264,6 +272,7 @@ pub(crate) fn parse_located(text: &str) -> Result<Located, PatternError> {
         pattern: Pattern { scheme, host, port },
         scheme: scheme_span,
         host: host_span,
+        port: port_span,
     })
 }
 

@@ -18,6 +18,7 @@ pub struct Rule {
     index: usize,
     pattern: Pattern,
     text: String,
+    entry: String,
 }
 
 impl Rule {
@@ -39,6 +40,11 @@ impl Rule {
     /// The canonical text of the pattern.
     pub fn as_str(&self) -> &str {
         &self.text
+    }
+
+    /// The entry exactly as it was given to the builder.
+    pub fn entry(&self) -> &str {
+        &self.entry
     }
 }
 
@@ -242,6 +248,7 @@ impl PolicyBuilder {
                         mode: *mode,
                         index: position,
                         text: pattern.to_string(),
+                        entry: text.clone(),
                         pattern,
                     });
                 }

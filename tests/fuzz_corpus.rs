@@ -2,6 +2,8 @@
 //! they found (`fuzz/artifacts/<target>/`) through the same checks the targets run, so
 //! that each stays a regression test without cargo-fuzz or a nightly toolchain.
 
+#![cfg(feature = "testing")]
+
 use std::fs;
 use std::path::{Path, PathBuf};
 

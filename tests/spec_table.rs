@@ -1,6 +1,6 @@
 //! Executes `spec-table.md`, the human-readable contract of `origin-policy`.
 //!
-//! The Markdown file is parsed strictly. Its four sections, their column layouts and the
+//! The Markdown file is parsed strictly. Its five sections, their column layouts and the
 //! escape syntax of the values are described in the file itself ("How to read the tables").
 //! Every row is executed; every problem (a missing section, a row that does not parse, a row
 //! whose behaviour differs from the table) is collected and all of them are reported at once,
@@ -16,7 +16,7 @@ use std::net::Ipv4Addr;
 
 use origin_policy::{
     Decision, DenyReason, HostKind, Mode, Origin, OriginErrorKind, Pattern, PatternErrorKind,
-    Policy,
+    Policy, Rule, Warning, WarningKind,
 };
 
 const SPEC_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/spec-table.md");
@@ -83,9 +83,10 @@ const DOCUMENT_EXAMPLES: &[(&str, &[&str], &[&str])] = &[
 // Golden minimum row counts per section. Removing rows makes the test fail. Raise these
 // constants when you add rows; never lower them to make a removal pass.
 const MIN_EXAMPLE_ROWS: usize = 5;
-const MIN_PATTERN_ROWS: usize = 254;
-const MIN_ORIGIN_ROWS: usize = 122;
+const MIN_PATTERN_ROWS: usize = 257;
+const MIN_ORIGIN_ROWS: usize = 125;
 const MIN_MATCHING_ROWS: usize = 131;
+const MIN_LINT_ROWS: usize = 77;
 
 // ---------------------------------------------------------------------------------------
 // Sections and their layouts
@@ -97,14 +98,16 @@ enum Section {
     Patterns,
     Origins,
     Matching,
+    Lint,
 }
 
 impl Section {
-    const ALL: [Section; 4] = [
+    const ALL: [Section; 5] = [
         Section::Examples,
         Section::Patterns,
         Section::Origins,
         Section::Matching,
+        Section::Lint,
     ];
 
     /// The `## ` heading that opens the section.
@@ -114,6 +117,7 @@ impl Section {
             Section::Patterns => "2. Pattern syntax",
             Section::Origins => "3. Origin parsing",
             Section::Matching => "4. Matching",
+            Section::Lint => "5. Lint",
         }
     }
 
@@ -124,6 +128,7 @@ impl Section {
             Section::Patterns => &["pattern", "mode", "result"],
             Section::Origins => &["origin", "result"],
             Section::Matching => &["live rules", "test rules", "mode", "origin", "decision"],
+            Section::Lint => &["live rules", "test rules", "warnings"],
         }
     }
 
@@ -133,6 +138,7 @@ impl Section {
             Section::Patterns => MIN_PATTERN_ROWS,
             Section::Origins => MIN_ORIGIN_ROWS,
             Section::Matching => MIN_MATCHING_ROWS,
+            Section::Lint => MIN_LINT_ROWS,
         }
     }
 
@@ -190,9 +196,9 @@ enum TableState {
     Broken,
 }
 
-fn parse_spec(text: &str, report: &mut Report) -> [Vec<Row>; 4] {
-    let mut rows: [Vec<Row>; 4] = Default::default();
-    let mut seen = [0usize; 4];
+fn parse_spec(text: &str, report: &mut Report) -> [Vec<Row>; 5] {
+    let mut rows: [Vec<Row>; 5] = Default::default();
+    let mut seen = [0usize; 5];
     let mut section: Option<Section> = None;
     let mut state = TableState::Outside;
     let mut any_heading = false;
@@ -247,7 +253,7 @@ fn parse_spec(text: &str, report: &mut Report) -> [Vec<Row>; 4] {
                 None => {
                     report.fail(
                         number,
-                        "a table outside the four executed sections: its rows would never run",
+                        "a table outside the executed sections: its rows would never run",
                     );
                     TableState::Broken
                 }
@@ -1120,6 +1126,190 @@ fn run_matching(rows: &[Row], report: &mut Report) -> BTreeSet<&'static str> {
 }
 
 // ---------------------------------------------------------------------------------------
+// Section 5: lint
+// ---------------------------------------------------------------------------------------
+
+/// One warning as the table writes it: `Kind mode[i]` or `Kind mode[i]~mode[j]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct WarningSpec {
+    kind: WarningKind,
+    rule: (Mode, usize),
+    other: Option<(Mode, usize)>,
+}
+
+impl fmt::Display for WarningSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?} {}[{}]", self.kind, self.rule.0, self.rule.1)?;
+        if let Some((mode, index)) = self.other {
+            write!(f, "~{mode}[{index}]")?;
+        }
+        Ok(())
+    }
+}
+
+fn warning_kind(name: &str) -> Result<WarningKind, String> {
+    WarningKind::ALL
+        .iter()
+        .copied()
+        .find(|kind| format!("{kind:?}") == name)
+        .ok_or_else(|| format!("{name:?} is not a WarningKind"))
+}
+
+/// `live[3]` as (mode, index).
+fn rule_ref(text: &str) -> Result<(Mode, usize), String> {
+    let bad = || format!("expected `mode[index]`, found {text:?}");
+    let (mode, rest) = text.split_once('[').ok_or_else(bad)?;
+    let index = rest.strip_suffix(']').ok_or_else(bad)?;
+    Ok((
+        mode.parse().map_err(|_| bad())?,
+        index.parse().map_err(|_| bad())?,
+    ))
+}
+
+/// `-`, or pairs of words: a kind, then `mode[i]` or `mode[i]~mode[j]`.
+fn warning_list(cell: &[Token]) -> Result<Vec<WarningSpec>, String> {
+    let words: Vec<&str> = cell
+        .iter()
+        .map(|token| match token {
+            Token::Word(word) => Ok(word.as_str()),
+            Token::Code(code) => Err(format!(
+                "warnings are plain words (`Kind mode[i]~mode[j]`), found the value {}",
+                show(code)
+            )),
+        })
+        .collect::<Result<_, _>>()?;
+    match words.as_slice() {
+        ["-"] => return Ok(Vec::new()),
+        [] => return Err("an empty cell: write `-` for no warnings".into()),
+        _ => {}
+    }
+    if words.len() % 2 != 0 {
+        return Err(format!(
+            "expected pairs `Kind mode[i]` or `Kind mode[i]~mode[j]`, found {words:?}"
+        ));
+    }
+    words
+        .chunks(2)
+        .map(|pair| {
+            let kind = warning_kind(pair[0])?;
+            let (rule, other) = match pair[1].split_once('~') {
+                Some((rule, other)) => (rule_ref(rule)?, Some(rule_ref(other)?)),
+                None => (rule_ref(pair[1])?, None),
+            };
+            Ok(WarningSpec { kind, rule, other })
+        })
+        .collect()
+}
+
+fn warning_spec_of(warning: &Warning<'_>) -> WarningSpec {
+    let at = |rule: &Rule| (rule.mode(), rule.index());
+    WarningSpec {
+        kind: warning.kind(),
+        rule: at(warning.rule()),
+        other: warning.other().map(at),
+    }
+}
+
+/// The line the section documents for a warning, built from its parts.
+fn documented_line(warning: &Warning<'_>) -> String {
+    let name = |rule: &Rule| format!("{}[{}] {}", rule.mode(), rule.index(), rule.as_str());
+    let rule = warning.rule();
+    match (warning.kind(), warning.other()) {
+        (WarningKind::Duplicate, Some(other)) => {
+            format!("{} duplicates {}", name(rule), name(other))
+        }
+        (WarningKind::Redundant, Some(other)) => {
+            format!("{} is covered by {}", name(rule), name(other))
+        }
+        (WarningKind::ExplicitDefaultPort, None) => format!(
+            "{}[{}] {} names the default port; write {}",
+            rule.mode(),
+            rule.index(),
+            rule.entry().trim_matches(|c: char| c.is_ascii_whitespace()),
+            rule.as_str()
+        ),
+        (WarningKind::InsecureTestHttp, None) => format!(
+            "{} uses http for a host that is not loopback: such traffic can be read and \
+             changed in transit",
+            name(rule)
+        ),
+        (kind, other) => format!("<{kind:?} with other rule {:?}>", other.map(Rule::index)),
+    }
+}
+
+fn run_lint(rows: &[Row], report: &mut Report) -> BTreeSet<String> {
+    let mut kinds_shown = BTreeSet::new();
+    let mut seen = BTreeSet::new();
+    for row in rows {
+        let read = (|| {
+            Ok::<_, String>((
+                value_list(&row.cells[0], true)?,
+                value_list(&row.cells[1], true)?,
+                warning_list(&row.cells[2])?,
+            ))
+        })();
+        let (live, test, expected) = match read {
+            Ok(values) => values,
+            Err(problem) => {
+                report.fail(row.line, problem);
+                continue;
+            }
+        };
+        if !seen.insert((live.clone(), test.clone())) {
+            report.fail(row.line, "duplicate row");
+        }
+        kinds_shown.extend(expected.iter().map(|w| format!("{:?}", w.kind)));
+        let mut builder = Policy::builder();
+        for rule in &live {
+            builder.allow(Mode::Live, rule);
+        }
+        for rule in &test {
+            builder.allow(Mode::Test, rule);
+        }
+        let policy = match builder.build() {
+            Ok(policy) => policy,
+            Err(err) => {
+                report.fail(row.line, format!("the rules do not build: {err}"));
+                continue;
+            }
+        };
+        let warnings = policy.lint();
+        let actual: Vec<WarningSpec> = warnings.iter().map(warning_spec_of).collect();
+        if actual != expected {
+            let shown = |list: &[WarningSpec]| -> String {
+                if list.is_empty() {
+                    "-".into()
+                } else {
+                    list.iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                }
+            };
+            report.fail(
+                row.line,
+                format!(
+                    "the table says `{}`, Policy::lint says `{}`",
+                    shown(&expected),
+                    shown(&actual)
+                ),
+            );
+        }
+        for warning in &warnings {
+            let line = warning.to_string();
+            let documented = documented_line(warning);
+            if line != documented || line.contains(['\n', '\r', '\t']) {
+                report.fail(
+                    row.line,
+                    format!("the warning line {line:?} is not the documented {documented:?}"),
+                );
+            }
+        }
+    }
+    kinds_shown
+}
+
+// ---------------------------------------------------------------------------------------
 // The test
 // ---------------------------------------------------------------------------------------
 
@@ -1148,6 +1338,7 @@ fn spec_table() {
     let pattern_kinds = run_patterns(&rows[Section::Patterns.slot()], &mut report);
     let origin_kinds = run_origins(&rows[Section::Origins.slot()], &mut report);
     let shapes = run_matching(&rows[Section::Matching.slot()], &mut report);
+    let warning_kinds = run_lint(&rows[Section::Lint.slot()], &mut report);
 
     for kind in PatternErrorKind::ALL {
         if !pattern_kinds.contains(&format!("{kind:?}")) {
@@ -1157,6 +1348,11 @@ fn spec_table() {
     for kind in OriginErrorKind::ALL {
         if !origin_kinds.contains(&format!("{kind:?}")) {
             report.fail(0, format!("no origin row shows {kind:?}"));
+        }
+    }
+    for kind in WarningKind::ALL {
+        if !warning_kinds.contains(&format!("{kind:?}")) {
+            report.fail(0, format!("no lint row shows the warning {kind:?}"));
         }
     }
     for shape in ["allow", "deny no-match", "deny opaque", "deny malformed"] {

@@ -1,8 +1,11 @@
-//! `origin-policy check`: decide from the command line whether origins pass an allow-list.
+//! `origin-policy`: decide from the command line whether origins pass an allow-list
+//! (`check`), or report entries that are valid but questionable (`lint`).
 //!
-//! Entries come from a TOML file (`--policy`) and from `--live` / `--test` flags; the policy
-//! is built with [`origin_policy::Policy::builder`], and every origin gets one line on
-//! stdout. See `origin-policy check --help` for the output format and exit codes.
+//! Entries come from a TOML file (`--policy`) and from `--live` / `--test` flags; both
+//! subcommands load and build them the same way, with [`origin_policy::Policy::builder`].
+//! `check` prints one line per origin, `lint` one line per warning. See
+//! `origin-policy check --help` and `origin-policy lint --help` for the output formats and
+//! exit codes.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -11,17 +14,45 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
-use origin_policy::{BuildError, Decision, Mode, PatternError, PatternErrorKind, Policy};
+use origin_policy::{
+    BuildError, Decision, Mode, PatternError, PatternErrorKind, Policy, WarningKind,
+};
 use serde::Deserialize;
 
-/// Every origin allowed.
+/// `check`: every origin allowed.
 const EXIT_ALLOWED: u8 = 0;
-/// At least one origin denied.
+/// `check`: at least one origin denied.
 const EXIT_DENIED: u8 = 1;
+/// `lint`: no warnings.
+const EXIT_CLEAN: u8 = 0;
+/// `lint`: at least one warning.
+const EXIT_WARNINGS: u8 = 1;
 /// An invalid entry, a bad policy file, wrong usage, or output that could not be written.
 const EXIT_ERROR: u8 = 2;
 
-const AFTER_HELP: &str = "\
+/// Where the entries come from; the same for both subcommands.
+macro_rules! entries_help {
+    () => {
+        "\
+Entries: --policy FILE is a TOML file with two optional lists of strings,
+  live = [\"https://www.example.com\", \"https://*.example.com\"]
+  test = [\"http://localhost:*\"]
+and no other keys. File entries come first, then --live/--test flags in the order given."
+    };
+}
+
+/// Exit status 2; the same for both subcommands.
+macro_rules! exit_error_help {
+    () => {
+        "  2  an invalid entry (stderr lists each one, where it came from, and a ^^^ marker),
+     a missing or unparsable policy file, or wrong usage"
+    };
+}
+
+macro_rules! check_help {
+    () => {
+        concat!(
+            "\
 Output (stdout), one line per ORIGIN, in the order given, fields separated by a TAB:
   allow<TAB>ORIGIN<TAB>RULE     RULE is the canonical text of the most specific rule that
                                 allowed the origin, e.g. https://*.berbix.com
@@ -30,24 +61,67 @@ Output (stdout), one line per ORIGIN, in the order given, fields separated by a 
 ORIGIN is printed as given, except that control characters and backslashes are escaped
 (\\t, \\n, \\u{1b}, \\\\), so that every origin stays on one line.
 
-Entries: --policy FILE is a TOML file with two optional lists of strings,
-  live = [\"https://www.example.com\", \"https://*.example.com\"]
-  test = [\"http://localhost:*\"]
-and no other keys. File entries come first, then --live/--test flags in the order given.
+",
+            entries_help!(),
+            "
 Every entry of both modes is validated, whichever --mode is checked.
 
 Exit status:
   0  every origin is allowed
   1  at least one origin is denied
-  2  an invalid entry (stderr lists each one, where it came from, and a ^^^ marker),
-     a missing or unparsable policy file, or wrong usage
+",
+            exit_error_help!(),
+            "
 
 Put origins after `--` when one may be empty or start with `-`:
-  origin-policy check --mode test --test 'http://localhost:*' -- \"$ORIGIN\"";
+  origin-policy check --mode test --test 'http://localhost:*' -- \"$ORIGIN\""
+        )
+    };
+}
 
-/// Checks web origins against per-mode allow-lists (live / test).
+const AFTER_HELP: &str = check_help!();
+
+const TOP_AFTER_HELP: &str = concat!(
+    check_help!(),
+    "
+
+`origin-policy lint` reports entries that are valid but questionable (duplicates, rules
+covered by broader ones, ...); see `origin-policy lint --help`."
+);
+
+/// The `lint --help` text after the options. The kinds and their descriptions come from
+/// the library, so that the list cannot fall behind it.
+fn lint_after_help() -> String {
+    let mut kinds = String::new();
+    for kind in WarningKind::ALL {
+        let name = format!("{kind:?}");
+        // Writing to a String cannot fail.
+        let _ = writeln!(kinds, "  {name:<20} {}", kind.message());
+    }
+    format!(
+        "\
+Output (stdout), one line per warning, fields separated by a TAB:
+  warning<TAB>KIND<TAB>MESSAGE
+MESSAGE names the rule (and the rule it repeats or is covered by) by mode, index among the
+mode's entries, and text, e.g.
+  warning<TAB>Redundant<TAB>live[2] https://a.example.com is covered by live[0] https://*.example.com
+Warnings come live mode first, then in the order of the entries. Rules are compared only
+with rules of their own mode. KIND is one of:
+{kinds}
+{entries}
+
+Exit status:
+  0  no warnings
+  1  at least one warning
+{exit_error}",
+        entries = entries_help!(),
+        exit_error = exit_error_help!(),
+    )
+}
+
+/// Checks web origins against per-mode allow-lists (live / test), and lints the lists.
 #[derive(Debug, Parser)]
-#[command(name = "origin-policy", version, after_help = AFTER_HELP)]
+#[command(name = "origin-policy", version, after_help = TOP_AFTER_HELP)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -62,14 +136,17 @@ enum Command {
                           [--policy FILE] [--] ORIGIN..."
     )]
     Check(CheckArgs),
+    /// Report entries that are valid but questionable, one line per warning.
+    #[command(
+        after_help = lint_after_help(),
+        override_usage = "origin-policy lint [--policy FILE] [--live PATTERN]... [--test PATTERN]..."
+    )]
+    Lint(LintArgs),
 }
 
+/// The entry sources, shared by both subcommands.
 #[derive(Debug, clap::Args)]
-struct CheckArgs {
-    /// The mode whose rules decide: `live` or `test`.
-    #[arg(long, value_name = "live|test")]
-    mode: Mode,
-
+struct EntryArgs {
     /// Add an entry to the live list (repeatable).
     #[arg(long = "live", value_name = "PATTERN")]
     live: Vec<String>,
@@ -81,10 +158,26 @@ struct CheckArgs {
     /// A TOML file with `live = [...]` and/or `test = [...]`.
     #[arg(long, value_name = "FILE")]
     policy: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+struct CheckArgs {
+    /// The mode whose rules decide: `live` or `test`.
+    #[arg(long, value_name = "live|test")]
+    mode: Mode,
+
+    #[command(flatten)]
+    entries: EntryArgs,
 
     /// The origins to check (`Origin` header values), one output line each.
     #[arg(value_name = "ORIGIN", required = true, num_args = 1..)]
     origins: Vec<String>,
+}
+
+#[derive(Debug, clap::Args)]
+struct LintArgs {
+    #[command(flatten)]
+    entries: EntryArgs,
 }
 
 /// The `--policy` file.
@@ -154,12 +247,11 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(err) => return clap_exit(&err),
     };
-    match cli.command {
-        Command::Check(args) => {
-            let check_matches = matches.subcommand_matches("check");
-            ExitCode::from(check(&args, check_matches))
-        }
-    }
+    let status = match cli.command {
+        Command::Check(args) => check(&args, matches.subcommand_matches("check")),
+        Command::Lint(args) => lint(&args, matches.subcommand_matches("lint")),
+    };
+    ExitCode::from(status)
 }
 
 /// Prints a clap error (or help / version) and gives its exit status: 2 for usage errors.
@@ -170,34 +262,9 @@ fn clap_exit(err: &clap::Error) -> ExitCode {
 }
 
 fn check(args: &CheckArgs, matches: Option<&ArgMatches>) -> u8 {
-    let mut entries = Entries::default();
-    if let Some(path) = &args.policy {
-        match load_policy_file(path) {
-            Ok(file) => {
-                let shown = escape(&path.display().to_string()).into_owned();
-                for (mode, list) in [(Mode::Live, file.live), (Mode::Test, file.test)] {
-                    for (index, pattern) in list.into_iter().enumerate() {
-                        let path = shown.clone();
-                        entries.push(mode, pattern, Source::File { path, index });
-                    }
-                }
-            }
-            Err(message) => {
-                eprintln!("error: {message}");
-                return EXIT_ERROR;
-            }
-        }
-    }
-    for (mode, pattern, occurrence) in flags_in_order(args, matches) {
-        entries.push(mode, pattern, Source::Flag { occurrence });
-    }
-
-    let policy = match entries.build() {
+    let policy = match load_policy(&args.entries, matches) {
         Ok(policy) => policy,
-        Err(err) => {
-            eprint!("{}", report_build_error(&err, &entries));
-            return EXIT_ERROR;
-        }
+        Err(status) => return status,
     };
 
     if policy.rules(args.mode).is_empty() {
@@ -220,19 +287,80 @@ fn check(args: &CheckArgs, matches: Option<&ArgMatches>) -> u8 {
             }
         };
     }
-    let mut stdout = io::stdout().lock();
-    if let Err(err) = stdout
-        .write_all(out.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        eprintln!("error: cannot write to stdout: {err}");
-        return EXIT_ERROR;
+    if let Err(status) = write_stdout(&out) {
+        return status;
     }
     if all_allowed {
         EXIT_ALLOWED
     } else {
         EXIT_DENIED
     }
+}
+
+fn lint(args: &LintArgs, matches: Option<&ArgMatches>) -> u8 {
+    let policy = match load_policy(&args.entries, matches) {
+        Ok(policy) => policy,
+        Err(status) => return status,
+    };
+    let warnings = policy.lint();
+    let mut out = String::new();
+    for warning in &warnings {
+        // The line holds only canonical rules and trimmed entries, which have no control
+        // characters; escaping keeps that promise whatever the library prints.
+        let message = warning.to_string();
+        // Writing to a String cannot fail.
+        let _ = writeln!(out, "warning\t{:?}\t{}", warning.kind(), escape(&message));
+    }
+    if let Err(status) = write_stdout(&out) {
+        return status;
+    }
+    if warnings.is_empty() {
+        EXIT_CLEAN
+    } else {
+        EXIT_WARNINGS
+    }
+}
+
+/// Collects the entries of the `--policy` file and the `--live` / `--test` flags, and builds
+/// the policy. On failure, stderr already says why, and the error is the exit status.
+fn load_policy(args: &EntryArgs, matches: Option<&ArgMatches>) -> Result<Policy, u8> {
+    let mut entries = Entries::default();
+    if let Some(path) = &args.policy {
+        match load_policy_file(path) {
+            Ok(file) => {
+                let shown = escape(&path.display().to_string()).into_owned();
+                for (mode, list) in [(Mode::Live, file.live), (Mode::Test, file.test)] {
+                    for (index, pattern) in list.into_iter().enumerate() {
+                        let path = shown.clone();
+                        entries.push(mode, pattern, Source::File { path, index });
+                    }
+                }
+            }
+            Err(message) => {
+                eprintln!("error: {message}");
+                return Err(EXIT_ERROR);
+            }
+        }
+    }
+    for (mode, pattern, occurrence) in flags_in_order(args, matches) {
+        entries.push(mode, pattern, Source::Flag { occurrence });
+    }
+    entries.build().map_err(|err| {
+        eprint!("{}", report_build_error(&err, &entries));
+        EXIT_ERROR
+    })
+}
+
+/// Writes the whole output at once; on failure, says so on stderr and gives the exit status.
+fn write_stdout(out: &str) -> Result<(), u8> {
+    let mut stdout = io::stdout().lock();
+    stdout
+        .write_all(out.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|err| {
+            eprintln!("error: cannot write to stdout: {err}");
+            EXIT_ERROR
+        })
 }
 
 /// Reads and parses the `--policy` file; the error is a message for stderr.
@@ -250,7 +378,7 @@ fn load_policy_file(path: &Path) -> Result<PolicyFile, String> {
 
 /// The `--live` and `--test` values in command-line order, each with its mode and its
 /// position (from 1) among that flag's occurrences.
-fn flags_in_order(args: &CheckArgs, matches: Option<&ArgMatches>) -> Vec<(Mode, String, usize)> {
+fn flags_in_order(args: &EntryArgs, matches: Option<&ArgMatches>) -> Vec<(Mode, String, usize)> {
     let indices = |id: &str, count: usize| -> Vec<usize> {
         matches
             .and_then(|m| m.indices_of(id))

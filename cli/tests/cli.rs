@@ -822,3 +822,168 @@ fn policy_may_be_given_only_once() {
     assert_eq!(run.stdout, "");
     assert!(run.stderr.contains("--policy"), "{}", run.stderr);
 }
+
+// --- lint ---
+
+#[test]
+fn lint_of_a_clean_policy_prints_nothing_and_exits_0() {
+    let run = run([
+        "lint",
+        "--policy",
+        GOOD,
+        "--live",
+        "https://extra.example.org",
+        "--test",
+        "http://127.0.0.1:*",
+    ]);
+    assert_eq!(run.stdout, "");
+    assert_eq!(run.stderr, "");
+    assert_eq!(run.code, 0);
+}
+
+#[test]
+fn lint_without_entries_exits_0() {
+    let run = run(["lint"]);
+    assert_eq!(
+        (run.code, run.stdout.as_str(), run.stderr.as_str()),
+        (0, "", "")
+    );
+}
+
+#[test]
+fn lint_prints_one_tab_separated_line_per_warning_and_exits_1() {
+    let run = run([
+        "lint",
+        "--test",
+        "http://staging.example.com",
+        "--live",
+        "https://*.example.com",
+        "--live",
+        "https://app.example.com",
+        "--live",
+        "https://example.com:443",
+        "--live",
+        "https://*.EXAMPLE.com/",
+        "--test",
+        "http://localhost:*",
+    ]);
+    assert_eq!(
+        run.stdout_lines(),
+        [
+            "warning\tRedundant\tlive[1] https://app.example.com is covered by live[0] https://*.example.com",
+            "warning\tExplicitDefaultPort\tlive[2] https://example.com:443 names the default port; write https://example.com",
+            "warning\tDuplicate\tlive[3] https://*.example.com duplicates live[0] https://*.example.com",
+            "warning\tInsecureTestHttp\ttest[0] http://staging.example.com uses http for a host that is not loopback: such traffic can be read and changed in transit",
+        ]
+    );
+    for line in run.stdout_lines() {
+        assert_eq!(line.split('\t').count(), 3, "{line:?}");
+    }
+    assert_eq!(run.stderr, "");
+    assert_eq!(run.code, 1);
+}
+
+#[test]
+fn lint_of_the_example_policy_finds_its_covered_rules() {
+    let run = run(["lint", "--policy", EXAMPLE_POLICY]);
+    assert_eq!(
+        run.stdout_lines(),
+        [
+            "warning\tRedundant\tlive[0] https://www.berbix.com is covered by live[2] https://*.berbix.com",
+            "warning\tRedundant\tlive[3] https://www.berbix.com:9999 is covered by live[4] https://www.berbix.com:*",
+        ]
+    );
+    assert_eq!(run.code, 1);
+}
+
+#[test]
+fn lint_reports_invalid_entries_exactly_as_check_does_and_exits_2() {
+    let args = [
+        "--policy",
+        BAD_ENTRIES,
+        "--live",
+        "https://x.example.com/path",
+        "--test",
+        "localhost:3000",
+    ];
+    let lint = run(["lint"].iter().chain(&args));
+    let check = run(["check", "--mode", "live"]
+        .iter()
+        .chain(&args)
+        .chain(&["https://ok.example.com"]));
+    assert_eq!(lint.code, 2);
+    assert_eq!(lint.stdout, "");
+    assert!(
+        lint.stderr.starts_with("error: 10 invalid entries:\n"),
+        "{}",
+        lint.stderr
+    );
+    assert!(lint.stderr.contains("--live #1: Path: "), "{}", lint.stderr);
+    assert!(
+        lint.stderr.contains("--test #1: MissingScheme: "),
+        "{}",
+        lint.stderr
+    );
+    assert_eq!(lint.stderr, check.stderr);
+    assert_eq!(check.code, 2);
+}
+
+#[test]
+fn lint_rejects_bad_policy_files_like_check() {
+    for (file, needle) in [
+        (MISSING, "error: cannot read policy file "),
+        (
+            UNKNOWN_KEY,
+            "unknown field `staging`, expected `live` or `test`",
+        ),
+        (NOT_TOML, "not a valid policy file"),
+    ] {
+        let run = run(["lint", "--policy", file]);
+        assert_eq!(run.code, 2, "{file}");
+        assert_eq!(run.stdout, "", "{file}");
+        assert!(run.stderr.contains(needle), "{file}: {}", run.stderr);
+    }
+}
+
+#[test]
+fn lint_takes_no_origins_and_no_mode() {
+    for args in [
+        &["lint", "--live", "https://a.com", "https://a.com"][..],
+        &["lint", "--mode", "live", "--live", "https://a.com"][..],
+    ] {
+        let run = run(args);
+        assert_eq!(run.code, 2, "{args:?}");
+        assert_eq!(run.stdout, "", "{args:?}");
+        assert!(
+            run.stderr.contains(
+                "Usage: origin-policy lint [--policy FILE] [--live PATTERN]... [--test PATTERN]..."
+            ),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn lint_help_explains_output_kinds_and_exit_codes() {
+    for args in [&["lint", "--help"][..], &["help", "lint"][..]] {
+        let run = run(args);
+        assert_eq!(run.code, 0, "{args:?}");
+        assert_eq!(run.stderr, "");
+        for needle in [
+            "warning<TAB>KIND<TAB>MESSAGE",
+            "Duplicate ",
+            "Redundant ",
+            "ExplicitDefaultPort ",
+            "InsecureTestHttp ",
+            "0  no warnings",
+            "1  at least one warning",
+            "2  an invalid entry",
+            "live = [",
+        ] {
+            assert!(run.stdout.contains(needle), "{args:?} lacks {needle:?}");
+        }
+    }
+    let top = run(["--help"]);
+    assert!(top.stdout.contains("lint "), "{}", top.stdout);
+}

@@ -1,0 +1,419 @@
+//! The policy lint: rules that are valid but probably not what their author meant.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use crate::host::{is_loopback_name, Host};
+use crate::mode::Mode;
+use crate::pattern::{self, HostPattern, Pattern, PortSpec};
+use crate::policy::{Policy, Rule};
+use crate::scheme::Scheme;
+
+error_kinds! {
+    /// What a [`Warning`] is about. Each kind has a stable name (its `Debug` form), which
+    /// `spec-table.md` and the CLI's `lint` output use.
+    ///
+    /// Unlike a [`PatternErrorKind`](crate::PatternErrorKind), a warning never stops a
+    /// build: the policy means what its rules say, and the lint only points at rules that
+    /// add nothing or that may not be what was meant.
+    pub enum WarningKind {
+        /// The same canonical pattern as an earlier rule of the same mode
+        /// (`https://x.com` and `HTTPS://X.COM:443/`). The warning names the first one.
+        Duplicate => "the same pattern as an earlier rule of the mode",
+        /// Every origin the rule allows is allowed by a broader rule of the same mode, so
+        /// removing it changes no decision to allow or deny (only, at most, which rule a
+        /// [`Decision`](crate::Decision) names). A rule `R` is covered by a rule `B` of the
+        /// same scheme when `B`'s port is `*` or equal to `R`'s, and
+        ///
+        /// * `B` is `*.base` and `R`'s host is a domain under `base` (`https://a.x.com`
+        ///   under `https://*.x.com`; never `https://x.com` itself), or
+        /// * both are wildcards and `R`'s base is under `B`'s (`*.a.x.com` under
+        ///   `*.x.com`), or
+        /// * both have the same host, `B`'s port is `*` and `R`'s is not
+        ///   (`https://x.com:8443` under `https://x.com:*`).
+        ///
+        /// The warning names the broadest such rule (shortest wildcard base, then port `*`,
+        /// then the earliest entry), which is never itself reported as a duplicate or
+        /// redundant. A duplicate is reported as [`Duplicate`](Self::Duplicate) only.
+        Redundant => "every origin it allows is allowed by a broader rule of the mode",
+        /// The entry as written names its scheme's default port (`https://x.com:443`,
+        /// `http://x.com:80`). It means the same as the entry without the port, which is
+        /// how the rule is shown everywhere else.
+        ExplicitDefaultPort => "the entry names the scheme's default port, which is implied",
+        /// A test-mode `http` rule for a host that is not loopback (loopback being
+        /// `localhost`, names under `.localhost`, `127.0.0.0/8` and `[::1]`; a wildcard is
+        /// loopback when its base is): the traffic crosses a network in plain text.
+        InsecureTestHttp => "`http` for a host that is not loopback: such traffic can be read and changed in transit",
+    }
+}
+
+/// One finding of [`Policy::lint`]: its kind, the rule it is about, and for
+/// [`Duplicate`](WarningKind::Duplicate) and [`Redundant`](WarningKind::Redundant) the other
+/// rule involved.
+///
+/// `Display` gives one line that names the rules by mode, index and canonical text:
+///
+/// ```text
+/// live[3] https://www.x.com duplicates live[0] https://www.x.com
+/// live[2] https://a.x.com is covered by live[0] https://*.x.com
+/// live[1] https://x.com:443 names the default port; write https://x.com
+/// test[0] http://staging.x.com uses http for a host that is not loopback: such traffic can be read and changed in transit
+/// ```
+///
+/// (An [`ExplicitDefaultPort`](WarningKind::ExplicitDefaultPort) line shows the entry as it
+/// was written, without surrounding whitespace, and then its canonical form.)
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning<'p> {
+    kind: WarningKind,
+    rule: &'p Rule,
+    other: Option<&'p Rule>,
+}
+
+impl<'p> Warning<'p> {
+    /// What the warning is about.
+    pub fn kind(&self) -> WarningKind {
+        self.kind
+    }
+
+    /// The mode of the rule (and of the other rule, if there is one: the lint never
+    /// compares rules of different modes).
+    pub fn mode(&self) -> Mode {
+        self.rule.mode()
+    }
+
+    /// The rule the warning is about. Its [`index`](Rule::index) is its position among the
+    /// entries of its mode.
+    pub fn rule(&self) -> &'p Rule {
+        self.rule
+    }
+
+    /// The earlier rule that a [`Duplicate`](WarningKind::Duplicate) repeats, or the broader
+    /// rule that makes a rule [`Redundant`](WarningKind::Redundant); `None` for the other
+    /// kinds.
+    pub fn other(&self) -> Option<&'p Rule> {
+        self.other
+    }
+}
+
+impl fmt::Display for Warning<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let rule = self.rule;
+        let name = |rule: &Rule| format!("{}[{}] {}", rule.mode(), rule.index(), rule);
+        match (self.kind, self.other) {
+            (WarningKind::Duplicate, Some(other)) => {
+                write!(f, "{} duplicates {}", name(rule), name(other))
+            }
+            (WarningKind::Redundant, Some(other)) => {
+                write!(f, "{} is covered by {}", name(rule), name(other))
+            }
+            (WarningKind::ExplicitDefaultPort, _) => write!(
+                f,
+                "{}[{}] {} names the default port; write {}",
+                rule.mode(),
+                rule.index(),
+                rule.entry().trim_matches(|c: char| c.is_ascii_whitespace()),
+                rule
+            ),
+            (WarningKind::InsecureTestHttp, _) => write!(
+                f,
+                "{} uses http for a host that is not loopback: such traffic can be read and \
+                 changed in transit",
+                name(rule)
+            ),
+            // Not built by the lint; kept readable all the same.
+            (kind, _) => write!(f, "{}: {kind}", name(rule)),
+        }
+    }
+}
+
+impl Policy {
+    /// Reports rules that are valid but add nothing or may not be meant: duplicates, rules
+    /// made redundant by a broader rule, entries that spell out the default port, and
+    /// test-mode `http` for hosts that are not loopback. See [`WarningKind`] for each.
+    ///
+    /// Rules are compared only within their mode. The warnings come in a stable order: live
+    /// mode first, then by the index of the rule the warning is about, then in the order of
+    /// [`WarningKind::ALL`]. Rules are never compared pairwise: each rule costs at most two
+    /// hash lookups per label of its host, so the lint stays fast on large policies.
+    ///
+    /// ```
+    /// use origin_policy::{Mode, Policy, WarningKind};
+    ///
+    /// let policy = Policy::builder()
+    ///     .allow(Mode::Live, "https://*.x.com")
+    ///     .allow(Mode::Live, "https://x.com:443")
+    ///     .allow(Mode::Live, "https://a.x.com")
+    ///     .allow(Mode::Live, "https://*.x.com")
+    ///     .allow(Mode::Test, "http://staging.x.com")
+    ///     .allow(Mode::Test, "http://localhost:*")
+    ///     .build()?;
+    ///
+    /// let warnings = policy.lint();
+    /// let kinds: Vec<_> = warnings.iter().map(|w| (w.mode(), w.rule().index(), w.kind())).collect();
+    /// assert_eq!(
+    ///     kinds,
+    ///     [
+    ///         (Mode::Live, 1, WarningKind::ExplicitDefaultPort),
+    ///         (Mode::Live, 2, WarningKind::Redundant),
+    ///         (Mode::Live, 3, WarningKind::Duplicate),
+    ///         (Mode::Test, 0, WarningKind::InsecureTestHttp),
+    ///     ],
+    /// );
+    /// assert_eq!(
+    ///     warnings[1].to_string(),
+    ///     "live[2] https://a.x.com is covered by live[0] https://*.x.com",
+    /// );
+    /// # Ok::<(), origin_policy::BuildError>(())
+    /// ```
+    pub fn lint(&self) -> Vec<Warning<'_>> {
+        let mut warnings = Vec::new();
+        for mode in Mode::ALL {
+            lint_mode(self.rules(mode), &mut warnings);
+        }
+        warnings
+    }
+}
+
+/// A pattern as a hash key that borrows from its rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum HostKey<'a> {
+    Exact(&'a Host),
+    Subdomains(&'a str),
+}
+
+type Key<'a> = (Scheme, HostKey<'a>, PortSpec);
+
+fn key_of(pattern: &Pattern) -> Key<'_> {
+    let host = match pattern.host() {
+        HostPattern::Exact(host) => HostKey::Exact(host),
+        HostPattern::Subdomains(base) => HostKey::Subdomains(base),
+    };
+    (pattern.scheme(), host, pattern.port())
+}
+
+/// The warnings for the rules of one mode, in rule order.
+fn lint_mode<'p>(rules: &'p [Rule], warnings: &mut Vec<Warning<'p>>) {
+    // The first rule of each pattern.
+    let mut first: HashMap<Key<'p>, &'p Rule> = HashMap::with_capacity(rules.len());
+    for rule in rules {
+        first.entry(key_of(rule.pattern())).or_insert(rule);
+    }
+    let mut warn = |kind, rule, other| warnings.push(Warning { kind, rule, other });
+    for rule in rules {
+        match first.get(&key_of(rule.pattern())) {
+            Some(earlier) if earlier.index() != rule.index() => {
+                warn(WarningKind::Duplicate, rule, Some(*earlier));
+            }
+            _ => {
+                if let Some(cover) = broadest_cover(&first, rule.pattern()) {
+                    warn(WarningKind::Redundant, rule, Some(cover));
+                }
+            }
+        }
+        if names_default_port(rule) {
+            warn(WarningKind::ExplicitDefaultPort, rule, None);
+        }
+        if is_insecure_test_http(rule) {
+            warn(WarningKind::InsecureTestHttp, rule, None);
+        }
+    }
+}
+
+/// The broadest rule, other than `pattern` itself, that allows every origin `pattern`
+/// allows: wildcards over the shortest base first, port `*` before an exact port, and the
+/// same host with port `*` last. `first` holds the first rule of each pattern, so that the
+/// rule found is never a duplicate.
+fn broadest_cover<'p>(first: &HashMap<Key<'p>, &'p Rule>, pattern: &Pattern) -> Option<&'p Rule> {
+    let scheme = pattern.scheme();
+    let port = pattern.port();
+    let lookup = |host, port| first.get(&(scheme, host, port)).copied();
+    // The name whose proper suffixes a covering wildcard may stand on: the host itself, or
+    // the wildcard's base (a wildcard never covers its own base).
+    let name = match pattern.host() {
+        HostPattern::Exact(Host::Domain(name)) => Some(name.as_str()),
+        HostPattern::Exact(Host::Ipv4(_) | Host::Ipv6(_)) => None,
+        HostPattern::Subdomains(base) => Some(base.as_str()),
+    };
+    for base in name.into_iter().flat_map(proper_suffixes) {
+        let wildcard = HostKey::Subdomains(base);
+        let found = lookup(wildcard, PortSpec::Any).or_else(|| match port {
+            PortSpec::Exact(_) => lookup(wildcard, port),
+            PortSpec::Any => None,
+        });
+        if found.is_some() {
+            return found;
+        }
+    }
+    match port {
+        PortSpec::Exact(_) => lookup(key_of(pattern).1, PortSpec::Any),
+        PortSpec::Any => None,
+    }
+}
+
+/// The names a domain is under, shortest first: `a.b.c` gives `c`, then `b.c`.
+fn proper_suffixes(name: &str) -> impl Iterator<Item = &str> {
+    name.rmatch_indices('.').map(move |(at, _)| &name[at + 1..])
+}
+
+/// Whether the entry, as written, names the port its scheme implies.
+fn names_default_port(rule: &Rule) -> bool {
+    let pattern = rule.pattern();
+    let default = pattern.scheme().default_port();
+    if pattern.port() != PortSpec::Exact(default) {
+        return false;
+    }
+    // A written port ends the entry, before at most one `/`. Only an entry that looks so
+    // is parsed again, for the port's span, which spares the parse for nearly every rule.
+    let entry = rule.entry();
+    let trimmed = entry.trim_end_matches(|c: char| c.is_ascii_whitespace());
+    let trimmed = trimmed.strip_suffix('/').unwrap_or(trimmed);
+    let looks_written = trimmed
+        .rsplit_once(':')
+        .is_some_and(|(_, port)| port.parse() == Ok(default));
+    looks_written
+        && pattern::parse_located(entry).is_ok_and(|located| {
+            located.port.is_some_and(|span| {
+                entry.get(span).and_then(|port| port.parse().ok()) == Some(default)
+            })
+        })
+}
+
+/// A test-mode `http` rule for a host that is not loopback.
+fn is_insecure_test_http(rule: &Rule) -> bool {
+    let pattern = rule.pattern();
+    let loopback = match pattern.host() {
+        HostPattern::Exact(host) => host.is_loopback(),
+        HostPattern::Subdomains(base) => is_loopback_name(base),
+    };
+    rule.mode() == Mode::Test && pattern.scheme() == Scheme::Http && !loopback
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(live: &[&str], test: &[&str]) -> Policy {
+        let mut builder = Policy::builder();
+        for entry in live {
+            builder.allow(Mode::Live, entry);
+        }
+        for entry in test {
+            builder.allow(Mode::Test, entry);
+        }
+        builder.build().expect("valid entries")
+    }
+
+    fn lines(policy: &Policy) -> Vec<String> {
+        policy.lint().iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn proper_suffixes_are_whole_labels_shortest_first() {
+        assert_eq!(
+            proper_suffixes("a.b.x.com").collect::<Vec<_>>(),
+            ["com", "x.com", "b.x.com"]
+        );
+        assert_eq!(proper_suffixes("localhost").count(), 0);
+    }
+
+    #[test]
+    fn display_names_both_rules() {
+        let policy = policy(
+            &[
+                "https://www.x.com",
+                "https://x.com:443",
+                "https://*.x.com",
+                "https://www.x.com",
+            ],
+            &["http://staging.x.com"],
+        );
+        assert_eq!(
+            lines(&policy),
+            [
+                "live[0] https://www.x.com is covered by live[2] https://*.x.com",
+                "live[1] https://x.com:443 names the default port; write https://x.com",
+                "live[3] https://www.x.com duplicates live[0] https://www.x.com",
+                "test[0] http://staging.x.com uses http for a host that is not loopback: \
+                 such traffic can be read and changed in transit",
+            ]
+        );
+    }
+
+    #[test]
+    fn the_entry_is_shown_trimmed() {
+        let policy = policy(&[" \tHTTPS://X.COM.:443/\n"], &[]);
+        assert_eq!(
+            lines(&policy),
+            ["live[0] HTTPS://X.COM.:443/ names the default port; write https://x.com"]
+        );
+    }
+
+    #[test]
+    fn accessors() {
+        let policy = policy(&["https://x.com", "https://x.com"], &["http://x.com"]);
+        let warnings = policy.lint();
+        assert_eq!(warnings.len(), 2);
+        assert_eq!(warnings[0].kind(), WarningKind::Duplicate);
+        assert_eq!(warnings[0].mode(), Mode::Live);
+        assert_eq!(warnings[0].rule().index(), 1);
+        assert_eq!(warnings[0].other().map(Rule::index), Some(0));
+        assert_eq!(warnings[1].kind(), WarningKind::InsecureTestHttp);
+        assert_eq!(warnings[1].mode(), Mode::Test);
+        assert_eq!(warnings[1].other(), None);
+    }
+
+    #[test]
+    fn the_named_cover_is_the_broadest_and_never_warned_about() {
+        let policy = policy(
+            &[
+                "https://b.a.x.com:8443",
+                "https://b.a.x.com:*",
+                "https://*.a.x.com:8443",
+                "https://*.x.com:8443",
+                "https://*.x.com:*",
+                "https://*.x.com:*",
+            ],
+            &[],
+        );
+        let warnings = policy.lint();
+        let warned: Vec<usize> = warnings.iter().map(|w| w.rule().index()).collect();
+        for warning in &warnings {
+            let other = warning.other().expect("names a rule");
+            assert!(!warned.contains(&other.index()), "{warning}");
+        }
+        assert_eq!(
+            lines(&policy),
+            [
+                "live[0] https://b.a.x.com:8443 is covered by live[4] https://*.x.com:*",
+                "live[1] https://b.a.x.com:* is covered by live[4] https://*.x.com:*",
+                "live[2] https://*.a.x.com:8443 is covered by live[4] https://*.x.com:*",
+                "live[3] https://*.x.com:8443 is covered by live[4] https://*.x.com:*",
+                "live[5] https://*.x.com:* duplicates live[4] https://*.x.com:*",
+            ]
+        );
+    }
+
+    #[test]
+    fn ip_hosts_are_covered_only_by_the_same_host_on_any_port() {
+        let policy = policy(
+            &[
+                "https://1.2.3.4:*",
+                "https://1.2.3.4:8443",
+                "https://1.2.3.5",
+            ],
+            &[],
+        );
+        assert_eq!(
+            lines(&policy),
+            ["live[1] https://1.2.3.4:8443 is covered by live[0] https://1.2.3.4:*"]
+        );
+    }
+
+    #[test]
+    fn every_kind_has_a_message() {
+        for kind in WarningKind::ALL {
+            assert!(!kind.message().is_empty());
+            assert_eq!(kind.to_string(), kind.message());
+        }
+    }
+}
