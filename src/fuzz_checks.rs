@@ -53,7 +53,8 @@ pub fn parse_pattern(data: &[u8]) {
 }
 
 /// The fixed policy `check_origin` runs against: the source document's examples, test-mode
-/// loopback rules, IP hosts, ports and nested wildcards.
+/// loopback rules, IP hosts, ports and nested wildcards, with the implicit test loopback
+/// allowance on.
 fn fixed_policy() -> &'static Policy {
     static POLICY: OnceLock<Policy> = OnceLock::new();
     POLICY.get_or_init(|| {
@@ -81,7 +82,10 @@ fn fixed_policy() -> &'static Policy {
         ] {
             builder.allow(Mode::Test, pattern);
         }
-        builder.build().expect("the fixed fuzz policy is valid")
+        builder
+            .implicit_test_loopback(true)
+            .build()
+            .expect("the fixed fuzz policy is valid")
     })
 }
 
@@ -154,6 +158,7 @@ const PORTS: &[u16] = &[80, 443, 3000, 8080, 8443, 9999, 65535];
 struct DifferentialCase {
     rules: Vec<RuleCase>,
     origins: Vec<OriginCase>,
+    implicit_test_loopback: bool,
 }
 
 #[derive(Debug, Arbitrary)]
@@ -310,7 +315,9 @@ pub fn differential(data: &[u8]) {
         return;
     };
     let mut builder = Policy::builder();
-    builder.allow_public_suffix_wildcards(true);
+    builder
+        .allow_public_suffix_wildcards(true)
+        .implicit_test_loopback(case.implicit_test_loopback);
     let mut entries = Vec::new();
     for rule in case.rules.iter().take(32) {
         let (mode, text) = rule.text();
@@ -336,7 +343,10 @@ pub fn differential(data: &[u8]) {
             let indexed = describe(policy.check(mode, origin));
             let naive = describe(reference::check(&policy, mode, origin));
             if indexed != naive {
-                let mut repro = String::from("index and reference disagree\nentries:\n");
+                let mut repro = format!(
+                    "index and reference disagree\nimplicit_test_loopback: {}\nentries:\n",
+                    case.implicit_test_loopback
+                );
                 for (mode, text) in &entries {
                     let _ = writeln!(repro, "  {mode} {text}");
                 }

@@ -107,7 +107,7 @@ pub use lint::{Warning, WarningKind};
 pub use mode::{Mode, ParseModeError};
 pub use origin::{Origin, OriginErrorKind, MAX_ORIGIN_LEN};
 pub use pattern::{HostPattern, Pattern, PortSpec, MAX_PATTERN_LEN};
-pub use policy::{Decision, DenyReason, Policy, PolicyBuilder, Rule};
+pub use policy::{Decision, DenyReason, Policy, PolicyBuilder, PolicyOptions, Rule};
 pub use scheme::Scheme;
 
 /// The README's examples, run as doctests.

@@ -19,6 +19,7 @@ pub struct Rule {
     pattern: Pattern,
     text: String,
     entry: String,
+    note: Option<String>,
 }
 
 impl Rule {
@@ -45,6 +46,12 @@ impl Rule {
     /// The entry exactly as it was given to the builder.
     pub fn entry(&self) -> &str {
         &self.entry
+    }
+
+    /// The note given with the entry ([`PolicyBuilder::allow_with_note`]), such as why the
+    /// domain is on the list. Decisions carry it through [`Decision::rule`].
+    pub fn note(&self) -> Option<&str> {
+        self.note.as_deref()
     }
 }
 
@@ -90,6 +97,10 @@ impl fmt::Display for DenyReason {
 pub enum Decision<'p> {
     /// Allowed by this rule, the most specific one that matched.
     Allow(&'p Rule),
+    /// Allowed in test mode without a rule because the host is loopback and the policy
+    /// has [`PolicyOptions::implicit_test_loopback`] on. A matching rule is named instead
+    /// when there is one.
+    AllowTestLoopback,
     /// Denied.
     Deny(DenyReason),
 }
@@ -97,31 +108,35 @@ pub enum Decision<'p> {
 impl<'p> Decision<'p> {
     /// Whether the origin is allowed.
     pub fn is_allowed(&self) -> bool {
-        matches!(self, Decision::Allow(_))
+        !matches!(self, Decision::Deny(_))
     }
 
     /// The rule that allowed the origin.
     pub fn rule(&self) -> Option<&'p Rule> {
         match self {
             Decision::Allow(rule) => Some(rule),
-            Decision::Deny(_) => None,
+            Decision::AllowTestLoopback | Decision::Deny(_) => None,
         }
     }
 
     /// Why the origin was denied.
     pub fn deny_reason(&self) -> Option<DenyReason> {
         match self {
-            Decision::Allow(_) => None,
+            Decision::Allow(_) | Decision::AllowTestLoopback => None,
             Decision::Deny(reason) => Some(*reason),
         }
     }
 }
 
 impl fmt::Display for Decision<'_> {
-    /// `allow live[2] https://*.berbix.com` or `deny no matching rule`.
+    /// `allow live[2] https://*.berbix.com`, `allow test loopback (implicit_test_loopback)`
+    /// or `deny no matching rule`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Decision::Allow(rule) => write!(f, "allow {}[{}] {}", rule.mode, rule.index, rule),
+            Decision::AllowTestLoopback => {
+                f.write_str("allow test loopback (implicit_test_loopback)")
+            }
             Decision::Deny(reason) => write!(f, "deny {reason}"),
         }
     }
@@ -157,6 +172,7 @@ pub struct Policy {
 struct Compiled {
     rules: [Vec<Rule>; 2],
     index: Index,
+    options: PolicyOptions,
 }
 
 impl Policy {
@@ -172,6 +188,7 @@ impl Policy {
         match Origin::parse(origin) {
             Ok(origin) => match self.matching_rule(mode, &origin) {
                 Some(rule) => Decision::Allow(rule),
+                None if self.allows_as_test_loopback(mode, &origin) => Decision::AllowTestLoopback,
                 None => Decision::Deny(DenyReason::NoMatchingRule),
             },
             Err(kind) => Decision::Deny(kind.into()),
@@ -189,9 +206,20 @@ impl Policy {
         self.inner.rules[mode.slot()].get(index as usize)
     }
 
+    /// Whether [`PolicyOptions::implicit_test_loopback`] allows `origin` in `mode` without a
+    /// rule: on, test mode, and a loopback host (see [`Origin::is_loopback`]).
+    pub fn allows_as_test_loopback(&self, mode: Mode, origin: &Origin<'_>) -> bool {
+        mode == Mode::Test && self.inner.options.implicit_test_loopback && origin.is_loopback()
+    }
+
     /// The rules of `mode`, in the order they were added.
     pub fn rules(&self, mode: Mode) -> &[Rule] {
         &self.inner.rules[mode.slot()]
+    }
+
+    /// The options the policy was built with.
+    pub fn options(&self) -> PolicyOptions {
+        self.inner.options
     }
 }
 
@@ -209,15 +237,64 @@ impl fmt::Debug for Policy {
 /// Collects entries per mode, then validates them all at once in [`build`](Self::build).
 #[derive(Debug, Clone, Default)]
 pub struct PolicyBuilder {
-    entries: Vec<(Mode, String)>,
-    allow_public_suffix_wildcards: bool,
+    entries: Vec<Entry>,
+    options: PolicyOptions,
+}
+
+/// One entry as given to the builder.
+#[derive(Debug, Clone)]
+struct Entry {
+    mode: Mode,
+    pattern: String,
+    note: Option<String>,
+}
+
+/// Settings of a policy beyond its rules. Both are off by default.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct PolicyOptions {
+    /// In test mode, allow any `http` or `https` origin whose host is loopback
+    /// (`localhost`, `*.localhost`, `127.0.0.0/8`, `[::1]`) on any port, without a rule.
+    /// The decision is [`Decision::AllowTestLoopback`]. Live mode is never affected.
+    pub implicit_test_loopback: bool,
+    /// Accept wildcards over public suffixes (`*.github.io`, `*.sch.uk`, `*.example`).
+    /// Off by default: such a wildcard allows sites that other people own. Turn it on
+    /// only for a suffix you control, such as a private TLD.
+    pub allow_public_suffix_wildcards: bool,
 }
 
 impl PolicyBuilder {
     /// Adds an entry to `mode`'s list. Nothing is checked until [`build`](Self::build),
     /// which reports every bad entry.
     pub fn allow(&mut self, mode: Mode, pattern: &str) -> &mut Self {
-        self.entries.push((mode, pattern.to_owned()));
+        self.entries.push(Entry {
+            mode,
+            pattern: pattern.to_owned(),
+            note: None,
+        });
+        self
+    }
+
+    /// Adds an entry with a note (why it is there, who asked for it). A decision made by
+    /// the rule carries the note: [`Rule::note`].
+    pub fn allow_with_note(&mut self, mode: Mode, pattern: &str, note: &str) -> &mut Self {
+        self.entries.push(Entry {
+            mode,
+            pattern: pattern.to_owned(),
+            note: Some(note.to_owned()),
+        });
+        self
+    }
+
+    /// Sets all options at once.
+    pub fn options(&mut self, options: PolicyOptions) -> &mut Self {
+        self.options = options;
+        self
+    }
+
+    /// Sets [`PolicyOptions::implicit_test_loopback`].
+    pub fn implicit_test_loopback(&mut self, allow: bool) -> &mut Self {
+        self.options.implicit_test_loopback = allow;
         self
     }
 
@@ -225,7 +302,7 @@ impl PolicyBuilder {
     /// `*.example` are accepted. Off by default: a wildcard over a public suffix allows sites that other
     /// people own. Turn it on only for a suffix you control, such as a private TLD.
     pub fn allow_public_suffix_wildcards(&mut self, allow: bool) -> &mut Self {
-        self.allow_public_suffix_wildcards = allow;
+        self.options.allow_public_suffix_wildcards = allow;
         self
     }
 
@@ -235,25 +312,29 @@ impl PolicyBuilder {
         let mut rules: [Vec<Rule>; 2] = Default::default();
         let mut errors = Vec::new();
         let mut index = Index::default();
-        for (mode, text) in &self.entries {
-            let position = self.entries_before(*mode, &rules, &errors);
-            match pattern::parse_located(text).and_then(|located| self.admit(*mode, text, located))
-            {
+        let mut entries_seen = [0usize; 2];
+        for entry in &self.entries {
+            let mode = entry.mode;
+            let position = entries_seen[mode.slot()];
+            entries_seen[mode.slot()] += 1;
+            let text = &entry.pattern;
+            match pattern::parse_located(text).and_then(|located| self.admit(mode, text, located)) {
                 Ok(pattern) => {
                     let slot = &mut rules[mode.slot()];
                     if let Ok(id) = RuleIndex::try_from(slot.len()) {
-                        index.insert(*mode, &pattern, id);
+                        index.insert(mode, &pattern, id);
                     }
                     slot.push(Rule {
-                        mode: *mode,
+                        mode,
                         index: position,
                         text: pattern.to_string(),
                         entry: text.clone(),
+                        note: entry.note.clone(),
                         pattern,
                     });
                 }
                 Err(error) => errors.push(EntryError {
-                    mode: *mode,
+                    mode,
                     index: position,
                     error,
                 }),
@@ -263,13 +344,12 @@ impl PolicyBuilder {
             return Err(BuildError::new(errors));
         }
         Ok(Policy {
-            inner: Arc::new(Compiled { rules, index }),
+            inner: Arc::new(Compiled {
+                rules,
+                index,
+                options: self.options,
+            }),
         })
-    }
-
-    /// How many entries of `mode` came before the current one, good or bad.
-    fn entries_before(&self, mode: Mode, rules: &[Vec<Rule>; 2], errors: &[EntryError]) -> usize {
-        rules[mode.slot()].len() + errors.iter().filter(|e| e.mode == mode).count()
     }
 
     /// The checks that depend on the mode and the builder's options.
@@ -290,7 +370,10 @@ impl PolicyBuilder {
         }
         if let HostPattern::Subdomains(base) = pattern.host() {
             let test_loopback = mode == Mode::Test && is_loopback_name(base);
-            if !self.allow_public_suffix_wildcards && !test_loopback && covers_public_suffix(base) {
+            if !self.options.allow_public_suffix_wildcards
+                && !test_loopback
+                && covers_public_suffix(base)
+            {
                 return fail(PatternErrorKind::PublicSuffixWildcard, located.host);
             }
         }

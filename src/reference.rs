@@ -5,6 +5,9 @@
 //! origin through the general (WHATWG) path, never the fast path, so a disagreement points
 //! at the index or at the fast parser.
 
+use std::net::Ipv6Addr;
+
+use crate::host::HostKind;
 use crate::mode::Mode;
 use crate::origin::{self, Origin};
 use crate::policy::{Decision, DenyReason, Policy, Rule};
@@ -16,7 +19,8 @@ pub fn parse_origin(input: &str) -> Result<Origin<'static>, crate::OriginErrorKi
 
 /// Checks `origin` against every rule of `mode` in turn and keeps the most specific match:
 /// exact host over wildcard, longer wildcard base over shorter, exact port over `*`, and
-/// then the lowest index.
+/// then the lowest index. Without a match, test mode allows a loopback host when the
+/// policy's `implicit_test_loopback` option is on (loopback spelled out here on its own).
 pub fn check<'p>(policy: &'p Policy, mode: Mode, origin: &str) -> Decision<'p> {
     let origin = match parse_origin(origin) {
         Ok(origin) => origin,
@@ -35,8 +39,24 @@ pub fn check<'p>(policy: &'p Policy, mode: Mode, origin: &str) -> Decision<'p> {
             best = Some(rule);
         }
     }
+    let loopback = match origin.host_kind() {
+        HostKind::Domain => origin.host() == "localhost" || origin.host().ends_with(".localhost"),
+        HostKind::Ipv4 => origin.host().starts_with("127."),
+        HostKind::Ipv6 => {
+            let addr: Ipv6Addr = origin.host()[1..origin.host().len() - 1]
+                .parse()
+                .expect("an IPv6 host is bracketed");
+            addr == Ipv6Addr::LOCALHOST
+                || addr
+                    .to_ipv4_mapped()
+                    .is_some_and(|v4| v4.octets()[0] == 127)
+        }
+    };
     match best {
         Some(rule) => Decision::Allow(rule),
+        None if mode == Mode::Test && policy.options().implicit_test_loopback && loopback => {
+            Decision::AllowTestLoopback
+        }
         None => Decision::Deny(DenyReason::NoMatchingRule),
     }
 }

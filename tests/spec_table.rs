@@ -85,7 +85,7 @@ const DOCUMENT_EXAMPLES: &[(&str, &[&str], &[&str])] = &[
 const MIN_EXAMPLE_ROWS: usize = 5;
 const MIN_PATTERN_ROWS: usize = 257;
 const MIN_ORIGIN_ROWS: usize = 125;
-const MIN_MATCHING_ROWS: usize = 131;
+const MIN_MATCHING_ROWS: usize = 158;
 const MIN_LINT_ROWS: usize = 77;
 
 // ---------------------------------------------------------------------------------------
@@ -514,7 +514,10 @@ fn value_list(cell: &[Token], may_be_empty: bool) -> Result<Vec<String>, String>
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct ModeSpec {
     mode: Mode,
+    /// `+psl-optout`: `allow_public_suffix_wildcards(true)`.
     psl_optout: bool,
+    /// `+loopback`: `implicit_test_loopback(true)`.
+    loopback: bool,
 }
 
 impl fmt::Display for ModeSpec {
@@ -523,23 +526,37 @@ impl fmt::Display for ModeSpec {
         if self.psl_optout {
             f.write_str("+psl-optout")?;
         }
+        if self.loopback {
+            f.write_str("+loopback")?;
+        }
         Ok(())
     }
 }
 
-fn mode_spec(cell: &[Token], optout_allowed: bool) -> Result<ModeSpec, String> {
+/// A mode word with the option markers this section accepts (`psl-optout`, `loopback`).
+fn mode_spec(cell: &[Token], markers: &[&str]) -> Result<ModeSpec, String> {
     let word = match cell {
         [Token::Word(word)] => word.as_str(),
         _ => return Err(format!("expected a mode word, found {cell:?}")),
     };
-    let (name, psl_optout) = match word.strip_suffix("+psl-optout") {
-        Some(name) if optout_allowed => (name, true),
-        _ => (word, false),
-    };
+    let mut parts = word.split('+');
+    let name = parts.next().unwrap_or_default();
     let mode = name
         .parse::<Mode>()
         .map_err(|_| format!("unknown mode {word:?}"))?;
-    Ok(ModeSpec { mode, psl_optout })
+    let mut spec = ModeSpec {
+        mode,
+        psl_optout: false,
+        loopback: false,
+    };
+    for marker in parts {
+        match marker {
+            "psl-optout" if markers.contains(&marker) => spec.psl_optout = true,
+            "loopback" if markers.contains(&marker) => spec.loopback = true,
+            _ => return Err(format!("unknown option marker {marker:?} in {word:?}")),
+        }
+    }
+    Ok(spec)
 }
 
 fn pattern_kind(name: &str) -> Result<PatternErrorKind, String> {
@@ -646,6 +663,7 @@ fn origin_outcome_of(parsed: &Result<Origin<'_>, OriginErrorKind>) -> OriginOutc
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Verdict {
     Allow { index: usize, rule: String },
+    TestLoopback,
     NoMatch,
     Opaque,
     Malformed(OriginErrorKind),
@@ -655,6 +673,7 @@ impl fmt::Display for Verdict {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Verdict::Allow { index, rule } => write!(f, "allow #{index} {}", show(rule)),
+            Verdict::TestLoopback => f.write_str("allow test-loopback"),
             Verdict::NoMatch => f.write_str("deny no-match"),
             Verdict::Opaque => f.write_str("deny opaque"),
             Verdict::Malformed(kind) => write!(f, "deny malformed {kind:?}"),
@@ -680,6 +699,7 @@ fn verdict(cell: &[Token]) -> Result<Verdict, String> {
                 rule: rule.clone(),
             })
         }
+        (["allow", "test-loopback"], _) => Ok(Verdict::TestLoopback),
         (["deny", "no-match"], _) => Ok(Verdict::NoMatch),
         (["deny", "opaque"], _) => Ok(Verdict::Opaque),
         (["deny", "malformed", kind], _) => Ok(Verdict::Malformed(origin_kind(kind)?)),
@@ -704,6 +724,11 @@ fn verdict_of(mode: Mode, decision: Decision<'_>) -> (Verdict, Option<String>) {
                 rule: rule.as_str().to_owned(),
             };
             (verdict, wrong_mode)
+        }
+        Decision::AllowTestLoopback => {
+            let wrong_mode = (mode != Mode::Test)
+                .then(|| format!("the loopback allowance decided a check in {mode} mode"));
+            (Verdict::TestLoopback, wrong_mode)
         }
         Decision::Deny(DenyReason::NoMatchingRule) => (Verdict::NoMatch, None),
         Decision::Deny(DenyReason::Opaque) => (Verdict::Opaque, None),
@@ -942,7 +967,7 @@ fn run_patterns(rows: &[Row], report: &mut Report) -> BTreeSet<String> {
         let read = (|| {
             Ok::<_, String>((
                 one_value(&row.cells[0])?,
-                mode_spec(&row.cells[1], true)?,
+                mode_spec(&row.cells[1], &["psl-optout"])?,
                 pattern_outcome(&row.cells[2])?,
             ))
         })();
@@ -1083,7 +1108,7 @@ fn run_matching(rows: &[Row], report: &mut Report) -> BTreeSet<&'static str> {
             Ok::<_, String>((
                 value_list(&row.cells[0], true)?,
                 value_list(&row.cells[1], true)?,
-                mode_spec(&row.cells[2], false)?.mode,
+                mode_spec(&row.cells[2], &["loopback"])?,
                 one_value(&row.cells[3])?,
                 verdict(&row.cells[4])?,
             ))
@@ -1095,16 +1120,18 @@ fn run_matching(rows: &[Row], report: &mut Report) -> BTreeSet<&'static str> {
                 continue;
             }
         };
-        if !seen.insert((live.clone(), test.clone(), mode, origin.clone())) {
+        if !seen.insert((live.clone(), test.clone(), mode.to_string(), origin.clone())) {
             report.fail(row.line, "duplicate row");
         }
         shapes.insert(match expected {
             Verdict::Allow { .. } => "allow",
+            Verdict::TestLoopback => "allow test-loopback",
             Verdict::NoMatch => "deny no-match",
             Verdict::Opaque => "deny opaque",
             Verdict::Malformed(_) => "deny malformed",
         });
         let mut builder = Policy::builder();
+        builder.implicit_test_loopback(mode.loopback);
         for rule in &live {
             builder.allow(Mode::Live, rule);
         }
@@ -1118,7 +1145,7 @@ fn run_matching(rows: &[Row], report: &mut Report) -> BTreeSet<&'static str> {
                 continue;
             }
         };
-        for problem in check_decision(&policy, mode, &origin, &expected) {
+        for problem in check_decision(&policy, mode.mode, &origin, &expected) {
             report.fail(row.line, problem);
         }
     }
@@ -1355,7 +1382,13 @@ fn spec_table() {
             report.fail(0, format!("no lint row shows the warning {kind:?}"));
         }
     }
-    for shape in ["allow", "deny no-match", "deny opaque", "deny malformed"] {
+    for shape in [
+        "allow",
+        "allow test-loopback",
+        "deny no-match",
+        "deny opaque",
+        "deny malformed",
+    ] {
         if !shapes.contains(shape) {
             report.fail(0, format!("no matching row has the decision `{shape}`"));
         }

@@ -281,6 +281,9 @@ fn check(args: &CheckArgs, matches: Option<&ArgMatches>) -> u8 {
         // Writing to a String cannot fail.
         let _ = match policy.check(args.mode, origin) {
             Decision::Allow(rule) => writeln!(out, "allow\t{shown}\t{}", rule.as_str()),
+            Decision::AllowTestLoopback => {
+                writeln!(out, "allow\t{shown}\t(implicit test loopback)")
+            }
             Decision::Deny(reason) => {
                 all_allowed = false;
                 writeln!(out, "deny\t{shown}\t{reason}")
