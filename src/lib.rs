@@ -56,6 +56,36 @@
 //! println!("{err}");
 //! ```
 //!
+//! # Policy files
+//!
+//! With the `serde` feature, a policy reads from and writes to any serde format. The file
+//! has a list per mode and an optional `[options]` table; an entry is a pattern, or a table
+//! with a `pattern` and a `note` that decisions carry ([`Rule::note`]):
+//!
+//! ```toml
+//! live = ["https://www.berbix.com", "https://*.berbix.com"]
+//! test = ["http://localhost:*", { pattern = "https://staging.berbix.com", note = "staging site" }]
+//!
+//! [options]
+//! implicit_test_loopback = true
+//! allow_public_suffix_wildcards = false
+//! ```
+//!
+//! Unknown keys are errors. Reading it as a `Policy` builds it and fails with every bad
+//! entry at once (`live[1]: HttpInLive: ...`, with `^^^` under the fault); writing a `Policy`
+//! gives each rule's canonical text, so a round trip yields an equal policy.
+#![cfg_attr(
+    feature = "serde",
+    doc = "The types are [`PolicyConfig`] and [`EntryConfig`]; see [`Policy::to_config`]."
+)]
+//!
+//! # Features
+//!
+//! | feature | default | gives |
+//! |---|---|---|
+//! | `serde` | off | `Serialize` and `Deserialize` for `Policy` and `PolicyOptions`; `PolicyConfig` and `EntryConfig`, the policy-file format |
+//! | `testing` | off | the naive reference matcher (`reference`) and the fuzz checks (`fuzz_checks`), for tests and fuzz targets |
+//!
 //! # Input safety
 //!
 //! [`Policy::check`] takes any string. Nothing panics; whatever is not exactly one `http`
@@ -86,6 +116,8 @@
 #[macro_use]
 mod kinds;
 
+#[cfg(feature = "serde")]
+mod config;
 mod error;
 mod host;
 mod index;
@@ -101,6 +133,8 @@ pub mod fuzz_checks;
 #[cfg(any(test, fuzzing, feature = "testing"))]
 pub mod reference;
 
+#[cfg(feature = "serde")]
+pub use config::{EntryConfig, PolicyConfig};
 pub use error::{write_with_carets, BuildError, EntryError, PatternError, PatternErrorKind, Span};
 pub use host::{Host, HostKind, MAX_LABEL_LEN, MAX_NAME_LEN};
 pub use lint::{Warning, WarningKind};

@@ -234,6 +234,29 @@ impl fmt::Debug for Policy {
     }
 }
 
+/// Two policies are equal when their options are equal and, per mode, their rules have the
+/// same canonical texts ([`Rule::as_str`]) and notes, in the same order. The entries as
+/// written ([`Rule::entry`]) do not count, so `https://X.com:443/` and `https://x.com` are the
+/// same rule.
+impl PartialEq for Policy {
+    fn eq(&self, other: &Self) -> bool {
+        if Arc::ptr_eq(&self.inner, &other.inner) {
+            return true;
+        }
+        let same_rules = |mode: Mode| {
+            let (ours, theirs) = (self.rules(mode), other.rules(mode));
+            ours.len() == theirs.len()
+                && ours
+                    .iter()
+                    .zip(theirs)
+                    .all(|(a, b)| a.as_str() == b.as_str() && a.note() == b.note())
+        };
+        self.options() == other.options() && Mode::ALL.iter().all(|&mode| same_rules(mode))
+    }
+}
+
+impl Eq for Policy {}
+
 /// Collects entries per mode, then validates them all at once in [`build`](Self::build).
 #[derive(Debug, Clone, Default)]
 pub struct PolicyBuilder {
@@ -251,6 +274,11 @@ struct Entry {
 
 /// Settings of a policy beyond its rules. Both are off by default.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(default, deny_unknown_fields)
+)]
 #[non_exhaustive]
 pub struct PolicyOptions {
     /// In test mode, allow any `http` or `https` origin whose host is loopback
