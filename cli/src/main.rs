@@ -1,51 +1,64 @@
 //! `origin-policy`: decide from the command line whether origins pass an allow-list
-//! (`check`), or report entries that are valid but questionable (`lint`).
+//! (`check`), see why one does or does not (`explain`), or report entries that are valid
+//! but questionable (`lint`).
 //!
-//! Entries come from a TOML file (`--policy`) and from `--live` / `--test` flags; both
-//! subcommands load and build them the same way, with [`origin_policy::Policy::builder`].
-//! `check` prints one line per origin, `lint` one line per warning. See
-//! `origin-policy check --help` and `origin-policy lint --help` for the output formats and
-//! exit codes.
+//! Entries come from a policy file (`--policy`, TOML or JSON, read into the library's
+//! [`origin_policy::PolicyConfig`]) and from `--live` / `--test` flags; every subcommand
+//! loads and builds them the same way. `check` prints one line per origin, `lint` one line
+//! per warning, each as TAB-separated fields or (`--json`) as one JSON object per line.
+//! See `origin-policy <COMMAND> --help` for the output formats and exit codes.
+
+mod entries;
+mod explain;
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
-use std::io::{self, Write as _};
-use std::path::{Path, PathBuf};
+use std::io::{self, BufRead, Write as _};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
-use origin_policy::{
-    BuildError, Decision, Mode, PatternError, PatternErrorKind, Policy, WarningKind,
-};
-use serde::Deserialize;
+use origin_policy::{Decision, Mode, Policy, WarningKind};
+use serde::Serialize;
 
-/// `check`: every origin allowed.
+/// `check`, `explain`: every origin allowed.
 const EXIT_ALLOWED: u8 = 0;
-/// `check`: at least one origin denied.
+/// `check`, `explain`: at least one origin denied.
 const EXIT_DENIED: u8 = 1;
 /// `lint`: no warnings.
 const EXIT_CLEAN: u8 = 0;
 /// `lint`: at least one warning.
 const EXIT_WARNINGS: u8 = 1;
-/// An invalid entry, a bad policy file, wrong usage, or output that could not be written.
+/// An invalid entry, a bad policy file, wrong usage, unreadable input, or output that could
+/// not be written.
 const EXIT_ERROR: u8 = 2;
 
-/// Where the entries come from; the same for both subcommands.
+/// `check` prints a summary on stderr when it checked more origins than this.
+const SUMMARY_ABOVE: usize = 5;
+
+/// Where the entries come from; the same for every subcommand.
 macro_rules! entries_help {
     () => {
         "\
-Entries: --policy FILE is a TOML file with two optional lists of strings,
-  live = [\"https://www.example.com\", \"https://*.example.com\"]
+Entries: --policy FILE is a TOML file (JSON when its name ends in .json) with two optional
+lists and an optional [options] table:
+  live = [\"https://www.example.com\", { pattern = \"https://*.example.com\", note = \"why\" }]
   test = [\"http://localhost:*\"]
-and no other keys. File entries come first, then --live/--test flags in the order given."
+  [options]
+  implicit_test_loopback = false          # test mode: allow loopback hosts without a rule
+  allow_public_suffix_wildcards = false   # accept wildcards such as https://*.github.io
+An entry is a pattern, or a table with `pattern` and an optional `note`. Unknown keys are
+errors. The options apply to the whole policy. File entries come first, then --live/--test
+flags in the order given; a flag's entry is numbered after the file's entries of its mode."
     };
 }
 
-/// Exit status 2; the same for both subcommands.
+/// Exit status 2; the same for every subcommand.
 macro_rules! exit_error_help {
     () => {
-        "  2  an invalid entry (stderr lists each one, where it came from, and a ^^^ marker),
-     a missing or unparsable policy file, or wrong usage"
+        "  2  an invalid entry (stderr lists each one: where it came from, FILE:LINE:COL for a
+     TOML file, the kind, and a ^^^ marker), a missing or unparsable policy file, or wrong
+     usage"
     };
 }
 
@@ -53,13 +66,29 @@ macro_rules! check_help {
     () => {
         concat!(
             "\
-Output (stdout), one line per ORIGIN, in the order given, fields separated by a TAB:
+Output (stdout), one line per origin, in the order given, fields separated by a TAB:
   allow<TAB>ORIGIN<TAB>RULE     RULE is the canonical text of the most specific rule that
                                 allowed the origin, e.g. https://*.berbix.com
+  allow<TAB>ORIGIN<TAB>(implicit test loopback)
+                                allowed without a rule: test mode, a loopback host, and
+                                the policy's option implicit_test_loopback on
   deny<TAB>ORIGIN<TAB>REASON    REASON says why, e.g. `no matching rule` or
                                 `malformed origin: path after the host`
 ORIGIN is printed as given, except that control characters and backslashes are escaped
 (\\t, \\n, \\u{1b}, \\\\), so that every origin stays on one line.
+
+With --json, one JSON object per line instead, with the origin exactly as given:
+  {\"origin\":\"https://docs.berbix.com\",\"mode\":\"live\",\"decision\":\"allow\",
+   \"rule\":\"https://*.berbix.com\",\"note\":null,\"reason\":null}
+decision is \"allow\" or \"deny\"; rule and note are those of the rule that allowed the
+origin, else null; reason is null when a rule allowed it, \"implicit test loopback\", or
+why it was denied (the REASON above).
+
+ORIGIN `-` reads origins from stdin, one per line, in its place among the others: a
+trailing \\r is dropped and empty lines are skipped; nothing else is trimmed, so a line with
+spaces is denied (whitespace). After `--`, `-` is an origin like any other.
+When more than 5 origins were checked, stderr gets a last line
+  checked N origins: A allowed, D denied
 
 ",
             entries_help!(),
@@ -71,7 +100,7 @@ Exit status:
   1  at least one origin is denied
 ",
             exit_error_help!(),
-            "
+            "; also: stdin held no origin, or a line of it is not UTF-8
 
 Put origins after `--` when one may be empty or start with `-`:
   origin-policy check --mode test --test 'http://localhost:*' -- \"$ORIGIN\""
@@ -85,8 +114,43 @@ const TOP_AFTER_HELP: &str = concat!(
     check_help!(),
     "
 
+`origin-policy explain` shows, for one origin, how it was read, the decision, and the
+rules that came closest to allowing it; see `origin-policy explain --help`.
 `origin-policy lint` reports entries that are valid but questionable (duplicates, rules
 covered by broader ones, ...); see `origin-policy lint --help`."
+);
+
+const EXPLAIN_AFTER_HELP: &str = concat!(
+    "\
+Output (stdout), for people rather than scripts:
+  origin      the origin as given
+  scheme, host, port
+              each as written and, when it differs, as normalized (lowercase, IDNA,
+              IPv4 / IPv6 forms; the port is the scheme's default when none is written)
+  normalized  the origin as a browser sends it
+  problem     for a malformed origin: what is wrong (and a hint when a fix is plain)
+  decision    allow or deny in the mode, with the deciding rule or the reason
+  rules       how many rules the mode has, then the rules that came closest to allowing
+              the origin, closest first, each with why it did not match (or `matches`):
+              host (`*.x.com` never matches x.com itself), scheme, port, or mode (rules of
+              the other mode are listed when their host fits, as `only in test mode`).
+              Related means: the same host, a wildcard over it, or another host of the same
+              domain, which the CLI guesses from the last two labels of the names (or one
+              name being under the other). At most 8 are shown; the rest are counted.
+              `port 8443, not 443` reads: the origin's port is 8443, the rule's is 443.
+  allow with  for a denied origin: the entry that would allow exactly it (whether to add
+              it, or to change a rule above, or the mode the client uses, is up to you)
+  cannot      instead, when no entry of the mode can allow it, and why
+
+",
+    entries_help!(),
+    "
+
+Exit status:
+  0  the origin is allowed
+  1  the origin is denied
+",
+    exit_error_help!()
 );
 
 /// The `lint --help` text after the options. The kinds and their descriptions come from
@@ -105,6 +169,12 @@ Output (stdout), one line per warning, fields separated by a TAB:
 MESSAGE names the rule (and the rule it repeats or is covered by) by mode, index among the
 mode's entries, and text, e.g.
   warning<TAB>Redundant<TAB>live[2] https://a.example.com is covered by live[0] https://*.example.com
+With --json, one JSON object per line instead:
+  {{\"kind\":\"Redundant\",\"mode\":\"live\",\"index\":2,\"rule\":\"https://a.example.com\",
+   \"entry\":\"https://a.example.com\",\"other_index\":0,\"other\":\"https://*.example.com\",
+   \"message\":\"live[2] https://a.example.com is covered by live[0] https://*.example.com\"}}
+rule and other are canonical texts, entry is the entry as written; other and other_index
+are null for the kinds that name no other rule.
 Warnings come live mode first, then in the order of the entries. Rules are compared only
 with rules of their own mode. KIND is one of:
 {kinds}
@@ -119,7 +189,8 @@ Exit status:
     )
 }
 
-/// Checks web origins against per-mode allow-lists (live / test), and lints the lists.
+/// Checks web origins against per-mode allow-lists (live / test), explains decisions, and
+/// lints the lists.
 #[derive(Debug, Parser)]
 #[command(name = "origin-policy", version, after_help = TOP_AFTER_HELP)]
 struct Cli {
@@ -133,18 +204,25 @@ enum Command {
     #[command(
         after_help = AFTER_HELP,
         override_usage = "origin-policy check --mode live|test [--live PATTERN]... [--test PATTERN]... \
-                          [--policy FILE] [--] ORIGIN..."
+                          [--policy FILE] [--json] [--] ORIGIN...|-"
     )]
     Check(CheckArgs),
+    /// Show how one ORIGIN is read, the decision, and the rules that came closest.
+    #[command(
+        after_help = EXPLAIN_AFTER_HELP,
+        override_usage = "origin-policy explain --mode live|test [--live PATTERN]... [--test PATTERN]... \
+                          [--policy FILE] [--] ORIGIN"
+    )]
+    Explain(ExplainArgs),
     /// Report entries that are valid but questionable, one line per warning.
     #[command(
         after_help = lint_after_help(),
-        override_usage = "origin-policy lint [--policy FILE] [--live PATTERN]... [--test PATTERN]..."
+        override_usage = "origin-policy lint [--policy FILE] [--live PATTERN]... [--test PATTERN]... [--json]"
     )]
     Lint(LintArgs),
 }
 
-/// The entry sources, shared by both subcommands.
+/// The entry sources, shared by every subcommand.
 #[derive(Debug, clap::Args)]
 struct EntryArgs {
     /// Add an entry to the live list (repeatable).
@@ -155,7 +233,7 @@ struct EntryArgs {
     #[arg(long = "test", value_name = "PATTERN")]
     test: Vec<String>,
 
-    /// A TOML file with `live = [...]` and/or `test = [...]`.
+    /// A policy file: TOML, or JSON when the name ends in `.json` (see below).
     #[arg(long, value_name = "FILE")]
     policy: Option<PathBuf>,
 }
@@ -169,73 +247,45 @@ struct CheckArgs {
     #[command(flatten)]
     entries: EntryArgs,
 
-    /// The origins to check (`Origin` header values), one output line each.
-    #[arg(value_name = "ORIGIN", required = true, num_args = 1..)]
+    /// One JSON object per origin instead of TAB-separated fields.
+    #[arg(long)]
+    json: bool,
+
+    /// The origins to check (`Origin` header values); `-` reads them from stdin.
+    #[arg(
+        value_name = "ORIGIN",
+        num_args = 1..,
+        required_unless_present = "literal_origins"
+    )]
     origins: Vec<String>,
+
+    /// Origins after `--`, taken as they are (`-` is not stdin there).
+    #[arg(value_name = "ORIGIN", last = true, hide = true)]
+    literal_origins: Vec<String>,
+}
+
+#[derive(Debug, clap::Args)]
+struct ExplainArgs {
+    /// The mode whose rules decide: `live` or `test`.
+    #[arg(long, value_name = "live|test")]
+    mode: Mode,
+
+    #[command(flatten)]
+    entries: EntryArgs,
+
+    /// The origin to explain (an `Origin` header value).
+    #[arg(value_name = "ORIGIN")]
+    origin: String,
 }
 
 #[derive(Debug, clap::Args)]
 struct LintArgs {
     #[command(flatten)]
     entries: EntryArgs,
-}
 
-/// The `--policy` file.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PolicyFile {
-    #[serde(default)]
-    live: Vec<String>,
-    #[serde(default)]
-    test: Vec<String>,
-}
-
-/// Where an entry came from, to name it in error messages.
-#[derive(Debug, Clone)]
-enum Source {
-    /// Position `index` (from 0) of the file's list for the mode.
-    File { path: String, index: usize },
-    /// The `occurrence`-th (from 1) `--live` or `--test` flag.
-    Flag { occurrence: usize },
-}
-
-/// The entries of both modes, in the order given to the builder, with their sources.
-#[derive(Debug, Default)]
-struct Entries {
-    items: Vec<(Mode, String)>,
-    /// The sources of each mode's entries, indexed the way the builder counts them.
-    live_sources: Vec<Source>,
-    test_sources: Vec<Source>,
-}
-
-impl Entries {
-    fn push(&mut self, mode: Mode, pattern: String, source: Source) {
-        self.items.push((mode, pattern));
-        self.sources_mut(mode).push(source);
-    }
-
-    fn sources_mut(&mut self, mode: Mode) -> &mut Vec<Source> {
-        match mode {
-            Mode::Live => &mut self.live_sources,
-            Mode::Test => &mut self.test_sources,
-        }
-    }
-
-    /// The source of the `index`-th entry (from 0) of `mode`.
-    fn source_of(&self, mode: Mode, index: usize) -> Option<&Source> {
-        match mode {
-            Mode::Live => self.live_sources.get(index),
-            Mode::Test => self.test_sources.get(index),
-        }
-    }
-
-    fn build(&self) -> Result<Policy, BuildError> {
-        let mut builder = Policy::builder();
-        for (mode, pattern) in &self.items {
-            builder.allow(*mode, pattern);
-        }
-        builder.build()
-    }
+    /// One JSON object per warning instead of TAB-separated fields.
+    #[arg(long)]
+    json: bool,
 }
 
 fn main() -> ExitCode {
@@ -249,6 +299,7 @@ fn main() -> ExitCode {
     };
     let status = match cli.command {
         Command::Check(args) => check(&args, matches.subcommand_matches("check")),
+        Command::Explain(args) => explain(&args, matches.subcommand_matches("explain")),
         Command::Lint(args) => lint(&args, matches.subcommand_matches("lint")),
     };
     ExitCode::from(status)
@@ -261,58 +312,231 @@ fn clap_exit(err: &clap::Error) -> ExitCode {
     ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(EXIT_ERROR))
 }
 
+/// Warns when `mode` has no rules, so that "denied" is not a mystery.
+fn warn_if_empty(policy: &Policy, mode: Mode) {
+    if policy.rules(mode).is_empty() {
+        eprintln!("warning: the policy has no {mode} entries: every origin is denied");
+    }
+}
+
+/// Where `check` takes its origins from, in order.
+enum Input<'a> {
+    Arg(&'a str),
+    Stdin,
+}
+
+/// One `check --json` line.
+#[derive(Serialize)]
+struct CheckRecord<'a> {
+    origin: &'a str,
+    mode: &'static str,
+    decision: &'static str,
+    rule: Option<&'a str>,
+    note: Option<&'a str>,
+    reason: Option<String>,
+}
+
+/// Counts of a `check` run.
+#[derive(Default)]
+struct Tally {
+    allowed: usize,
+    denied: usize,
+}
+
 fn check(args: &CheckArgs, matches: Option<&ArgMatches>) -> u8 {
-    let policy = match load_policy(&args.entries, matches) {
+    let mut inputs: Vec<Input<'_>> = args
+        .origins
+        .iter()
+        .map(|origin| match origin.as_str() {
+            "-" => Input::Stdin,
+            origin => Input::Arg(origin),
+        })
+        .collect();
+    if inputs.iter().filter(|i| matches!(i, Input::Stdin)).count() > 1 {
+        eprintln!("error: `-` (read origins from stdin) may be given only once");
+        return EXIT_ERROR;
+    }
+    inputs.extend(args.literal_origins.iter().map(|o| Input::Arg(o)));
+
+    let policy = match entries::load_policy(&args.entries, matches) {
         Ok(policy) => policy,
         Err(status) => return status,
     };
+    warn_if_empty(&policy, args.mode);
 
-    if policy.rules(args.mode).is_empty() {
+    let mut tally = Tally::default();
+    let mut stdout = io::stdout().lock();
+    for input in inputs {
+        let result = match input {
+            Input::Arg(origin) => check_one(&policy, args, origin, &mut stdout, &mut tally),
+            Input::Stdin => check_stdin(&policy, args, &mut stdout, &mut tally),
+        };
+        if let Err(status) = result {
+            return status;
+        }
+    }
+    if let Err(err) = stdout.flush() {
+        return stdout_error(&err);
+    }
+    let checked = tally.allowed + tally.denied;
+    if checked > SUMMARY_ABOVE {
         eprintln!(
-            "warning: the policy has no {} entries: every origin is denied",
-            args.mode
+            "checked {checked} origins: {} allowed, {} denied",
+            tally.allowed, tally.denied
         );
     }
-
-    let mut out = String::new();
-    let mut all_allowed = true;
-    for origin in &args.origins {
-        let shown = escape(origin);
-        // Writing to a String cannot fail.
-        let _ = match policy.check(args.mode, origin) {
-            Decision::Allow(rule) => writeln!(out, "allow\t{shown}\t{}", rule.as_str()),
-            Decision::AllowTestLoopback => {
-                writeln!(out, "allow\t{shown}\t(implicit test loopback)")
-            }
-            Decision::Deny(reason) => {
-                all_allowed = false;
-                writeln!(out, "deny\t{shown}\t{reason}")
-            }
-        };
-    }
-    if let Err(status) = write_stdout(&out) {
-        return status;
-    }
-    if all_allowed {
+    if tally.denied == 0 {
         EXIT_ALLOWED
     } else {
         EXIT_DENIED
     }
 }
 
+/// Checks the origins on stdin, one per line.
+fn check_stdin(
+    policy: &Policy,
+    args: &CheckArgs,
+    out: &mut impl io::Write,
+    tally: &mut Tally,
+) -> Result<(), u8> {
+    let mut stdin = io::stdin().lock();
+    let mut line = Vec::new();
+    let mut line_number = 0;
+    let mut read_any = false;
+    loop {
+        line.clear();
+        match stdin.read_until(b'\n', &mut line) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(err) => {
+                eprintln!("error: cannot read stdin: {err}");
+                return Err(EXIT_ERROR);
+            }
+        }
+        line_number += 1;
+        let text = line.strip_suffix(b"\n").unwrap_or(&line);
+        let text = text.strip_suffix(b"\r").unwrap_or(text);
+        if text.is_empty() {
+            continue;
+        }
+        let Ok(origin) = std::str::from_utf8(text) else {
+            eprintln!("error: stdin line {line_number} is not UTF-8");
+            return Err(EXIT_ERROR);
+        };
+        read_any = true;
+        check_one(policy, args, origin, out, tally)?;
+    }
+    if !read_any {
+        eprintln!("error: no origins on stdin (one per line; empty lines are skipped)");
+        return Err(EXIT_ERROR);
+    }
+    Ok(())
+}
+
+/// Checks one origin and writes its line.
+fn check_one(
+    policy: &Policy,
+    args: &CheckArgs,
+    origin: &str,
+    out: &mut impl io::Write,
+    tally: &mut Tally,
+) -> Result<(), u8> {
+    let mode = args.mode;
+    let decision = policy.check(mode, origin);
+    if decision.is_allowed() {
+        tally.allowed += 1;
+    } else {
+        tally.denied += 1;
+    }
+    let line = if args.json {
+        let (rule, note, reason) = match decision {
+            Decision::Allow(rule) => (Some(rule.as_str()), rule.note(), None),
+            Decision::AllowTestLoopback => (None, None, Some("implicit test loopback".to_owned())),
+            Decision::Deny(reason) => (None, None, Some(reason.to_string())),
+        };
+        let record = CheckRecord {
+            origin,
+            mode: mode.as_str(),
+            decision: if decision.is_allowed() {
+                "allow"
+            } else {
+                "deny"
+            },
+            rule,
+            note,
+            reason,
+        };
+        json_line(&record)
+    } else {
+        let shown = escape(origin);
+        match decision {
+            Decision::Allow(rule) => format!("allow\t{shown}\t{}\n", rule.as_str()),
+            Decision::AllowTestLoopback => format!("allow\t{shown}\t(implicit test loopback)\n"),
+            Decision::Deny(reason) => format!("deny\t{shown}\t{reason}\n"),
+        }
+    };
+    out.write_all(line.as_bytes())
+        .map_err(|err| stdout_error(&err))
+}
+
+fn explain(args: &ExplainArgs, matches: Option<&ArgMatches>) -> u8 {
+    let policy = match entries::load_policy(&args.entries, matches) {
+        Ok(policy) => policy,
+        Err(status) => return status,
+    };
+    warn_if_empty(&policy, args.mode);
+    let (text, allowed) = explain::explain(&policy, args.mode, &args.origin);
+    if let Err(status) = write_stdout(&text) {
+        return status;
+    }
+    if allowed {
+        EXIT_ALLOWED
+    } else {
+        EXIT_DENIED
+    }
+}
+
+/// One `lint --json` line.
+#[derive(Serialize)]
+struct LintRecord<'a> {
+    kind: String,
+    mode: &'static str,
+    index: usize,
+    rule: &'a str,
+    entry: &'a str,
+    other_index: Option<usize>,
+    other: Option<&'a str>,
+    message: String,
+}
+
 fn lint(args: &LintArgs, matches: Option<&ArgMatches>) -> u8 {
-    let policy = match load_policy(&args.entries, matches) {
+    let policy = match entries::load_policy(&args.entries, matches) {
         Ok(policy) => policy,
         Err(status) => return status,
     };
     let warnings = policy.lint();
     let mut out = String::new();
     for warning in &warnings {
-        // The line holds only canonical rules and trimmed entries, which have no control
-        // characters; escaping keeps that promise whatever the library prints.
         let message = warning.to_string();
-        // Writing to a String cannot fail.
-        let _ = writeln!(out, "warning\t{:?}\t{}", warning.kind(), escape(&message));
+        if args.json {
+            let rule = warning.rule();
+            let other = warning.other();
+            out.push_str(&json_line(&LintRecord {
+                kind: format!("{:?}", warning.kind()),
+                mode: warning.mode().as_str(),
+                index: rule.index(),
+                rule: rule.as_str(),
+                entry: rule.entry(),
+                other_index: other.map(|other| other.index()),
+                other: other.map(|other| other.as_str()),
+                message,
+            }));
+        } else {
+            // The line holds only canonical rules and trimmed entries, which have no control
+            // characters; escaping keeps that promise whatever the library prints.
+            // Writing to a String cannot fail.
+            let _ = writeln!(out, "warning\t{:?}\t{}", warning.kind(), escape(&message));
+        }
     }
     if let Err(status) = write_stdout(&out) {
         return status;
@@ -324,34 +548,12 @@ fn lint(args: &LintArgs, matches: Option<&ArgMatches>) -> u8 {
     }
 }
 
-/// Collects the entries of the `--policy` file and the `--live` / `--test` flags, and builds
-/// the policy. On failure, stderr already says why, and the error is the exit status.
-fn load_policy(args: &EntryArgs, matches: Option<&ArgMatches>) -> Result<Policy, u8> {
-    let mut entries = Entries::default();
-    if let Some(path) = &args.policy {
-        match load_policy_file(path) {
-            Ok(file) => {
-                let shown = escape(&path.display().to_string()).into_owned();
-                for (mode, list) in [(Mode::Live, file.live), (Mode::Test, file.test)] {
-                    for (index, pattern) in list.into_iter().enumerate() {
-                        let path = shown.clone();
-                        entries.push(mode, pattern, Source::File { path, index });
-                    }
-                }
-            }
-            Err(message) => {
-                eprintln!("error: {message}");
-                return Err(EXIT_ERROR);
-            }
-        }
-    }
-    for (mode, pattern, occurrence) in flags_in_order(args, matches) {
-        entries.push(mode, pattern, Source::Flag { occurrence });
-    }
-    entries.build().map_err(|err| {
-        eprint!("{}", report_build_error(&err, &entries));
-        EXIT_ERROR
-    })
+/// One JSON object on one line (JSON strings escape every control character).
+fn json_line(value: &impl Serialize) -> String {
+    // Plain structs of strings, numbers and options always serialize.
+    let mut line = serde_json::to_string(value).unwrap_or_default();
+    line.push('\n');
+    line
 }
 
 /// Writes the whole output at once; on failure, says so on stderr and gives the exit status.
@@ -360,151 +562,12 @@ fn write_stdout(out: &str) -> Result<(), u8> {
     stdout
         .write_all(out.as_bytes())
         .and_then(|()| stdout.flush())
-        .map_err(|err| {
-            eprintln!("error: cannot write to stdout: {err}");
-            EXIT_ERROR
-        })
+        .map_err(|err| stdout_error(&err))
 }
 
-/// Reads and parses the `--policy` file; the error is a message for stderr.
-fn load_policy_file(path: &Path) -> Result<PolicyFile, String> {
-    let shown = escape(&path.display().to_string()).into_owned();
-    let text = std::fs::read_to_string(path)
-        .map_err(|err| format!("cannot read policy file {shown}: {err}"))?;
-    toml::from_str(&text).map_err(|err| {
-        format!(
-            "{shown}: not a valid policy file (expected `live = [...]` and/or `test = [...]`):\n{}",
-            err.to_string().trim_end()
-        )
-    })
-}
-
-/// The `--live` and `--test` values in command-line order, each with its mode and its
-/// position (from 1) among that flag's occurrences.
-fn flags_in_order(args: &EntryArgs, matches: Option<&ArgMatches>) -> Vec<(Mode, String, usize)> {
-    let indices = |id: &str, count: usize| -> Vec<usize> {
-        matches
-            .and_then(|m| m.indices_of(id))
-            .map(|indices| indices.collect())
-            .filter(|indices: &Vec<usize>| indices.len() == count)
-            // Without positions, keep live before test; only the order of errors changes.
-            .unwrap_or_else(|| (0..count).collect())
-    };
-    let live = indices("live", args.live.len());
-    let test = indices("test", args.test.len());
-    let mut flags: Vec<(usize, Mode, String, usize)> = Vec::new();
-    for (mode, values, positions) in [
-        (Mode::Live, &args.live, &live),
-        (Mode::Test, &args.test, &test),
-    ] {
-        for (n, (value, &position)) in values.iter().zip(positions).enumerate() {
-            flags.push((position, mode, value.clone(), n + 1));
-        }
-    }
-    // Stable: when positions are unknown, live (added first) stays before test.
-    flags.sort_by_key(|(position, ..)| *position);
-    flags
-        .into_iter()
-        .map(|(_, mode, value, occurrence)| (mode, value, occurrence))
-        .collect()
-}
-
-/// Every bad entry: where it came from, the kind, the message, the pattern with `^^^` under
-/// the fault, and a hint for common mistakes.
-fn report_build_error(err: &BuildError, entries: &Entries) -> String {
-    let bad = err.entries();
-    let noun = if bad.len() == 1 { "entry" } else { "entries" };
-    let mut report = format!("error: {} invalid {noun}:\n", bad.len());
-    for entry in bad {
-        let source = entries.source_of(entry.mode, entry.index);
-        let location = match source {
-            Some(Source::File { path, index }) => format!("{path}: {}[{index}]", entry.mode),
-            Some(Source::Flag { occurrence }) => format!("--{} #{occurrence}", entry.mode),
-            None => format!("{}[{}]", entry.mode, entry.index),
-        };
-        let error = &entry.error;
-        // Writing to a String cannot fail.
-        let _ = writeln!(report, "{location}: {:?}: {error}", error.kind());
-        if let Some(hint) = hint(entry.mode, source, error) {
-            let _ = writeln!(report, "  hint: {hint}");
-        }
-    }
-    report
-}
-
-/// A one-line hint for common mistakes. A concrete rewrite is offered only when it is
-/// itself a valid entry of the mode.
-fn hint(mode: Mode, source: Option<&Source>, error: &PatternError) -> Option<String> {
-    let (kind, pattern, span) = (error.kind(), error.pattern(), error.span());
-    let to_test = match source {
-        Some(Source::File { .. }) => "move it to the file's `test` list",
-        Some(Source::Flag { .. }) => "pass it with `--test`",
-        None => "add it to test mode",
-    };
-    let trimmed = pattern.trim_matches(|c: char| c.is_ascii_whitespace());
-    let valid_in = |mode: Mode, text: &str| Policy::builder().allow(mode, text).build().is_ok();
-    let suggest = |text: Option<String>| -> String {
-        match text {
-            Some(text) if valid_in(mode, &text) => format!(", as in `{}`", escape(&text)),
-            _ => String::new(),
-        }
-    };
-    let hint = match kind {
-        PatternErrorKind::Path => {
-            let before = pattern.get(..span.start).map(|text| {
-                text.trim_matches(|c: char| c.is_ascii_whitespace())
-                    .to_owned()
-            });
-            format!("origins have no path: drop it{}", suggest(before))
-        }
-        PatternErrorKind::MissingScheme => {
-            let host = trimmed
-                .strip_prefix("://")
-                .or_else(|| trimmed.strip_prefix("//"))
-                .unwrap_or(trimmed);
-            format!(
-                "add `https://` in front{}",
-                suggest(Some(format!("https://{host}")))
-            )
-        }
-        PatternErrorKind::PublicSuffixWildcard => {
-            let wildcard = pattern.get(span.range()).unwrap_or("*.com");
-            let base = wildcard.strip_prefix("*.").unwrap_or("com");
-            format!(
-                "`{}`-style wildcards allow sites of other owners; name your registrable \
-                 domain, as in `*.your-company.{}`",
-                escape(wildcard),
-                escape(base)
-            )
-        }
-        PatternErrorKind::HttpInLive => {
-            let https = trimmed
-                .split_once("://")
-                .map(|(_, rest)| format!("https://{rest}"));
-            let as_in = suggest(https);
-            let valid_there = if valid_in(Mode::Test, pattern) {
-                " (valid in test mode)"
-            } else {
-                ""
-            };
-            format!("live mode is HTTPS only: use https{as_in}, or {to_test}{valid_there}")
-        }
-        PatternErrorKind::LoopbackInLive => {
-            format!("localhost and 127.0.0.1 (loopback hosts) are for test mode only: {to_test}")
-        }
-        PatternErrorKind::MisplacedWildcard => {
-            "a wildcard stands for whole labels only: `https://*.example.com` allows \
-             a.example.com and a.b.example.com (not example.com); list other names one by one"
-                .to_owned()
-        }
-        PatternErrorKind::BareWildcard => {
-            "a bare `*` would allow every site: list your domains, and use \
-             `https://*.your-company.com` for their subdomains"
-                .to_owned()
-        }
-        _ => return None,
-    };
-    Some(hint)
+fn stdout_error(err: &io::Error) -> u8 {
+    eprintln!("error: cannot write to stdout: {err}");
+    EXIT_ERROR
 }
 
 /// The text with control characters and backslashes escaped (`\t`, `\n`, `\u{1b}`, `\\`),

@@ -93,7 +93,8 @@ fn example_policy_live_rules_pick_the_most_specific_match() {
             "allow\thttps://www.berbix.com:443\thttps://www.berbix.com",
         ]
     );
-    assert_eq!(run.stderr, "");
+    // More than 5 origins: a summary on stderr.
+    assert_eq!(run.stderr, "checked 6 origins: 6 allowed, 0 denied\n");
     assert_eq!(run.code, 0);
 }
 
@@ -402,7 +403,7 @@ fn missing_mode_is_a_usage_error() {
     assert!(
         run.stderr.contains(
             "Usage: origin-policy check --mode live|test [--live PATTERN]... \
-             [--test PATTERN]... [--policy FILE] [--] ORIGIN..."
+             [--test PATTERN]... [--policy FILE] [--json] [--] ORIGIN...|-"
         ),
         "{}",
         run.stderr
@@ -537,7 +538,7 @@ fn an_empty_policy_file_is_valid() {
 }
 
 #[test]
-fn every_bad_file_entry_is_reported_with_its_location_span_and_hint() {
+fn every_bad_file_entry_is_reported_with_its_location_line_col_span_and_hint() {
     let run = run([
         "check",
         "--mode",
@@ -549,35 +550,35 @@ fn every_bad_file_entry_is_reported_with_its_location_span_and_hint() {
     let expected = format!(
         "\
 error: 8 invalid entries:
-{f}: live[1]: MisplacedWildcard: `*` may only stand as the whole leftmost label, as in `*.example.com`
+{f}:4:3: live[1]: MisplacedWildcard: `*` may only stand as the whole leftmost label, as in `*.example.com`
   https://www.*.com
               ^
   hint: a wildcard stands for whole labels only: `https://*.example.com` allows a.example.com and a.b.example.com (not example.com); list other names one by one
-{f}: live[2]: HttpInLive: `http` is available only in test mode; live mode is HTTPS only
+{f}:5:3: live[2]: HttpInLive: `http` is available only in test mode; live mode is HTTPS only
   http://shop.example.com
   ^^^^
   hint: live mode is HTTPS only: use https, as in `https://shop.example.com`, or move it to the file's `test` list (valid in test mode)
-{f}: live[3]: PublicSuffixWildcard: a wildcard over a public suffix would allow sites of other owners
+{f}:6:3: live[3]: PublicSuffixWildcard: a wildcard over a public suffix would allow sites of other owners
   https://*.co.uk
           ^^^^^^^
   hint: `*.co.uk`-style wildcards allow sites of other owners; name your registrable domain, as in `*.your-company.co.uk`
-{f}: live[4]: LoopbackInLive: loopback hosts are available only in test mode
+{f}:7:3: live[4]: LoopbackInLive: loopback hosts are available only in test mode
   https://localhost:8080
           ^^^^^^^^^
   hint: localhost and 127.0.0.1 (loopback hosts) are for test mode only: move it to the file's `test` list
-{f}: test[1]: MissingScheme: a pattern starts with `https://` or `http://`
+{f}:12:3: test[1]: MissingScheme: a pattern starts with `https://` or `http://`
   example.com
   ^^^^^^^^^^^
   hint: add `https://` in front, as in `https://example.com`
-{f}: test[2]: Path: a pattern has no path (only one trailing `/` is allowed)
+{f}:13:3: test[2]: Path: a pattern has no path (only one trailing `/` is allowed)
   https://app.example.com/login
                          ^^^^^^
   hint: origins have no path: drop it, as in `https://app.example.com`
-{f}: test[3]: BareWildcard: a bare `*` would allow every site; list the domains instead
+{f}:14:3: test[3]: BareWildcard: a bare `*` would allow every site; list the domains instead
   https://*
           ^
   hint: a bare `*` would allow every site: list your domains, and use `https://*.your-company.com` for their subdomains
-{f}: test[4]: ControlChar: control characters are not allowed
+{f}:15:3: test[4]: ControlChar: control characters are not allowed
   https://x\\t.example.com
            ^^
 ",
@@ -711,7 +712,8 @@ fn a_policy_file_with_an_unknown_key_is_rejected() {
     assert_eq!(run.stdout, "");
     assert!(
         run.stderr.starts_with(&format!(
-            "error: {UNKNOWN_KEY}: not a valid policy file (expected `live = [...]` and/or `test = [...]`):\n"
+            "error: {UNKNOWN_KEY}: not a valid policy file (expected `live = [...]`, \
+             `test = [...]` and an optional `[options]` table):\n"
         )),
         "{}",
         run.stderr
@@ -719,7 +721,7 @@ fn a_policy_file_with_an_unknown_key_is_rejected() {
     assert!(run.stderr.contains("line 2"), "{}", run.stderr);
     assert!(
         run.stderr
-            .contains("unknown field `staging`, expected `live` or `test`"),
+            .contains("unknown field `staging`, expected one of `live`, `test`, `options`"),
         "{}",
         run.stderr
     );
@@ -934,7 +936,7 @@ fn lint_rejects_bad_policy_files_like_check() {
         (MISSING, "error: cannot read policy file "),
         (
             UNKNOWN_KEY,
-            "unknown field `staging`, expected `live` or `test`",
+            "unknown field `staging`, expected one of `live`, `test`, `options`",
         ),
         (NOT_TOML, "not a valid policy file"),
     ] {

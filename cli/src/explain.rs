@@ -1,0 +1,510 @@
+//! `explain`: how one origin was read, the decision, and the rules that came closest to
+//! allowing it, each with why it did not.
+
+use std::cmp::Reverse;
+use std::fmt::Write as _;
+
+use origin_policy::{
+    Decision, Host, HostKind, HostPattern, Mode, Origin, OriginErrorKind, Policy, PortSpec, Rule,
+};
+
+use crate::escape;
+
+/// How many related rules are listed at most; the rest are counted.
+const MAX_RULES_SHOWN: usize = 8;
+
+/// The width of the label column (`origin`, `host`, `decision`, ...).
+const LABEL_WIDTH: usize = 11;
+
+/// The explanation of `input` under `policy` in `mode`, and whether it is allowed.
+pub(crate) fn explain(policy: &Policy, mode: Mode, input: &str) -> (String, bool) {
+    let mut out = String::new();
+    line(&mut out, "origin", &escape(input));
+    let decision = policy.check(mode, input);
+    match Origin::parse(input) {
+        Ok(origin) => {
+            describe_origin(&mut out, input, &origin);
+            describe_decision(&mut out, mode, &decision);
+            describe_rules(&mut out, policy, mode, &origin, &decision);
+            if matches!(decision, Decision::Deny(_)) {
+                suggest_entry(&mut out, policy, mode, &origin);
+            }
+        }
+        Err(kind) => {
+            line(&mut out, "problem", &kind.to_string());
+            describe_decision(&mut out, mode, &decision);
+            if let Some(hint) = malformed_hint(input, kind) {
+                line(&mut out, "hint", &hint);
+            }
+        }
+    }
+    (out, decision.is_allowed())
+}
+
+/// `label` padded to the label column, then `text`.
+fn line(out: &mut String, label: &str, text: &str) {
+    // Writing to a String cannot fail.
+    let _ = writeln!(out, "{label:<LABEL_WIDTH$}{text}");
+}
+
+/// The parts of a well-formed origin, as written and as normalized.
+fn describe_origin(out: &mut String, input: &str, origin: &Origin<'_>) {
+    let written = Written::of(input);
+    let scheme = origin.scheme().as_str();
+    if written.scheme == scheme {
+        line(out, "scheme", scheme);
+    } else {
+        line(
+            out,
+            "scheme",
+            &format!("{} -> {scheme}", escape(written.scheme)),
+        );
+    }
+
+    let kind = match origin.host_kind() {
+        HostKind::Domain => "domain",
+        HostKind::Ipv4 => "IPv4",
+        HostKind::Ipv6 => "IPv6",
+    };
+    let mut about = vec![kind.to_owned()];
+    if origin.is_loopback() {
+        about.push("loopback".to_owned());
+    }
+    let host = origin.host();
+    if written.host == host {
+        line(out, "host", &format!("{host} ({})", about.join(", ")));
+    } else {
+        let steps = normalization_steps(written.host, origin.host_kind());
+        line(
+            out,
+            "host",
+            &format!(
+                "{} -> {host} ({}; {})",
+                escape(written.host),
+                about.join(", "),
+                steps.join(", ")
+            ),
+        );
+    }
+
+    let port = origin.port();
+    let default = origin.scheme().default_port();
+    let port_text = match written.port {
+        None => format!("{port} (the {scheme} default)"),
+        Some(_) if port == default => format!("{port} (written out; the {scheme} default)"),
+        Some(text) if text != port.to_string() => format!("{} -> {port}", escape(text)),
+        Some(_) => port.to_string(),
+    };
+    line(out, "port", &port_text);
+
+    let normalized = origin.to_string();
+    if normalized == input {
+        line(out, "normalized", &format!("{normalized} (as given)"));
+    } else {
+        line(out, "normalized", &normalized);
+    }
+}
+
+/// The scheme, host and port of a well-formed origin as they were written.
+struct Written<'a> {
+    scheme: &'a str,
+    host: &'a str,
+    port: Option<&'a str>,
+}
+
+impl<'a> Written<'a> {
+    /// Splits an input that [`Origin::parse`] accepted: `scheme://host[:port]`, where the
+    /// host may be a bracketed IPv6 address.
+    fn of(input: &'a str) -> Written<'a> {
+        let (scheme, authority) = input.split_once("://").unwrap_or(("", input));
+        let (host, port) = if authority.starts_with('[') {
+            match authority.find(']') {
+                Some(close) => {
+                    let (host, after) = authority.split_at(close + 1);
+                    (host, after.strip_prefix(':'))
+                }
+                None => (authority, None),
+            }
+        } else {
+            match authority.split_once(':') {
+                Some((host, port)) => (host, Some(port)),
+                None => (authority, None),
+            }
+        };
+        Written { scheme, host, port }
+    }
+}
+
+/// What normalization did to a host as written, in words.
+fn normalization_steps(written: &str, kind: HostKind) -> Vec<&'static str> {
+    let mut steps = Vec::new();
+    match kind {
+        HostKind::Ipv4 => steps.push("dotted-decimal form"),
+        HostKind::Ipv6 => steps.push("compressed form"),
+        HostKind::Domain => {
+            if written.ends_with('.') {
+                steps.push("trailing dot dropped");
+            }
+            if written.bytes().any(|b| b.is_ascii_uppercase()) {
+                steps.push("lowercased");
+            }
+            if !written.is_ascii() {
+                steps.push("IDNA: Unicode to punycode");
+            }
+        }
+    }
+    if steps.is_empty() {
+        steps.push("normalized");
+    }
+    steps
+}
+
+fn describe_decision(out: &mut String, mode: Mode, decision: &Decision<'_>) {
+    let text = match decision {
+        Decision::Allow(rule) => format!("allow in {mode} mode, by {}", name(rule)),
+        Decision::AllowTestLoopback => format!(
+            "allow in {mode} mode, without a rule: the host is loopback and the policy has \
+             implicit_test_loopback on"
+        ),
+        Decision::Deny(reason) => format!("deny in {mode} mode: {reason}"),
+    };
+    line(out, "decision", &text);
+}
+
+/// `live[2] https://*.berbix.com`
+fn name(rule: &Rule) -> String {
+    format!("{}[{}] {}", rule.mode(), rule.index(), rule)
+}
+
+/// How a rule's host stands to the origin's host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HostFit {
+    /// The rule's host pattern allows the origin's host.
+    Matches,
+    /// The rule is `*.H` and the origin's host is `H`, which the wildcard never matches.
+    WildcardBase,
+    /// Another host of the same domain, by the heuristic of [`related_labels`]: the number
+    /// of trailing labels the names share.
+    Related(usize),
+    /// Nothing in common.
+    Unrelated,
+}
+
+/// A rule worth showing, with why it does or does not allow the origin.
+struct Candidate<'p> {
+    rule: &'p Rule,
+    fit: HostFit,
+    /// Why it does not match: empty when it does.
+    reasons: Vec<String>,
+    decides: bool,
+}
+
+impl Candidate<'_> {
+    /// Closest first: the deciding rule, other matches, rules that fit the host but differ
+    /// in scheme, port or mode (fewest differences first, the checked mode first), wildcards
+    /// over the host itself, then other hosts of the same domain (most shared labels first).
+    /// Ties go by mode, then index.
+    fn order(&self, mode: Mode) -> (usize, usize, Reverse<usize>, bool, Mode, usize) {
+        let group = match self.fit {
+            _ if self.decides => 0,
+            HostFit::Matches if self.reasons.is_empty() => 1,
+            HostFit::Matches => 2,
+            HostFit::WildcardBase => 3,
+            HostFit::Related(_) | HostFit::Unrelated => 4,
+        };
+        let shared = match self.fit {
+            HostFit::Related(shared) => shared,
+            _ => 0,
+        };
+        (
+            group,
+            self.reasons.len(),
+            Reverse(shared),
+            self.rule.mode() != mode,
+            self.rule.mode(),
+            self.rule.index(),
+        )
+    }
+}
+
+/// The rules that came closest, with why each did or did not match.
+fn describe_rules(
+    out: &mut String,
+    policy: &Policy,
+    mode: Mode,
+    origin: &Origin<'_>,
+    decision: &Decision<'_>,
+) {
+    let deciding = decision.rule();
+    let allowed = decision.is_allowed();
+    let mut candidates: Vec<Candidate<'_>> = Vec::new();
+    for rule_mode in Mode::ALL {
+        for rule in policy.rules(rule_mode) {
+            let fit = host_fit(rule, origin);
+            let same_mode = rule_mode == mode;
+            // For an allowed origin, only the rules whose host fits; for a denied one, also
+            // the near misses of the mode.
+            let shown = match fit {
+                HostFit::Matches => true,
+                HostFit::WildcardBase | HostFit::Related(_) => same_mode && !allowed,
+                HostFit::Unrelated => false,
+            };
+            if !shown {
+                continue;
+            }
+            let decides =
+                deciding.is_some_and(|d| d.mode() == rule.mode() && d.index() == rule.index());
+            let reasons = reasons(rule, fit, origin, mode);
+            candidates.push(Candidate {
+                rule,
+                fit,
+                reasons,
+                decides,
+            });
+        }
+    }
+    candidates.sort_by_key(|candidate| candidate.order(mode));
+
+    let count = policy.rules(mode).len();
+    let header = match (count, candidates.is_empty()) {
+        (0, true) => format!("none in {mode} mode"),
+        (0, false) => format!("none in {mode} mode; the closest of the other mode:"),
+        (_, true) => format!("{count} in {mode} mode, none for this host or its domain"),
+        (_, false) => format!("{count} in {mode} mode; the closest to this origin first:"),
+    };
+    line(out, "rules", &header);
+    let shown = &candidates[..candidates.len().min(MAX_RULES_SHOWN)];
+    let label = |rule: &Rule| format!("{}[{}]", rule.mode(), rule.index());
+    let label_width = shown.iter().map(|c| label(c.rule).len()).max().unwrap_or(0);
+    let text_width = shown
+        .iter()
+        .map(|c| c.rule.as_str().chars().count())
+        .max()
+        .unwrap_or(0);
+    for candidate in shown {
+        let why = if candidate.decides {
+            "matches: this rule decides".to_owned()
+        } else if candidate.reasons.is_empty() {
+            let more_specific = deciding.map(label).unwrap_or_default();
+            format!("matches too, but {more_specific} is more specific")
+        } else {
+            candidate.reasons.join("; ")
+        };
+        let _ = writeln!(
+            out,
+            "  {:<label_width$}  {:<text_width$}  {why}",
+            label(candidate.rule),
+            candidate.rule.as_str(),
+        );
+        if let Some(note) = candidate.rule.note() {
+            let indent = 2 + label_width + 2;
+            let _ = writeln!(out, "{:indent$}note: {}", "", escape(note));
+        }
+    }
+    let left_out = candidates.len() - shown.len();
+    if left_out > 0 {
+        let noun = if left_out == 1 { "rule" } else { "rules" };
+        let _ = writeln!(out, "  ... and {left_out} more related {noun} not shown");
+    }
+}
+
+/// Why `rule` does not allow `origin` in `mode`: host, scheme, port and mode, each that
+/// differs. Empty when it matches.
+fn reasons(rule: &Rule, fit: HostFit, origin: &Origin<'_>, mode: Mode) -> Vec<String> {
+    let pattern = rule.pattern();
+    let host = origin.host();
+    let mut reasons = Vec::new();
+    match (fit, pattern.host()) {
+        (HostFit::Matches, _) => {}
+        (HostFit::WildcardBase, _) => {
+            reasons.push(format!(
+                "`{}` never matches {host} itself",
+                wildcard_of(rule)
+            ));
+        }
+        (_, HostPattern::Subdomains(base)) => reasons.push(format!("host not under {base}")),
+        (_, HostPattern::Exact(_)) => reasons.push("host differs".to_owned()),
+    }
+    let scheme_differs = pattern.scheme() != origin.scheme();
+    if scheme_differs {
+        reasons.push(format!(
+            "scheme {}, not {}",
+            origin.scheme(),
+            pattern.scheme()
+        ));
+    }
+    if let PortSpec::Exact(port) = pattern.port() {
+        // Each on its scheme's default port: the scheme says it all.
+        let both_default = scheme_differs
+            && port == pattern.scheme().default_port()
+            && origin.port() == origin.scheme().default_port();
+        if port != origin.port() && !both_default {
+            reasons.push(format!("port {}, not {port}", origin.port()));
+        }
+    }
+    if rule.mode() != mode {
+        reasons.push(format!("only in {} mode", rule.mode()));
+    }
+    reasons
+}
+
+/// `*.base` of a wildcard rule.
+fn wildcard_of(rule: &Rule) -> String {
+    match rule.pattern().host() {
+        HostPattern::Subdomains(base) => format!("*.{base}"),
+        HostPattern::Exact(host) => host.to_string(),
+    }
+}
+
+/// How the rule's host pattern stands to the origin's host.
+fn host_fit(rule: &Rule, origin: &Origin<'_>) -> HostFit {
+    let host = origin.host();
+    let is_domain = origin.host_kind() == HostKind::Domain;
+    match rule.pattern().host() {
+        HostPattern::Exact(exact) => {
+            if exact.to_string() == host {
+                HostFit::Matches
+            } else {
+                match exact {
+                    Host::Domain(name) if is_domain => related(name, host),
+                    _ => HostFit::Unrelated,
+                }
+            }
+        }
+        HostPattern::Subdomains(base) => {
+            if !is_domain {
+                HostFit::Unrelated
+            } else if host == base {
+                HostFit::WildcardBase
+            } else if host
+                .strip_suffix(base.as_str())
+                .is_some_and(|front| front.len() > 1 && front.ends_with('.'))
+            {
+                HostFit::Matches
+            } else {
+                related(base, host)
+            }
+        }
+    }
+}
+
+fn related(name: &str, host: &str) -> HostFit {
+    match related_labels(name, host) {
+        0 => HostFit::Unrelated,
+        shared => HostFit::Related(shared),
+    }
+}
+
+/// The heuristic for "another host of the same domain" (the CLI has no Public Suffix
+/// List): the names share their last two labels (`app.berbix.com` and `*.berbix.com`), or
+/// one is the other with labels in front (`localhost` and `app.localhost`). Gives the
+/// number of trailing labels they share, or 0 when they are not related. Under a
+/// multi-label public suffix (`co.uk`, `github.io`) it also relates other owners' names;
+/// the list puts those last, since they share fewer labels.
+fn related_labels(a: &str, b: &str) -> usize {
+    let shared = a
+        .rsplit('.')
+        .zip(b.rsplit('.'))
+        .take_while(|(x, y)| x == y)
+        .count();
+    let shorter = a.split('.').count().min(b.split('.').count());
+    if shared >= 2 || (shared > 0 && shared == shorter) {
+        shared
+    } else {
+        0
+    }
+}
+
+/// For a denied, well-formed origin: the entry that would allow it in `mode`, or why no
+/// entry of `mode` can.
+fn suggest_entry(out: &mut String, policy: &Policy, mode: Mode, origin: &Origin<'_>) {
+    let entry = origin.to_string();
+    let built = Policy::builder()
+        .options(policy.options())
+        .allow(mode, &entry)
+        .build();
+    match built {
+        Ok(_) if mode == Mode::Test && origin.is_loopback() => line(
+            out,
+            "allow with",
+            &format!(
+                "the test entry `{entry}` (this origin only), or implicit_test_loopback = true \
+                 in [options] (every loopback origin)"
+            ),
+        ),
+        Ok(_) => line(
+            out,
+            "allow with",
+            &format!("the {mode} entry `{entry}` (this origin only)"),
+        ),
+        Err(err) => {
+            let why = err
+                .entries()
+                .first()
+                .map(|entry| entry.error.kind().to_string())
+                .unwrap_or_default();
+            line(out, "cannot", &format!("be allowed in {mode} mode: {why}"));
+        }
+    }
+}
+
+/// For a malformed origin, what a well-formed one would look like, or why none can be.
+fn malformed_hint(input: &str, kind: OriginErrorKind) -> Option<String> {
+    use OriginErrorKind as Kind;
+    match kind {
+        Kind::Opaque => Some(
+            "`null` comes from sandboxed frames, file: pages and some redirects; no rule can \
+             allow it"
+                .to_owned(),
+        ),
+        Kind::Path | Kind::Query | Kind::Fragment | Kind::Whitespace | Kind::MissingScheme => {
+            let trimmed = input.trim_matches(|c: char| c.is_ascii_whitespace());
+            let with_scheme = if trimmed.contains("://") {
+                trimmed.to_owned()
+            } else {
+                format!("https://{trimmed}")
+            };
+            let (scheme, rest) = with_scheme.split_once("://")?;
+            let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+            let candidate = format!("{scheme}://{authority}");
+            let origin = Origin::parse(&candidate).ok()?;
+            Some(format!(
+                "an Origin header is only `scheme://host[:port]`: did you mean {}?",
+                origin
+            ))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn related_names_share_two_labels_or_one_is_under_the_other() {
+        assert_eq!(related_labels("app.berbix.com", "www.berbix.com"), 2);
+        assert_eq!(related_labels("berbix.com", "a.b.berbix.com"), 2);
+        assert_eq!(related_labels("localhost", "app.localhost"), 1);
+        assert_eq!(related_labels("a.b.co.uk", "c.b.co.uk"), 3);
+        assert_eq!(related_labels("berbix.com", "evil.com"), 0);
+        assert_eq!(related_labels("berbix.com", "berbix.net"), 0);
+        assert_eq!(related_labels("com", "berbix.com"), 1);
+    }
+
+    #[test]
+    fn written_parts_of_an_origin() {
+        let w = Written::of("HTTPS://Www.X.com:443");
+        assert_eq!(
+            (w.scheme, w.host, w.port),
+            ("HTTPS", "Www.X.com", Some("443"))
+        );
+        let w = Written::of("http://[0:0::1]:8080");
+        assert_eq!(
+            (w.scheme, w.host, w.port),
+            ("http", "[0:0::1]", Some("8080"))
+        );
+        let w = Written::of("http://[::1]");
+        assert_eq!((w.host, w.port), ("[::1]", None));
+    }
+}
