@@ -32,6 +32,32 @@ impl Mode {
         }
     }
 
+    /// The mode an API secret key is for, read from its prefix: `secret_live_…` is live
+    /// mode and `secret_test_…` is test mode. Anything else, including a bare prefix with
+    /// nothing after it or a prefix in another case, is `None`.
+    ///
+    /// Only the prefix is read: this says which allow-list applies to a request, it does
+    /// not authenticate the key. Whatever checks the key must still run.
+    ///
+    /// ```
+    /// use origin_policy::Mode;
+    ///
+    /// assert_eq!(Mode::from_api_secret("secret_live_4f9a"), Some(Mode::Live));
+    /// assert_eq!(Mode::from_api_secret("secret_test_4f9a"), Some(Mode::Test));
+    /// assert_eq!(Mode::from_api_secret("secret_live_"), None);
+    /// assert_eq!(Mode::from_api_secret("public_live_4f9a"), None);
+    /// assert_eq!(Mode::from_api_secret("SECRET_LIVE_4f9a"), None);
+    /// ```
+    pub fn from_api_secret(key: &str) -> Option<Mode> {
+        const PREFIXES: [(&str, Mode); 2] =
+            [("secret_live_", Mode::Live), ("secret_test_", Mode::Test)];
+        PREFIXES.iter().find_map(|&(prefix, mode)| {
+            key.strip_prefix(prefix)
+                .filter(|rest| !rest.is_empty())
+                .map(|_| mode)
+        })
+    }
+
     pub(crate) const fn slot(self) -> usize {
         match self {
             Mode::Live => 0,
@@ -84,6 +110,24 @@ mod tests {
     fn parses_and_displays_both_names() {
         for mode in Mode::ALL {
             assert_eq!(mode.to_string().parse::<Mode>(), Ok(mode));
+        }
+    }
+
+    #[test]
+    fn api_secrets_name_their_mode_by_prefix_only() {
+        for (key, mode) in [
+            ("secret_live_demo", Some(Mode::Live)),
+            ("secret_test_demo", Some(Mode::Test)),
+            ("secret_live_x", Some(Mode::Live)),
+            ("secret_live_", None),
+            ("secret_test_", None),
+            ("secret_live", None),
+            ("secret_prod_demo", None),
+            ("Secret_live_demo", None),
+            (" secret_live_demo", None),
+            ("", None),
+        ] {
+            assert_eq!(Mode::from_api_secret(key), mode, "{key:?}");
         }
     }
 

@@ -1,0 +1,301 @@
+//! [`PolicyStore`]: one policy per tenant, swapped atomically while requests are served.
+
+use std::borrow::Borrow;
+use std::fmt;
+use std::hash::Hash;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use arc_swap::ArcSwap;
+use rpds::HashTrieMapSync;
+
+use crate::mode::Mode;
+use crate::policy::Policy;
+
+/// A concurrent map from a tenant key to that tenant's [`Policy`], for a gateway that
+/// serves many tenants and reloads their lists while it runs.
+///
+/// Reads and writes take `&self`, so one store (usually in an `Arc`) serves every request
+/// thread while another thread updates it:
+///
+/// ```
+/// use std::sync::Arc;
+/// use origin_policy::{Mode, Policy, PolicyStore};
+///
+/// let store: Arc<PolicyStore<String>> = Arc::new(PolicyStore::new());
+/// let acme = Policy::builder().allow(Mode::Live, "https://*.acme.example").build()?;
+/// store.insert("acme".to_owned(), acme);
+///
+/// assert_eq!(store.is_allowed("acme", Mode::Live, "https://app.acme.example"), Some(true));
+/// assert_eq!(store.is_allowed("globex", Mode::Live, "https://app.acme.example"), None);
+///
+/// // Hot reload: the new list replaces the old one in one step.
+/// let acme_v2 = Policy::builder().allow(Mode::Live, "https://acme.example").build()?;
+/// let previous = store.insert("acme".to_owned(), acme_v2);
+/// assert!(previous.is_some());
+/// assert_eq!(store.is_allowed("acme", Mode::Live, "https://app.acme.example"), Some(false));
+/// # Ok::<(), origin_policy::BuildError>(())
+/// ```
+///
+/// # Why a persistent map behind an atomic pointer
+///
+/// The store is an [`arc_swap::ArcSwap`] holding an immutable hash array mapped trie
+/// ([`rpds::HashTrieMapSync`]) from the key to an `Arc<Policy>`. A read loads the current
+/// version with `ArcSwap::load` (lock-free, no reference-count traffic in the common case)
+/// and looks the key up in it, so it never waits for a writer. A writer takes a mutex that
+/// only writers use, copies the path from the root to its key (at most ⌈log₃₂ n⌉ nodes of
+/// at most 32 pointers: 1 at 10 tenants, 4 at 100,000; the rest of the trie is shared) and
+/// publishes the new version with one atomic pointer store, so updating or removing one
+/// tenant costs about the same at 10 or 100,000 tenants (`tests/store.rs` measures it), and
+/// a reader sees the old version or the new one, never a mix; [`replace_all`](Self::replace_all)
+/// swaps every tenant in one step the same way. The alternatives each miss one property:
+/// one `HashMap` behind `ArcSwap` copies every tenant on each write; a sharded map of
+/// `RwLock`s (`dashmap`) lets a writer block the readers of its shard; and the lock-free
+/// open-addressing map `papaya`, measured here, became about a hundred times slower at
+/// 100,000 tenants than at 10 when one key was removed and re-inserted repeatedly (removed
+/// slots stay tombstones, and the table is copied to clear them). Old versions are freed when
+/// the last reader lets go of them. Keys are compared through [`Borrow`], so a
+/// `PolicyStore<String>` is read with a `&str` and no allocation, and the hasher is std's
+/// randomly keyed SipHash, so tenant names cannot be chosen to collide.
+pub struct PolicyStore<K> {
+    current: ArcSwap<Tenants<K>>,
+    /// Serializes writers, so that none loses another's update; readers never take it.
+    writer: Mutex<()>,
+}
+
+type Tenants<K> = HashTrieMapSync<K, Arc<Policy>>;
+
+impl<K> PolicyStore<K>
+where
+    K: Hash + Eq,
+{
+    /// An empty store.
+    pub fn new() -> Self {
+        PolicyStore {
+            current: ArcSwap::from_pointee(HashTrieMapSync::new_sync()),
+            writer: Mutex::new(()),
+        }
+    }
+
+    /// Runs `change` on the next version of the map and publishes it; returns what
+    /// `change` returns. Writers queue on the mutex; readers go on with the current
+    /// version meanwhile.
+    fn write<R>(&self, change: impl FnOnce(&mut Tenants<K>) -> R) -> R {
+        let _writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut next = Tenants::clone(&self.current.load());
+        let result = change(&mut next);
+        self.current.store(Arc::new(next));
+        result
+    }
+
+    /// Sets the policy of `key`, atomically replacing any previous one, which is returned.
+    /// Readers see either the previous policy or this one.
+    pub fn insert(&self, key: K, policy: impl Into<Arc<Policy>>) -> Option<Arc<Policy>> {
+        let policy = policy.into();
+        self.write(|tenants| {
+            let previous = tenants.get(&key).cloned();
+            tenants.insert_mut(key, policy);
+            previous
+        })
+    }
+
+    /// Removes the tenant; its requests are then denied by the middleware as an unknown
+    /// tenant. Returns the policy it had.
+    pub fn remove<Q>(&self, key: &Q) -> Option<Arc<Policy>>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        if !self.contains_key(key) {
+            return None;
+        }
+        self.write(|tenants| {
+            let previous = tenants.get(key).cloned();
+            tenants.remove_mut(key);
+            previous
+        })
+    }
+
+    /// Replaces every tenant at once: readers see the whole old set or the whole new one.
+    /// This costs time linear in the number of tenants given, like building them.
+    pub fn replace_all(&self, tenants: impl IntoIterator<Item = (K, Arc<Policy>)>) {
+        let next: Tenants<K> = tenants.into_iter().collect();
+        let _writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        self.current.store(Arc::new(next));
+    }
+
+    /// The current policy of `key`.
+    pub fn get<Q>(&self, key: &Q) -> Option<Arc<Policy>>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.current.load().get(key).cloned()
+    }
+
+    /// Calls `f` with the current policy of `key`, without touching its reference count:
+    /// the cheapest read, and the one the middleware uses.
+    pub fn with_policy<Q, R>(&self, key: &Q, f: impl FnOnce(Option<&Policy>) -> R) -> R
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let tenants = self.current.load();
+        f(tenants.get(key).map(|policy| &**policy))
+    }
+
+    /// `Some(allowed)` for a known tenant, `None` for an unknown one.
+    pub fn is_allowed<Q>(&self, key: &Q, mode: Mode, origin: &str) -> Option<bool>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.with_policy(key, |policy| policy.map(|p| p.is_allowed(mode, origin)))
+    }
+
+    /// Whether `key` has a policy.
+    pub fn contains_key<Q>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.current.load().contains_key(key)
+    }
+
+    /// The number of tenants.
+    pub fn len(&self) -> usize {
+        self.current.load().size()
+    }
+
+    /// Whether there is no tenant.
+    pub fn is_empty(&self) -> bool {
+        self.current.load().is_empty()
+    }
+
+    /// The keys of the tenants, in no particular order, from one version of the store.
+    pub fn keys(&self) -> Vec<K>
+    where
+        K: Clone,
+    {
+        self.current.load().keys().cloned().collect()
+    }
+
+    /// Keeps only the tenants for which `keep` is true (for example, those still present
+    /// in a freshly read configuration), removing the others in one atomic step.
+    pub fn retain(&self, mut keep: impl FnMut(&K, &Policy) -> bool)
+    where
+        K: Clone,
+    {
+        self.write(|tenants| {
+            let gone: Vec<K> = tenants
+                .iter()
+                .filter(|(key, policy)| !keep(key, policy))
+                .map(|(key, _)| key.clone())
+                .collect();
+            for key in &gone {
+                tenants.remove_mut(key);
+            }
+        });
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<K> PolicyStore<K>
+where
+    K: Hash + Eq,
+{
+    /// Builds `config` (the policy-file format of the `serde` feature) and, when every
+    /// entry is valid, swaps it in as the policy of `key`, returning the previous one. On
+    /// error the tenant keeps its current policy and the error lists every bad entry.
+    ///
+    /// ```
+    /// use origin_policy::{Mode, PolicyConfig, PolicyStore};
+    ///
+    /// let store = PolicyStore::new();
+    /// let json = r#"{ "live": ["https://*.acme.example"] }"#;
+    /// let config: PolicyConfig = serde_json::from_str(json)?;
+    /// store.insert_config("acme".to_owned(), &config)?;
+    /// assert_eq!(store.is_allowed("acme", Mode::Live, "https://a.acme.example"), Some(true));
+    ///
+    /// let bad: PolicyConfig = serde_json::from_str(r#"{ "live": ["http://acme.example"] }"#)?;
+    /// assert!(store.insert_config("acme".to_owned(), &bad).is_err());
+    /// assert_eq!(store.is_allowed("acme", Mode::Live, "https://a.acme.example"), Some(true));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn insert_config(
+        &self,
+        key: K,
+        config: &crate::PolicyConfig,
+    ) -> Result<Option<Arc<Policy>>, crate::BuildError> {
+        let policy = config.build()?;
+        Ok(self.insert(key, policy))
+    }
+}
+
+impl<K> Default for PolicyStore<K>
+where
+    K: Hash + Eq,
+{
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<K: Hash + Eq> fmt::Debug for PolicyStore<K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PolicyStore")
+            .field("tenants", &self.len())
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(pattern: &str) -> Policy {
+        Policy::builder()
+            .allow(Mode::Live, pattern)
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn insert_get_remove() {
+        let store = PolicyStore::<String>::new();
+        assert!(store.is_empty());
+        assert!(store
+            .insert("a".into(), policy("https://a.example"))
+            .is_none());
+        assert!(store
+            .insert("b".into(), policy("https://b.example"))
+            .is_none());
+        assert_eq!(store.len(), 2);
+        assert!(store.contains_key("a"));
+        let old = store
+            .insert("a".into(), policy("https://a2.example"))
+            .unwrap();
+        assert!(old.is_allowed(Mode::Live, "https://a.example"));
+        assert_eq!(
+            store.is_allowed("a", Mode::Live, "https://a2.example"),
+            Some(true)
+        );
+        assert_eq!(
+            store.is_allowed("a", Mode::Live, "https://a.example"),
+            Some(false)
+        );
+        assert!(store.remove("a").is_some());
+        assert!(store.get("a").is_none());
+        let mut keys = store.keys();
+        keys.sort();
+        assert_eq!(keys, ["b"]);
+        store.retain(|key, _| key != "b");
+        assert!(store.is_empty());
+        assert!(format!("{store:?}").contains("tenants: 0"));
+    }
+
+    #[test]
+    fn store_is_send_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<PolicyStore<String>>();
+    }
+}

@@ -1,0 +1,101 @@
+//! The README's Middleware snippet, compiled and run. The module below holds the snippet,
+//! indented; `readme_holds_this_snippet` checks that the README's `rust,ignore` block is
+//! exactly that text, so the two cannot drift apart. (The README block is `ignore` because
+//! the README's doctests also run without the `tower` feature.)
+
+#![cfg(feature = "tower")]
+
+#[allow(dead_code)]
+mod snippet {
+    // README SNIPPET START
+    use axum::{routing::get, Router};
+    use origin_policy::{Mode, OriginPolicyLayer, Policy};
+
+    fn app() -> Result<Router, origin_policy::BuildError> {
+        let policy = Policy::builder()
+            .allow(Mode::Live, "https://*.berbix.com")
+            .allow(Mode::Test, "http://localhost:*")
+            .build()?;
+        let gate = OriginPolicyLayer::new(policy)
+            // secret_live_… / secret_test_… keys: Bearer token or Basic user name
+            .mode_from_api_secret()
+            .on_deny(|denial| {
+                eprintln!(
+                    "403 tenant={:?} mode={:?} origin={:?} reason={}",
+                    denial.tenant,
+                    denial.mode,
+                    denial.origin,
+                    denial.reason.code(),
+                )
+            });
+        Ok(Router::new()
+            .route("/", get(|| async { "hello" }))
+            .layer(gate))
+    }
+
+    #[tokio::main]
+    async fn main() -> Result<(), Box<dyn std::error::Error>> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+        axum::serve(listener, app()?).await?;
+        Ok(())
+    }
+    // README SNIPPET END
+
+    /// Runs the snippet's `app` (a child module sees its private items).
+    mod run {
+        use http::{Request, StatusCode};
+        use tower::ServiceExt;
+
+        #[tokio::test]
+        async fn the_snippet_app_gates_by_origin_and_api_secret() {
+            let app = super::app().unwrap();
+            let request = |key: &str, origin: &str| {
+                Request::get("/")
+                    .header("authorization", format!("Bearer {key}"))
+                    .header("origin", origin)
+                    .body(axum::body::Body::empty())
+                    .unwrap()
+            };
+            for (key, origin, status) in [
+                (
+                    "secret_live_demo",
+                    "https://docs.berbix.com",
+                    StatusCode::OK,
+                ),
+                (
+                    "secret_live_demo",
+                    "http://localhost:3000",
+                    StatusCode::FORBIDDEN,
+                ),
+                ("secret_test_demo", "http://localhost:3000", StatusCode::OK),
+                (
+                    "secret_test_demo",
+                    "https://evil.example",
+                    StatusCode::FORBIDDEN,
+                ),
+            ] {
+                let response = app.clone().oneshot(request(key, origin)).await.unwrap();
+                assert_eq!(response.status(), status, "{key} {origin}");
+            }
+        }
+    }
+}
+
+#[test]
+fn readme_holds_this_snippet() {
+    let this_file = include_str!("readme_middleware.rs");
+    let start = "    // README SNIPPET START\n";
+    let end = "    // README SNIPPET END\n";
+    let from = this_file.find(start).unwrap() + start.len();
+    let to = this_file.find(end).unwrap();
+    let snippet: String = this_file[from..to]
+        .lines()
+        .map(|line| format!("{}\n", line.strip_prefix("    ").unwrap_or(line)))
+        .collect();
+    let block = format!("```rust,ignore\n{snippet}```\n");
+    let readme = include_str!("../README.md");
+    assert!(
+        readme.contains(&block),
+        "README.md's Middleware block differs from tests/readme_middleware.rs:\n{block}"
+    );
+}
