@@ -1,13 +1,14 @@
 //! Runs the real `origin-policy` binary and checks its stdout, stderr and exit status.
 
-use std::ffi::OsStr;
 use std::io::Read;
 use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_origin-policy");
-const EXAMPLE_POLICY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/policy.toml");
+mod common;
+
+use common::{run, BIN, EXAMPLE_POLICY};
+
 const GOOD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/good.toml");
 const BAD_ENTRIES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/bad_entries.toml");
 const UNKNOWN_KEY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/unknown_key.toml");
@@ -15,35 +16,6 @@ const NOT_TOML: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/not_toml
 const WRONG_TYPE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/wrong_type.toml");
 const EMPTY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/empty.toml");
 const MISSING: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/no_such_file.toml");
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn stdout_lines(&self) -> Vec<&str> {
-        self.stdout.lines().collect()
-    }
-}
-
-fn run<I, S>(args: I) -> Run
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
-    let output = Command::new(BIN)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("the binary runs");
-    Run {
-        code: output.status.code().expect("exited with a status"),
-        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
-    }
-}
 
 // --- the README command and the example policy ---
 
