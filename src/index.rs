@@ -1,66 +1,75 @@
-//! The compiled index: per (mode, scheme), one hash map from host to the rules keyed by it.
+//! The compiled index: per (mode, scheme), one hash table from host key to the rules keyed
+//! by it.
 //!
 //! An exact rule is keyed by its host, a wildcard rule by its base. A check probes the
 //! origin's host for exact rules, then each parent domain, longest first, for wildcard
-//! rules: at most one probe per label, whatever the number of rules. The first hit is the
-//! most specific rule, so the walk can stop there.
+//! rules: at most one probe per label, whatever the number of rules. Parents with more
+//! labels than the longest wildcard base of the table, or fewer than the shortest, are not
+//! probed at all. The first hit is the most specific rule, so the walk can stop there.
+//!
+//! Layout, for memory: the table stores only a `u32` rule index per (key, kind); the key
+//! itself is the rule's own host text ([`Rule::host_key`]), so no string is stored twice.
+//! Rules that share a key and kind (the same host on several ports) are chained through
+//! `next`, newest first.
+//!
+//! Hashing is [`foldhash`], a fast non-cryptographic hash with a per-process random seed.
+//! HashDoS is not a concern: every key in the table comes from the trusted policy, and an
+//! attacker-chosen origin only *probes* (a bounded number of lookups, one per label of a
+//! name of at most 253 bytes); it never inserts, so it cannot build colliding chains.
 
-use std::collections::HashMap;
+use std::hash::BuildHasher;
+
+use foldhash::fast::RandomState;
+use hashbrown::HashTable;
 
 use crate::host::HostKind;
 use crate::mode::Mode;
 use crate::origin::Origin;
-use crate::pattern::{HostPattern, Pattern, PortSpec};
+use crate::pattern::{HostPattern, PortSpec};
+use crate::policy::Rule;
 use crate::scheme::Scheme;
 
 /// A rule's position in its mode's rule list.
 pub(crate) type RuleIndex = u32;
 
+/// The end of a chain.
+const NONE: RuleIndex = RuleIndex::MAX;
+
 #[derive(Debug, Default)]
 pub(crate) struct Index {
     tables: [Table; 4],
+    /// Per mode, by rule index: the next (older) rule with the same key and kind, or [`NONE`].
+    next: [Vec<RuleIndex>; 2],
+    hasher: RandomState,
 }
 
 #[derive(Debug, Default)]
 struct Table {
-    hosts: HashMap<Box<str>, HostEntry>,
+    /// The newest rule of each (key, kind).
+    heads: HashTable<RuleIndex>,
+    /// The fewest and most labels of a wildcard base in this table; `max_base == 0` when
+    /// there is no wildcard.
+    min_base: usize,
+    max_base: usize,
+    /// The byte lengths of exact keys, and of wildcard bases, present in this table: a
+    /// probe for a length that no key has is skipped before hashing.
+    exact_lengths: LengthSet,
+    base_lengths: LengthSet,
 }
 
-/// The rules keyed by one host: those for exactly this host, and those for its subdomains.
+/// A set of lengths 0–255 (longer keys cannot exist: a name has at most 253 bytes).
 #[derive(Debug, Default)]
-struct HostEntry {
-    exact: Ports,
-    subdomains: Ports,
-}
+struct LengthSet([u64; 4]);
 
-/// Rules of one host key, by port. An exact port beats `*`; among equal rules the first
-/// added (lowest index) is kept.
-#[derive(Debug, Default)]
-struct Ports {
-    listed: Vec<(u16, RuleIndex)>,
-    any: Option<RuleIndex>,
-}
-
-impl Ports {
-    fn insert(&mut self, port: PortSpec, rule: RuleIndex) {
-        match port {
-            PortSpec::Any => {
-                self.any.get_or_insert(rule);
-            }
-            PortSpec::Exact(port) => {
-                if !self.listed.iter().any(|&(listed, _)| listed == port) {
-                    self.listed.push((port, rule));
-                }
-            }
-        }
+impl LengthSet {
+    fn insert(&mut self, len: usize) {
+        let len = len.min(255);
+        self.0[len / 64] |= 1 << (len % 64);
     }
 
-    fn find(&self, port: u16) -> Option<RuleIndex> {
-        self.listed
-            .iter()
-            .find(|&&(listed, _)| listed == port)
-            .map(|&(_, rule)| rule)
-            .or(self.any)
+    #[inline]
+    fn contains(&self, len: usize) -> bool {
+        len < 256 && self.0[len / 64] & (1 << (len % 64)) != 0
     }
 }
 
@@ -68,52 +77,225 @@ fn slot(mode: Mode, scheme: Scheme) -> usize {
     mode.slot() * 2 + scheme.slot()
 }
 
+fn is_wildcard(rule: &Rule) -> bool {
+    matches!(rule.pattern().host(), HostPattern::Subdomains(_))
+}
+
+fn labels(name: &str) -> usize {
+    name.bytes().filter(|&b| b == b'.').count() + 1
+}
+
 impl Index {
-    /// Adds a rule. Rules must come in index order, so that duplicates keep the first.
-    pub(crate) fn insert(&mut self, mode: Mode, pattern: &Pattern, rule: RuleIndex) {
+    /// Adds `rules[rule]`, the latest rule of `mode`. Rules must come in index order.
+    pub(crate) fn insert(&mut self, mode: Mode, rules: &[Rule], rule: RuleIndex) {
+        let added = &rules[rule as usize];
+        let pattern = added.pattern();
+        let wildcard = is_wildcard(added);
+        let key = added.host_key();
+        let hash = self.hasher.hash_one(key);
+        let hasher = &self.hasher;
         let table = &mut self.tables[slot(mode, pattern.scheme())];
-        let (key, is_wildcard) = match pattern.host() {
-            HostPattern::Exact(host) => (host.to_string(), false),
-            HostPattern::Subdomains(base) => (base.clone(), true),
+        let next = &mut self.next[mode.slot()];
+        debug_assert_eq!(next.len(), rule as usize);
+        let same = |&head: &RuleIndex| {
+            let head = &rules[head as usize];
+            is_wildcard(head) == wildcard && head.host_key() == key
         };
-        let entry = table.hosts.entry(key.into_boxed_str()).or_default();
-        let ports = if is_wildcard {
-            &mut entry.subdomains
+        let rehash = |&head: &RuleIndex| hasher.hash_one(rules[head as usize].host_key());
+        match table.heads.find_mut(hash, same) {
+            Some(head) => {
+                next.push(*head);
+                *head = rule;
+            }
+            None => {
+                next.push(NONE);
+                table.heads.insert_unique(hash, rule, rehash);
+            }
+        }
+        if wildcard {
+            table.base_lengths.insert(key.len());
+            let count = labels(key);
+            if table.max_base == 0 {
+                (table.min_base, table.max_base) = (count, count);
+            } else {
+                table.min_base = table.min_base.min(count);
+                table.max_base = table.max_base.max(count);
+            }
         } else {
-            &mut entry.exact
-        };
-        ports.insert(pattern.port(), rule);
+            table.exact_lengths.insert(key.len());
+        }
     }
 
-    /// The most specific rule of `mode` that allows `origin`.
-    pub(crate) fn lookup(&self, mode: Mode, origin: &Origin<'_>) -> Option<RuleIndex> {
-        let table = &self.tables[slot(mode, origin.scheme())];
-        if table.hosts.is_empty() {
+    /// Drops spare capacity once all rules are in.
+    pub(crate) fn shrink_to_fit(&mut self, rules: &[Vec<Rule>; 2]) {
+        let hasher = &self.hasher;
+        for (at, table) in self.tables.iter_mut().enumerate() {
+            let rules = &rules[at / 2];
+            table
+                .heads
+                .shrink_to_fit(|&head| hasher.hash_one(rules[head as usize].host_key()));
+        }
+        for next in &mut self.next {
+            next.shrink_to_fit();
+        }
+    }
+
+    /// The rule of `key` and `wildcard` kind that allows `port`: a rule for exactly this
+    /// port beats `*`, and among equal rules the first added wins.
+    fn find(
+        &self,
+        table: &Table,
+        rules: &[Rule],
+        next: &[RuleIndex],
+        key: &str,
+        wildcard: bool,
+        port: u16,
+    ) -> Option<RuleIndex> {
+        let lengths = if wildcard {
+            &table.base_lengths
+        } else {
+            &table.exact_lengths
+        };
+        if !lengths.contains(key.len()) {
             return None;
         }
+        let hash = self.hasher.hash_one(key);
+        let head = *table.heads.find(hash, |&head| {
+            let head = &rules[head as usize];
+            is_wildcard(head) == wildcard && head.host_key() == key
+        })?;
+        // The chain runs newest first, so the last match seen is the first added.
+        let (mut listed, mut any) = (None, None);
+        let mut at = head;
+        while at != NONE {
+            match rules[at as usize].pattern().port() {
+                PortSpec::Exact(p) if p == port => listed = Some(at),
+                PortSpec::Exact(_) => {}
+                PortSpec::Any => any = Some(at),
+            }
+            at = next[at as usize];
+        }
+        listed.or(any)
+    }
+
+    /// The most specific rule of `mode` (whose rules are `rules`) that allows `origin`.
+    pub(crate) fn lookup(
+        &self,
+        mode: Mode,
+        rules: &[Rule],
+        origin: &Origin<'_>,
+    ) -> Option<RuleIndex> {
+        let table = &self.tables[slot(mode, origin.scheme())];
+        if table.heads.is_empty() {
+            return None;
+        }
+        let next = &self.next[mode.slot()];
         let host = origin.host();
         let port = origin.port();
-        if let Some(rule) = table
-            .hosts
-            .get(host)
-            .and_then(|entry| entry.exact.find(port))
-        {
+        if let Some(rule) = self.find(table, rules, next, host, false, port) {
             return Some(rule);
         }
-        if origin.host_kind() != HostKind::Domain {
+        if table.max_base == 0 || origin.host_kind() != HostKind::Domain {
             return None;
         }
+        // `parent` has `count` labels; probe it only within the table's base lengths.
+        let mut count = labels(host);
         let mut parent = host;
-        while let Some(dot) = parent.find('.') {
+        while count > table.min_base {
+            let dot = parent.find('.')?;
             parent = &parent[dot + 1..];
-            if let Some(rule) = table
-                .hosts
-                .get(parent)
-                .and_then(|entry| entry.subdomains.find(port))
-            {
+            count -= 1;
+            if count > table.max_base {
+                continue;
+            }
+            if let Some(rule) = self.find(table, rules, next, parent, true, port) {
                 return Some(rule);
             }
         }
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Mode, Origin, Policy};
+
+    fn rule_of(policy: &Policy, mode: Mode, origin: &str) -> Option<usize> {
+        let origin = Origin::parse(origin).unwrap();
+        policy.matching_rule(mode, &origin).map(|rule| rule.index())
+    }
+
+    #[test]
+    fn chains_prefer_the_exact_port_then_the_first_added() {
+        let policy = Policy::builder()
+            .allow(Mode::Test, "https://a.example.com:*")
+            .allow(Mode::Test, "https://a.example.com:8443")
+            .allow(Mode::Test, "https://a.example.com:*")
+            .allow(Mode::Test, "https://a.example.com:8443")
+            .allow(Mode::Test, "https://a.example.com")
+            .allow(Mode::Test, "https://*.example.com:9000")
+            .allow(Mode::Test, "https://*.example.com:*")
+            .build()
+            .unwrap();
+        assert_eq!(
+            rule_of(&policy, Mode::Test, "https://a.example.com:8443"),
+            Some(1)
+        );
+        assert_eq!(
+            rule_of(&policy, Mode::Test, "https://a.example.com"),
+            Some(4)
+        );
+        assert_eq!(
+            rule_of(&policy, Mode::Test, "https://a.example.com:1"),
+            Some(0)
+        );
+        assert_eq!(
+            rule_of(&policy, Mode::Test, "https://b.example.com:9000"),
+            Some(5)
+        );
+        assert_eq!(
+            rule_of(&policy, Mode::Test, "https://b.example.com:1"),
+            Some(6)
+        );
+        assert_eq!(rule_of(&policy, Mode::Test, "https://example.com:1"), None);
+        assert_eq!(rule_of(&policy, Mode::Live, "https://a.example.com"), None);
+    }
+
+    #[test]
+    fn the_walk_covers_every_base_length_and_skips_the_rest() {
+        let policy = Policy::builder()
+            .allow(Mode::Live, "https://*.short.com")
+            .allow(Mode::Live, "https://*.a.b.long.com")
+            .allow(Mode::Live, "https://x.y.z.short.com")
+            .build()
+            .unwrap();
+        let hit = |origin| rule_of(&policy, Mode::Live, origin);
+        assert_eq!(hit("https://q.short.com"), Some(0));
+        assert_eq!(hit("https://p.q.r.s.t.short.com"), Some(0));
+        assert_eq!(hit("https://x.y.z.short.com"), Some(2));
+        assert_eq!(hit("https://w.x.y.z.short.com"), Some(0));
+        assert_eq!(hit("https://c.a.b.long.com"), Some(1));
+        assert_eq!(hit("https://d.c.a.b.long.com"), Some(1));
+        assert_eq!(hit("https://a.b.long.com"), None);
+        assert_eq!(hit("https://b.long.com"), None);
+        assert_eq!(hit("https://xshort.com"), None);
+        assert_eq!(hit("https://short.com"), None);
+    }
+
+    #[test]
+    fn ip_hosts_are_keyed_by_their_canonical_text() {
+        let policy = Policy::builder()
+            .allow(Mode::Test, "http://[::1]:3000")
+            .allow(Mode::Test, "http://[0:0::1]")
+            .allow(Mode::Test, "http://127.0.0.1:*")
+            .build()
+            .unwrap();
+        assert_eq!(rule_of(&policy, Mode::Test, "http://[::1]:3000"), Some(0));
+        assert_eq!(rule_of(&policy, Mode::Test, "http://[::1]"), Some(1));
+        assert_eq!(rule_of(&policy, Mode::Test, "http://127.1:8080"), Some(2));
+        assert_eq!(rule_of(&policy, Mode::Test, "http://[::2]"), None);
+        assert_eq!(policy.rules(Mode::Test)[1].entry(), "http://[0:0::1]");
+        assert_eq!(policy.rules(Mode::Test)[1].as_str(), "http://[::1]");
+        assert_eq!(policy.rules(Mode::Test)[0].entry(), "http://[::1]:3000");
     }
 }

@@ -167,9 +167,34 @@ impl fmt::Display for Origin<'_> {
     }
 }
 
+/// How the fast path classifies a byte of the authority.
+const OTHER: u8 = 0;
+const LABEL: u8 = 1;
+const DOT: u8 = 2;
+const COLON: u8 = 3;
+
+/// [`LABEL`] for `a-z 0-9 - _` ([`host::is_label_byte`]), [`DOT`], [`COLON`], else [`OTHER`].
+static BYTE_CLASS: [u8; 256] = {
+    let mut table = [OTHER; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        if host::is_label_byte(byte as u8) {
+            table[byte] = LABEL;
+        }
+        byte += 1;
+    }
+    table[b'.' as usize] = DOT;
+    table[b':' as usize] = COLON;
+    table
+};
+
 /// The fast path: exactly the form browsers send, with a domain or dotted-decimal IPv4
 /// host. `None` sends the input to [`parse_as_browser`], which also gives the reason when
 /// the input is malformed.
+///
+/// One pass over the host with a byte-class table; no allocation, no second scan (the
+/// last label's start is tracked, the port is read digit by digit).
+#[inline]
 fn parse_canonical(input: &str) -> Option<Origin<'_>> {
     let (scheme, rest) = if let Some(rest) = input.strip_prefix("https://") {
         (Scheme::Https, rest)
@@ -181,38 +206,36 @@ fn parse_canonical(input: &str) -> Option<Origin<'_>> {
     let bytes = rest.as_bytes();
     let mut label_start = 0;
     let mut needs_idna = false;
-    let mut host_end = bytes.len();
-    for (at, &byte) in bytes.iter().enumerate() {
-        match byte {
-            b'.' | b':' => {
+    let mut at = 0;
+    let host_end = loop {
+        let Some(&byte) = bytes.get(at) else {
+            break at;
+        };
+        match BYTE_CLASS[usize::from(byte)] {
+            LABEL => {}
+            DOT => {
                 let label = &bytes[label_start..at];
                 if label.is_empty() || label.len() > host::MAX_LABEL_LEN {
                     return None;
                 }
                 needs_idna |= label.starts_with(b"xn--");
                 label_start = at + 1;
-                if byte == b':' {
-                    host_end = at;
-                    break;
-                }
             }
-            _ if host::is_label_byte(byte) => {}
+            COLON => break at,
             _ => return None,
         }
+        at += 1;
+    };
+    let last_label = &bytes[label_start..host_end];
+    if last_label.is_empty() || last_label.len() > host::MAX_LABEL_LEN {
+        return None;
     }
-    if host_end == bytes.len() {
-        let label = &bytes[label_start..];
-        if label.is_empty() || label.len() > host::MAX_LABEL_LEN {
-            return None;
-        }
-        needs_idna |= label.starts_with(b"xn--");
-    }
+    needs_idna |= last_label.starts_with(b"xn--");
     let host = &rest[..host_end];
     if host.len() > host::MAX_NAME_LEN {
         return None;
     }
-    let last_label = &host[host.rfind('.').map_or(0, |dot| dot + 1)..];
-    let host_kind = if last_label.as_bytes()[0].is_ascii_digit() {
+    let host_kind = if last_label[0].is_ascii_digit() {
         // A browser reads a name ending in a number as IPv4; only plain dotted decimal is
         // handled here.
         if !is_dotted_decimal(host) {
@@ -229,7 +252,7 @@ fn parse_canonical(input: &str) -> Option<Origin<'_>> {
             _ => return None,
         }
     }
-    let port = match rest.get(host_end + 1..) {
+    let port = match bytes.get(host_end + 1..) {
         None => scheme.default_port(),
         Some(digits) => parse_canonical_port(digits)?,
     };
@@ -260,11 +283,18 @@ fn is_dotted_decimal(host: &str) -> bool {
 }
 
 /// Decimal 1–65535 without leading zeros.
-fn parse_canonical_port(digits: &str) -> Option<u16> {
-    if digits.is_empty() || digits.starts_with('0') || !digits.bytes().all(|b| b.is_ascii_digit()) {
+fn parse_canonical_port(digits: &[u8]) -> Option<u16> {
+    if digits.is_empty() || digits.len() > 5 || digits[0] == b'0' {
         return None;
     }
-    digits.parse().ok()
+    let mut port: u32 = 0;
+    for &digit in digits {
+        if !digit.is_ascii_digit() {
+            return None;
+        }
+        port = port * 10 + u32::from(digit - b'0');
+    }
+    u16::try_from(port).ok()
 }
 
 /// The general path: any input, read the way a browser's URL parser reads a host, with a

@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::error::{BuildError, EntryError, PatternError, PatternErrorKind};
-use crate::host::is_loopback_name;
+use crate::host::{is_loopback_name, Host};
 use crate::index::{Index, RuleIndex};
 use crate::mode::Mode;
 use crate::origin::{Origin, OriginErrorKind};
@@ -12,14 +12,25 @@ use crate::pattern::{self, HostPattern, Located, Pattern};
 use crate::scheme::Scheme;
 
 /// One entry of a built policy: its pattern, the mode it serves and its position there.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Kept small, because a policy may hold 100,000 of them: the entry as written and the
+/// note are stored (boxed, together) only when there is a note or the entry differs from
+/// the canonical text, which is the common case of neither.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Rule {
-    mode: Mode,
-    index: usize,
     pattern: Pattern,
-    text: String,
-    entry: String,
-    note: Option<String>,
+    text: Box<str>,
+    extra: Option<Box<Extra>>,
+    index: u32,
+    mode: Mode,
+}
+
+/// The rarely present parts of a rule.
+#[derive(Clone, PartialEq, Eq)]
+struct Extra {
+    /// The entry as written, when it is not the canonical text.
+    entry: Option<Box<str>>,
+    note: Option<Box<str>>,
 }
 
 impl Rule {
@@ -30,7 +41,7 @@ impl Rule {
 
     /// The position among the entries of its mode, from 0, as given to the builder.
     pub fn index(&self) -> usize {
-        self.index
+        self.index as usize
     }
 
     /// The parsed pattern.
@@ -45,13 +56,47 @@ impl Rule {
 
     /// The entry exactly as it was given to the builder.
     pub fn entry(&self) -> &str {
-        &self.entry
+        self.extra
+            .as_ref()
+            .and_then(|extra| extra.entry.as_deref())
+            .unwrap_or(&self.text)
     }
 
     /// The note given with the entry ([`PolicyBuilder::allow_with_note`]), such as why the
     /// domain is on the list. Decisions carry it through [`Decision::rule`].
     pub fn note(&self) -> Option<&str> {
-        self.note.as_deref()
+        self.extra.as_ref().and_then(|extra| extra.note.as_deref())
+    }
+
+    /// The text the index keys this rule by: the host of an exact rule (its canonical
+    /// text), the base of a wildcard. Borrowed from the rule, never stored twice.
+    pub(crate) fn host_key(&self) -> &str {
+        match self.pattern.host() {
+            HostPattern::Exact(Host::Domain(name)) => name,
+            HostPattern::Subdomains(base) => base,
+            HostPattern::Exact(Host::Ipv4(_) | Host::Ipv6(_)) => {
+                // `scheme://host[:port]`, where an IPv6 host is bracketed.
+                let rest = &self.text[self.pattern.scheme().as_str().len() + 3..];
+                let end = match rest.find(']') {
+                    Some(close) => close + 1,
+                    None => rest.find(':').unwrap_or(rest.len()),
+                };
+                &rest[..end]
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Rule")
+            .field("mode", &self.mode)
+            .field("index", &self.index())
+            .field("pattern", &self.pattern)
+            .field("text", &self.as_str())
+            .field("entry", &self.entry())
+            .field("note", &self.note())
+            .finish()
     }
 }
 
@@ -202,8 +247,9 @@ impl Policy {
 
     /// The most specific rule of `mode` that allows an already parsed origin.
     pub fn matching_rule(&self, mode: Mode, origin: &Origin<'_>) -> Option<&Rule> {
-        let index = self.inner.index.lookup(mode, origin)?;
-        self.inner.rules[mode.slot()].get(index as usize)
+        let rules = &self.inner.rules[mode.slot()];
+        let index = self.inner.index.lookup(mode, rules, origin)?;
+        rules.get(index as usize)
     }
 
     /// Whether [`PolicyOptions::implicit_test_loopback`] allows `origin` in `mode` without a
@@ -349,17 +395,28 @@ impl PolicyBuilder {
             match pattern::parse_located(text).and_then(|located| self.admit(mode, text, located)) {
                 Ok(pattern) => {
                     let slot = &mut rules[mode.slot()];
-                    if let Ok(id) = RuleIndex::try_from(slot.len()) {
-                        index.insert(mode, &pattern, id);
-                    }
+                    let canonical = pattern.to_string();
+                    let entry_text = (*text != canonical).then(|| text.as_str().into());
+                    let note = entry.note.as_deref().map(Box::from);
+                    let extra = (entry_text.is_some() || note.is_some()).then(|| {
+                        Box::new(Extra {
+                            entry: entry_text,
+                            note,
+                        })
+                    });
+                    // More than 2^32 entries would not fit in memory anyway.
+                    let position = u32::try_from(position).unwrap_or(u32::MAX);
+                    let id = RuleIndex::try_from(slot.len()).ok();
                     slot.push(Rule {
                         mode,
                         index: position,
-                        text: pattern.to_string(),
-                        entry: text.clone(),
-                        note: entry.note.clone(),
+                        text: canonical.into_boxed_str(),
+                        extra,
                         pattern,
                     });
+                    if let Some(id) = id.filter(|_| errors.is_empty()) {
+                        index.insert(mode, slot, id);
+                    }
                 }
                 Err(error) => errors.push(EntryError {
                     mode,
@@ -371,6 +428,10 @@ impl PolicyBuilder {
         if !errors.is_empty() {
             return Err(BuildError::new(errors));
         }
+        for slot in &mut rules {
+            slot.shrink_to_fit();
+        }
+        index.shrink_to_fit(&rules);
         Ok(Policy {
             inner: Arc::new(Compiled {
                 rules,

@@ -1,0 +1,332 @@
+//! A seeded generator of realistic rule sets and query sets, shared by `benches/check.rs`
+//! and `examples/memory.rs` (included with `#[path]`).
+//!
+//! Rules: about 70% exact hosts and 30% wildcards, 2–4 labels, about 20% explicit ports and
+//! 5% `*` ports, both modes (live is `https` only, as the policy demands; test mixes
+//! `http` and `https`). Queries: hits (exact, and wildcard at depth 1–3) and misses (a
+//! random host, the right host on the wrong port, a wildcard apex, the wrong mode, a
+//! shared-suffix near miss such as `barfoo.com`), all canonical ASCII origins.
+
+#![allow(dead_code)]
+
+use origin_policy::{Mode, Policy, PolicyBuilder};
+
+/// SplitMix64: tiny, seeded, good enough for test data.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed)
+    }
+
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `lo..=hi`.
+    pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        lo + self.next() % (hi - lo + 1)
+    }
+
+    /// True with probability `percent`%.
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+
+    pub fn label(&mut self) -> String {
+        let len = self.range(4, 10);
+        (0..len)
+            .map(|_| (b'a' + (self.next() % 26) as u8) as char)
+            .collect()
+    }
+}
+
+const TLDS: [&str; 5] = ["com", "net", "org", "io", "dev"];
+
+/// The port part of a rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Port {
+    Default,
+    Exact(u16),
+    Any,
+}
+
+/// One generated rule, kept in structured form so that baselines can be built from it.
+#[derive(Debug, Clone)]
+pub struct GenRule {
+    pub mode: Mode,
+    pub https: bool,
+    /// The host of an exact rule, the base of a wildcard.
+    pub host: String,
+    pub wildcard: bool,
+    pub port: Port,
+}
+
+impl GenRule {
+    pub fn scheme(&self) -> &'static str {
+        if self.https {
+            "https"
+        } else {
+            "http"
+        }
+    }
+
+    pub fn default_port(&self) -> u16 {
+        if self.https {
+            443
+        } else {
+            80
+        }
+    }
+
+    /// The rule as written in a policy (already canonical).
+    pub fn text(&self) -> String {
+        let star = if self.wildcard { "*." } else { "" };
+        let port = match self.port {
+            Port::Default => String::new(),
+            Port::Exact(port) => format!(":{port}"),
+            Port::Any => ":*".to_owned(),
+        };
+        format!("{}://{star}{}{port}", self.scheme(), self.host)
+    }
+
+    /// Whether the rule allows the parsed origin (scheme, host, effective port).
+    pub fn allows(&self, https: bool, host: &str, port: u16) -> bool {
+        if https != self.https {
+            return false;
+        }
+        let port_ok = match self.port {
+            Port::Default => port == self.default_port(),
+            Port::Exact(p) => port == p,
+            Port::Any => true,
+        };
+        if !port_ok {
+            return false;
+        }
+        if self.wildcard {
+            host.len() > self.host.len() + 1
+                && host.ends_with(self.host.as_str())
+                && host.as_bytes()[host.len() - self.host.len() - 1] == b'.'
+        } else {
+            host == self.host
+        }
+    }
+}
+
+fn host(rng: &mut Rng, labels: u64) -> String {
+    let mut parts: Vec<String> = (0..labels - 1).map(|_| rng.label()).collect();
+    parts.push(TLDS[rng.range(0, TLDS.len() as u64 - 1) as usize].to_owned());
+    parts.join(".")
+}
+
+fn port(rng: &mut Rng) -> Port {
+    match rng.range(0, 99) {
+        0..=19 => Port::Exact(rng.range(1024, 65535) as u16),
+        20..=24 => Port::Any,
+        _ => Port::Default,
+    }
+}
+
+/// `n` rules, deterministic for a given `seed`.
+pub fn rules(n: usize, seed: u64) -> Vec<GenRule> {
+    let mut rng = Rng::new(seed);
+    (0..n)
+        .map(|_| {
+            let mode = if rng.chance(50) {
+                Mode::Live
+            } else {
+                Mode::Test
+            };
+            let https = mode == Mode::Live || rng.chance(50);
+            let wildcard = rng.chance(30);
+            // A wildcard's base has 2–3 labels, so that the pattern has 3–4; an exact host 2–4.
+            let labels = if wildcard {
+                rng.range(2, 3)
+            } else {
+                rng.range(2, 4)
+            };
+            GenRule {
+                mode,
+                https,
+                host: host(&mut rng, labels),
+                wildcard,
+                port: port(&mut rng),
+            }
+        })
+        .collect()
+}
+
+/// The builder for `rules`.
+pub fn builder(rules: &[GenRule]) -> PolicyBuilder {
+    let mut builder = Policy::builder();
+    for rule in rules {
+        builder.allow(rule.mode, &rule.text());
+    }
+    builder
+}
+
+/// Builds the policy. A random base may happen to be a public suffix; such rules are
+/// dropped (from `rules` too, so that baselines see the same list).
+pub fn policy(rules: &mut Vec<GenRule>) -> Policy {
+    loop {
+        match builder(rules).build() {
+            Ok(policy) => return policy,
+            Err(error) => {
+                let mut bad: Vec<(Mode, usize)> = error
+                    .entries()
+                    .iter()
+                    .map(|entry| (entry.mode, entry.index))
+                    .collect();
+                bad.sort_by_key(|&(mode, index)| (mode == Mode::Test, index));
+                let mut seen = [0usize; 2];
+                rules.retain(|rule| {
+                    let slot = usize::from(rule.mode == Mode::Test);
+                    let position = seen[slot];
+                    seen[slot] += 1;
+                    !bad.contains(&(rule.mode, position))
+                });
+            }
+        }
+    }
+}
+
+/// One query: the mode and the `Origin` header value.
+#[derive(Debug, Clone)]
+pub struct Query {
+    pub mode: Mode,
+    pub origin: String,
+}
+
+fn origin(rule: &GenRule, host: &str, port: Option<u16>) -> String {
+    match port {
+        Some(port) if port != rule.default_port() => format!("{}://{host}:{port}", rule.scheme()),
+        _ => format!("{}://{host}", rule.scheme()),
+    }
+}
+
+fn hit_port(rng: &mut Rng, rule: &GenRule) -> Option<u16> {
+    match rule.port {
+        Port::Default => None,
+        Port::Exact(port) => Some(port),
+        Port::Any => Some(rng.range(1024, 65535) as u16),
+    }
+}
+
+fn other(mode: Mode) -> Mode {
+    match mode {
+        Mode::Live => Mode::Test,
+        _ => Mode::Live,
+    }
+}
+
+/// `count` hits and `count` misses against `rules`, each kind of miss equally often.
+/// `allowed` is the ground truth used to keep only true hits and true misses.
+pub fn queries(
+    rules: &[GenRule],
+    count: usize,
+    seed: u64,
+    allowed: impl Fn(&Query) -> bool,
+) -> (Vec<Query>, Vec<Query>) {
+    let mut rng = Rng::new(seed);
+    let mut hits = Vec::new();
+    let mut misses = Vec::new();
+    let exact: Vec<&GenRule> = rules.iter().filter(|r| !r.wildcard).collect();
+    let wild: Vec<&GenRule> = rules.iter().filter(|r| r.wildcard).collect();
+    let mut attempts = 0;
+    while (hits.len() < count || misses.len() < count) && attempts < count * 100 {
+        attempts += 1;
+        let pick = |rng: &mut Rng, list: &[&GenRule]| -> Option<GenRule> {
+            if list.is_empty() {
+                None
+            } else {
+                Some(list[rng.range(0, list.len() as u64 - 1) as usize].clone())
+            }
+        };
+        if hits.len() < count {
+            let query = if rng.chance(50) {
+                pick(&mut rng, &exact).map(|rule| {
+                    let port = hit_port(&mut rng, &rule);
+                    Query {
+                        mode: rule.mode,
+                        origin: origin(&rule, &rule.host, port),
+                    }
+                })
+            } else {
+                pick(&mut rng, &wild).map(|rule| {
+                    let depth = rng.range(1, 3);
+                    let mut host = String::new();
+                    for _ in 0..depth {
+                        host.push_str(&rng.label());
+                        host.push('.');
+                    }
+                    host.push_str(&rule.host);
+                    let port = hit_port(&mut rng, &rule);
+                    Query {
+                        mode: rule.mode,
+                        origin: origin(&rule, &host, port),
+                    }
+                })
+            };
+            if let Some(query) = query.filter(|q| allowed(q)) {
+                hits.push(query);
+            }
+        }
+        if misses.len() < count {
+            let query = match rng.range(0, 4) {
+                // A random host.
+                0 => {
+                    let labels = rng.range(2, 4);
+                    let mode = if rng.chance(50) {
+                        Mode::Live
+                    } else {
+                        Mode::Test
+                    };
+                    Some(Query {
+                        mode,
+                        origin: format!("https://{}", host(&mut rng, labels)),
+                    })
+                }
+                // The right host on the wrong port.
+                1 => pick(&mut rng, &exact)
+                    .filter(|rule| rule.port != Port::Any)
+                    .map(|rule| Query {
+                        mode: rule.mode,
+                        origin: origin(&rule, &rule.host, Some(rng.range(1024, 65535) as u16)),
+                    }),
+                // A wildcard's apex.
+                2 => pick(&mut rng, &wild).map(|rule| {
+                    let port = hit_port(&mut rng, &rule);
+                    Query {
+                        mode: rule.mode,
+                        origin: origin(&rule, &rule.host, port),
+                    }
+                }),
+                // The wrong mode.
+                3 => pick(&mut rng, &exact).map(|rule| {
+                    let port = hit_port(&mut rng, &rule);
+                    Query {
+                        mode: other(rule.mode),
+                        origin: origin(&rule, &rule.host, port),
+                    }
+                }),
+                // A shared-suffix near miss: `barfoo.com` against `*.foo.com`.
+                _ => pick(&mut rng, &wild).map(|rule| {
+                    let host = format!("{}{}", rng.label(), rule.host);
+                    let port = hit_port(&mut rng, &rule);
+                    Query {
+                        mode: rule.mode,
+                        origin: origin(&rule, &host, port),
+                    }
+                }),
+            };
+            if let Some(query) = query.filter(|q| !allowed(q)) {
+                misses.push(query);
+            }
+        }
+    }
+    (hits, misses)
+}
