@@ -171,7 +171,53 @@ fn fixture(n: usize) -> Fixture {
     }
 }
 
+/// A 10k-rule policy of which `label_rules` are label wildcards, with its queries.
+fn label_fixture(label_rules: usize) -> Fixture {
+    let n = 10_000;
+    let mut rules = gen::rules_with_label_wildcards(n, label_rules, 0x5EED ^ n as u64);
+    let policy = gen::policy(&mut rules);
+    let (hits, misses) = gen::queries(&rules, QUERIES, 0xC0FFEE ^ n as u64, |q| {
+        policy.is_allowed(q.mode, &q.origin)
+    });
+    assert_eq!((hits.len(), misses.len()), (QUERIES, QUERIES));
+    Fixture {
+        n: label_rules,
+        rules,
+        policy,
+        hits,
+        misses,
+    }
+}
+
+/// Issue 7: 1,000 label wildcards mixed into a 10k-rule policy against none. The id's
+/// parameter is the number of label-wildcard rules; the target is a ratio of at most 2.
+fn label_wildcard_benches(c: &mut Criterion) {
+    let fixtures = [label_fixture(0), label_fixture(1_000)];
+    let mut group = c.benchmark_group("label_wildcards_10k");
+    for f in &fixtures {
+        for (kind, queries) in [("hit", &f.hits), ("miss", &f.misses)] {
+            bench_queries(
+                &mut group,
+                BenchmarkId::new(kind, f.n),
+                queries,
+                |mode, o| f.policy.check(mode, o).is_allowed(),
+            );
+        }
+    }
+    group.finish();
+    let mut group = c.benchmark_group("label_wildcards_build");
+    group.sample_size(10);
+    for f in &fixtures {
+        group.bench_function(BenchmarkId::from_parameter(f.n), |b| {
+            let builder = gen::builder(&f.rules);
+            b.iter(|| builder.build().unwrap())
+        });
+    }
+    group.finish();
+}
+
 fn benches(c: &mut Criterion) {
+    label_wildcard_benches(c);
     let fixtures: Vec<Fixture> = SIZES.iter().map(|&n| fixture(n)).collect();
 
     let mut group = c.benchmark_group("check");

@@ -37,7 +37,8 @@ error_kinds! {
         EmptyHost => "the host is empty",
         /// A `%` escape in the host.
         PercentInHost => "percent-escapes are not allowed in the host",
-        /// A `*` anywhere but as the whole leftmost label (`*.example.com`).
+        /// A `*` anywhere but as the whole leftmost label (`*.example.com`) or once inside it
+        /// (`pr-*.example.com`): in another label, twice in a label, or with no base.
         MisplacedWildcard => "`*` may only stand as the whole leftmost label, as in `*.example.com`",
         /// A `*` as the whole host: it would allow every site.
         BareWildcard => "a bare `*` would allow every site; list the domains instead",
@@ -74,6 +75,12 @@ error_kinds! {
         /// A wildcard over a public suffix such as `*.com`, `*.co.uk` or `*.github.io`, or over
         /// a name whose subdomains are public suffixes, such as `*.sch.uk`.
         PublicSuffixWildcard => "a wildcard over a public suffix would allow sites of other owners",
+        /// The label wildcards (`pr-*.example.com`) of one mode, scheme and base compile to
+        /// an automaton over the size limits ([`MAX_LABEL_WILDCARD_DFA_BYTES`](crate::MAX_LABEL_WILDCARD_DFA_BYTES)
+        /// per base, [`MAX_LABEL_WILDCARD_TOTAL_BYTES`](crate::MAX_LABEL_WILDCARD_TOTAL_BYTES)
+        /// per policy). Reported on the entry that crossed a limit; only a whole policy can
+        /// reach it, never one entry alone.
+        LabelWildcardLimit => "the label wildcards of this base exceed the automaton size limit; use fewer or whole-label wildcards",
     }
 }
 

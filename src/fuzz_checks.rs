@@ -68,6 +68,8 @@ fn fixed_policy() -> &'static Policy {
             "https://*.docs.berbix.com:8443",
             "https://xn--bcher-kva.example",
             "https://*.a_b.example.org",
+            "https://pr-*.berbix.com",
+            "https://*-eu.docs.berbix.com:*",
         ] {
             builder.allow(Mode::Live, pattern);
         }
@@ -79,6 +81,7 @@ fn fixed_policy() -> &'static Policy {
             "http://192.168.0.10",
             "https://*.staging.berbix.com",
             "http://berbix.com",
+            "http://dev-*.localhost:*",
         ] {
             builder.allow(Mode::Test, pattern);
         }
@@ -166,6 +169,8 @@ struct RuleCase {
     test_mode: bool,
     http: bool,
     wildcard: bool,
+    /// A label wildcard `prefix*suffix.host` (indices into `LABEL_PARTS`), over `wildcard`.
+    label_wildcard: Option<(u8, u8)>,
     host: HostCase,
     port: PortCase,
 }
@@ -212,7 +217,18 @@ enum OriginHostCase {
     },
     Labels(Vec<u8>),
     Ipv4([u8; 4]),
+    /// A label fitting (or nearly fitting) a rule's label wildcard, on its base:
+    /// `prefix` + `LABEL_MIDDLES[middle]` + `suffix` + `.base`.
+    LabelFrom {
+        rule: u8,
+        middle: u8,
+    },
 }
+
+/// Literal parts of label wildcards, substrings of `LABELS` so that origins fit them.
+const LABEL_PARTS: &[&str] = &["", "b", "bar", "foo", "-c", "a_", "w", "ww", "1", "xn--"];
+/// What stands for a label wildcard's `*` in `LabelFrom` origins (`""` is a near miss).
+const LABEL_MIDDLES: &[&str] = &["", "1", "a", "bar", "-", "_", "x.y", "foo-b"];
 
 #[derive(Debug, Arbitrary)]
 enum Spelling {
@@ -249,6 +265,16 @@ impl RuleCase {
         }
     }
 
+    /// The literals of the rule's label wildcard, if it is one.
+    fn label_parts(&self) -> Option<(&'static str, &'static str)> {
+        let (a, b) = self.label_wildcard?;
+        let part = |i: u8| LABEL_PARTS[usize::from(i) % LABEL_PARTS.len()];
+        match (part(a), part(b)) {
+            ("", "") => Some(("b", "")),
+            parts => Some(parts),
+        }
+    }
+
     fn text(&self) -> (Mode, String) {
         let mode = if self.test_mode {
             Mode::Test
@@ -256,7 +282,11 @@ impl RuleCase {
             Mode::Live
         };
         let scheme = if self.http { "http" } else { "https" };
-        let wildcard = if self.wildcard { "*." } else { "" };
+        let wildcard = match self.label_parts() {
+            Some((prefix, suffix)) => format!("{prefix}*{suffix}."),
+            None if self.wildcard => "*.".to_owned(),
+            None => String::new(),
+        };
         let port = port_suffix(self.port, self.http);
         (mode, format!("{scheme}://{wildcard}{}{port}", self.host()))
     }
@@ -287,6 +317,15 @@ impl OriginCase {
             }
             OriginHostCase::Labels(labels) => join_labels(labels),
             OriginHostCase::Ipv4([a, b, c, d]) => format!("{a}.{b}.{c}.{d}"),
+            OriginHostCase::LabelFrom { rule, middle } => {
+                let at = usize::from(*rule) % rules.len().max(1);
+                let (prefix, suffix) = rules
+                    .get(at)
+                    .and_then(RuleCase::label_parts)
+                    .unwrap_or(("", ""));
+                let middle = LABEL_MIDDLES[usize::from(*middle) % LABEL_MIDDLES.len()];
+                format!("{prefix}{middle}{suffix}.{}", rule_host(*rule))
+            }
         };
         let scheme = if self.http { "http" } else { "https" };
         let port = match self.port {

@@ -7,6 +7,14 @@
 //! labels than the longest wildcard base of the table, or fewer than the shortest, are not
 //! probed at all. The first hit is the most specific rule, so the walk can stop there.
 //!
+//! Label wildcards (`pr-*.base`) are not in the hash table of exact and whole-label
+//! keys: each (mode, scheme, base) has a [`LabelSet`] of DFAs in a second table keyed by
+//! base. Only a table that has label wildcards probes it, once, with the origin's parent
+//! domain (a label wildcard matches hosts with exactly one label more than its base), and
+//! only when a base of that length exists. A label wildcard on the parent beats every
+//! whole-label wildcard that can match the same host (their bases are the parent or
+//! shorter), so a hit there ends the walk too. See [`crate::label`].
+//!
 //! Layout, for memory: the table stores only a `u32` rule index per (key, kind); the key
 //! itself is the rule's own host text ([`Rule::host_key`]), so no string is stored twice.
 //! Rules that share a key and kind (the same host on several ports) are chained through
@@ -23,6 +31,9 @@ use foldhash::fast::RandomState;
 use hashbrown::HashTable;
 
 use crate::host::HostKind;
+use crate::label::{
+    LabelSet, OverLimit, MAX_LABEL_WILDCARD_DFA_BYTES, MAX_LABEL_WILDCARD_TOTAL_BYTES,
+};
 use crate::mode::Mode;
 use crate::origin::Origin;
 use crate::pattern::{HostPattern, PortSpec};
@@ -55,6 +66,19 @@ struct Table {
     /// probe for a length that no key has is skipped before hashing.
     exact_lengths: LengthSet,
     base_lengths: LengthSet,
+    /// Label wildcards: a group index into `label_groups` per base.
+    labels: HashTable<u32>,
+    label_groups: Vec<LabelGroup>,
+    label_base_lengths: LengthSet,
+}
+
+/// The label wildcards of one base in one table.
+#[derive(Debug)]
+struct LabelGroup {
+    /// The rules, in index order; the first one's base is the key.
+    members: Vec<RuleIndex>,
+    /// Compiled by [`Index::finish`].
+    set: Option<LabelSet>,
 }
 
 /// A set of lengths 0–255 (longer keys cannot exist: a name has at most 253 bytes).
@@ -77,6 +101,10 @@ fn slot(mode: Mode, scheme: Scheme) -> usize {
     mode.slot() * 2 + scheme.slot()
 }
 
+fn is_label_wildcard(rule: &Rule) -> bool {
+    matches!(rule.pattern().host(), HostPattern::LabelWildcard { .. })
+}
+
 fn is_wildcard(rule: &Rule) -> bool {
     matches!(rule.pattern().host(), HostPattern::Subdomains(_))
 }
@@ -90,6 +118,10 @@ impl Index {
     pub(crate) fn insert(&mut self, mode: Mode, rules: &[Rule], rule: RuleIndex) {
         let added = &rules[rule as usize];
         let pattern = added.pattern();
+        if is_label_wildcard(added) {
+            self.insert_label_wildcard(mode, rules, rule);
+            return;
+        }
         let wildcard = is_wildcard(added);
         let key = added.host_key();
         let hash = self.hasher.hash_one(key);
@@ -126,6 +158,62 @@ impl Index {
         }
     }
 
+    fn insert_label_wildcard(&mut self, mode: Mode, rules: &[Rule], rule: RuleIndex) {
+        let added = &rules[rule as usize];
+        let key = added.host_key();
+        let hash = self.hasher.hash_one(key);
+        let hasher = &self.hasher;
+        let table = &mut self.tables[slot(mode, added.pattern().scheme())];
+        self.next[mode.slot()].push(NONE);
+        let found = {
+            let groups = &table.label_groups;
+            table.labels.find(hash, |&group| {
+                rules[groups[group as usize].members[0] as usize].host_key() == key
+            })
+        }
+        .copied();
+        let groups = &mut table.label_groups;
+        match found {
+            Some(group) => groups[group as usize].members.push(rule),
+            None => {
+                let group = u32::try_from(groups.len()).unwrap_or(u32::MAX);
+                groups.push(LabelGroup {
+                    members: vec![rule],
+                    set: None,
+                });
+                let groups = &table.label_groups;
+                let rehash = |&group: &u32| {
+                    hasher.hash_one(rules[groups[group as usize].members[0] as usize].host_key())
+                };
+                table.labels.insert_unique(hash, group, rehash);
+            }
+        }
+        table.label_base_lengths.insert(key.len());
+    }
+
+    /// Compiles the label wildcards, once all rules are in. On a size limit, names the
+    /// mode and the rule (the last of its group) that crossed it.
+    pub(crate) fn finish(&mut self, rules: &[Vec<Rule>; 2]) -> Result<(), (Mode, RuleIndex)> {
+        let mut total = 0usize;
+        for (at, table) in self.tables.iter_mut().enumerate() {
+            let mode = Mode::ALL[at / 2];
+            let rules = &rules[mode.slot()];
+            for group in &mut table.label_groups {
+                let last = *group.members.last().expect("a group has a rule");
+                let (set, size) =
+                    LabelSet::build(rules, &group.members, MAX_LABEL_WILDCARD_DFA_BYTES)
+                        .map_err(|OverLimit| (mode, last))?;
+                total += size;
+                if total > MAX_LABEL_WILDCARD_TOTAL_BYTES {
+                    return Err((mode, last));
+                }
+                group.set = Some(set);
+                group.members.shrink_to_fit();
+            }
+        }
+        Ok(())
+    }
+
     /// Drops spare capacity once all rules are in.
     pub(crate) fn shrink_to_fit(&mut self, rules: &[Vec<Rule>; 2]) {
         let hasher = &self.hasher;
@@ -134,6 +222,11 @@ impl Index {
             table
                 .heads
                 .shrink_to_fit(|&head| hasher.hash_one(rules[head as usize].host_key()));
+            let groups = &table.label_groups;
+            table.labels.shrink_to_fit(|&group| {
+                hasher.hash_one(rules[groups[group as usize].members[0] as usize].host_key())
+            });
+            table.label_groups.shrink_to_fit();
         }
         for next in &mut self.next {
             next.shrink_to_fit();
@@ -178,6 +271,30 @@ impl Index {
         listed.or(any)
     }
 
+    /// The best label wildcard on the parent domain of `host` that allows `port`.
+    #[inline]
+    fn find_label_wildcard(
+        &self,
+        table: &Table,
+        rules: &[Rule],
+        host: &str,
+        port: u16,
+    ) -> Option<RuleIndex> {
+        let (label, parent) = host.split_once('.')?;
+        if !table.label_base_lengths.contains(parent.len()) {
+            return None;
+        }
+        let hash = self.hasher.hash_one(parent);
+        let groups = &table.label_groups;
+        let group = *table.labels.find(hash, |&group| {
+            rules[groups[group as usize].members[0] as usize].host_key() == parent
+        })?;
+        groups[group as usize]
+            .set
+            .as_ref()?
+            .best(rules, label, port)
+    }
+
     /// The most specific rule of `mode` (whose rules are `rules`) that allows `origin`.
     pub(crate) fn lookup(
         &self,
@@ -186,7 +303,7 @@ impl Index {
         origin: &Origin<'_>,
     ) -> Option<RuleIndex> {
         let table = &self.tables[slot(mode, origin.scheme())];
-        if table.heads.is_empty() {
+        if table.heads.is_empty() && table.label_groups.is_empty() {
             return None;
         }
         let next = &self.next[mode.slot()];
@@ -194,6 +311,11 @@ impl Index {
         let port = origin.port();
         if let Some(rule) = self.find(table, rules, next, host, false, port) {
             return Some(rule);
+        }
+        if !table.label_groups.is_empty() && origin.host_kind() == HostKind::Domain {
+            if let Some(rule) = self.find_label_wildcard(table, rules, host, port) {
+                return Some(rule);
+            }
         }
         if table.max_base == 0 || origin.host_kind() != HostKind::Domain {
             return None;

@@ -26,6 +26,7 @@
 //! | scheme | `https`, `http` (any case); live mode is `https` only | lowercase |
 //! | host | a domain name, Unicode or punycode | lowercase punycode, no trailing dot |
 //! | | `*.` + a domain: one or more labels in front of it, never the domain itself | `*.base` |
+//! | | one `*` inside the leftmost label, with literal label characters (`pr-*.base`, `*-staging.base`, `app-*-eu.base`): one or more label characters within that one label | `prefix*suffix.base` |
 //! | | dotted-decimal IPv4, bracketed IPv6 | as a browser prints it |
 //! | port | `1`–`65535`, or `*` for any port; none means the scheme's default | omitted when default |
 //!
@@ -33,6 +34,36 @@
 //! [`PolicyBuilder::allow_public_suffix_wildcards`] says otherwise. Loopback hosts
 //! (`localhost`, `*.localhost`, `127.0.0.0/8`, `[::1]`) and `http` serve test mode only.
 //! The full rules, with examples that the test suite executes, are in `spec-table.md`.
+//!
+//! # Label wildcards
+//!
+//! `https://pr-*.preview.example.com` allows `https://pr-1.preview.example.com` and
+//! `https://pr-abc-9.preview.example.com`, but not `pr-.preview.example.com` (the `*` stands
+//! for at least one character), `pr-1.x.preview.example.com` or `x.pr-1.preview.example.com`
+//! (never a dot: the host has exactly one label more than the base), nor the base itself.
+//! The leftmost label holds exactly one `*`; a second one, or a `*` in another label, is
+//! [`PatternErrorKind::MisplacedWildcard`], and one in front of an IP address
+//! [`PatternErrorKind::WildcardOnIp`]. The base must not be a public suffix
+//! (`app-*.com` and `*--x.netlify.app` are [`PatternErrorKind::PublicSuffixWildcard`]), with
+//! the same opt-out as `*.` wildcards and the same test-mode exception for `localhost`
+//! (`http://dev-*.localhost:*`).
+//!
+//! When several rules allow an origin, the most specific wins: an exact host, then the
+//! wildcard with the longer base, and on the same base a label wildcard before `*.base`;
+//! between label wildcards the one with more literal characters; then an exact port over
+//! `*`; then the lower index. (`spec-table.md`, section 4, states the order and shows it.)
+//!
+//! How they are compiled: exact hosts and `*.` bases stay in the hash index. The label
+//! wildcards of each (mode, scheme, base) become regex-automata dense DFAs when the policy
+//! is built: one scanning the label forward for patterns with the longer literal prefix, one
+//! scanning it backward (patterns reversed) for the others, so the literals come first and
+//! the `*` loop last, which keeps determinization small. A check consults them only if the
+//! policy has label wildcards and only for the base that equals the origin's parent domain,
+//! steps the DFA over at most 63 bytes by hand, and maps the pattern IDs back to rules; it
+//! allocates nothing and needs no per-thread cache. Each automaton is bounded by
+//! [`MAX_LABEL_WILDCARD_DFA_BYTES`] (NFA, determinization and DFA) and all of a policy's by
+//! [`MAX_LABEL_WILDCARD_TOTAL_BYTES`]; a policy over a limit fails to build with
+//! [`PatternErrorKind::LabelWildcardLimit`] instead of building without bound.
 //!
 //! # Errors
 //!
@@ -106,7 +137,8 @@
 //! the way a browser reads them (WHATWG host parsing via the `url` crate), so `http://127.1`
 //! is `http://127.0.0.1` and `https://BÜCHER.example` is `https://xn--bcher-kva.example`.
 //! Matching is by whole labels only, so `barfoo.com` never matches a rule for `foo.com`,
-//! and `berbix.com.evil.net` never matches one for `*.berbix.com`.
+//! and `berbix.com.evil.net` never matches one for `*.berbix.com`; a label wildcard
+//! (`pr-*.berbix.com`) matches characters inside its own leftmost label and nowhere else.
 //!
 //! Limits, and what a call costs:
 //!
@@ -134,6 +166,7 @@ mod config;
 mod error;
 mod host;
 mod index;
+mod label;
 mod lint;
 mod mode;
 mod origin;
@@ -155,6 +188,7 @@ pub mod reference;
 pub use config::{EntryConfig, PolicyConfig};
 pub use error::{write_with_carets, BuildError, EntryError, PatternError, PatternErrorKind, Span};
 pub use host::{Host, HostKind, MAX_LABEL_LEN, MAX_NAME_LEN};
+pub use label::{MAX_LABEL_WILDCARD_DFA_BYTES, MAX_LABEL_WILDCARD_TOTAL_BYTES};
 pub use lint::{Warning, WarningKind};
 pub use mode::{Mode, ParseModeError};
 pub use origin::{Origin, OriginErrorKind, MAX_ORIGIN_LEN};

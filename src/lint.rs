@@ -179,6 +179,7 @@ impl Policy {
 enum HostKey<'a> {
     Exact(&'a Host),
     Subdomains(&'a str),
+    LabelWildcard(&'a str, &'a str, &'a str),
 }
 
 type Key<'a> = (Scheme, HostKey<'a>, PortSpec);
@@ -187,6 +188,11 @@ fn key_of(pattern: &Pattern) -> Key<'_> {
     let host = match pattern.host() {
         HostPattern::Exact(host) => HostKey::Exact(host),
         HostPattern::Subdomains(base) => HostKey::Subdomains(base),
+        HostPattern::LabelWildcard {
+            prefix,
+            suffix,
+            base,
+        } => HostKey::LabelWildcard(prefix, suffix, base),
     };
     (pattern.scheme(), host, pattern.port())
 }
@@ -233,8 +239,15 @@ fn broadest_cover<'p>(first: &HashMap<Key<'p>, &'p Rule>, pattern: &Pattern) -> 
         HostPattern::Exact(Host::Domain(name)) => Some(name.as_str()),
         HostPattern::Exact(Host::Ipv4(_) | Host::Ipv6(_)) => None,
         HostPattern::Subdomains(base) => Some(base.as_str()),
+        HostPattern::LabelWildcard { base, .. } => Some(base.as_str()),
     };
-    for base in name.into_iter().flat_map(proper_suffixes) {
+    // A label wildcard's hosts are all under `*.base` too, the narrowest cover, tried last.
+    let own_base = match pattern.host() {
+        HostPattern::LabelWildcard { base, .. } => Some(base.as_str()),
+        _ => None,
+    };
+    let bases = name.into_iter().flat_map(proper_suffixes).chain(own_base);
+    for base in bases {
         let wildcard = HostKey::Subdomains(base);
         let found = lookup(wildcard, PortSpec::Any).or_else(|| match port {
             PortSpec::Exact(_) => lookup(wildcard, port),
@@ -283,7 +296,9 @@ fn is_insecure_test_http(rule: &Rule) -> bool {
     let pattern = rule.pattern();
     let loopback = match pattern.host() {
         HostPattern::Exact(host) => host.is_loopback(),
-        HostPattern::Subdomains(base) => is_loopback_name(base),
+        HostPattern::Subdomains(base) | HostPattern::LabelWildcard { base, .. } => {
+            is_loopback_name(base)
+        }
     };
     rule.mode() == Mode::Test && pattern.scheme() == Scheme::Http && !loopback
 }

@@ -41,6 +41,31 @@ pub enum HostPattern {
     /// `*.base`: one or more whole labels in front of `base`, at any depth, never `base`
     /// itself. Holds the canonical base domain.
     Subdomains(String),
+    /// `prefix*suffix.base`: one `*` inside the leftmost label, next to literal label
+    /// characters, as in `pr-*.preview.example.com` or `*-staging.example.com`. The `*`
+    /// stands for one or more label characters (`a-z 0-9 - _`) inside that one label,
+    /// never a dot, so the host has exactly one label more than `base`.
+    LabelWildcard {
+        /// The literal characters before `*` (lowercase, possibly empty).
+        prefix: String,
+        /// The literal characters after `*` (lowercase, possibly empty, never both).
+        suffix: String,
+        /// The canonical base domain: the labels after the wildcard label.
+        base: String,
+    },
+}
+
+impl HostPattern {
+    /// Whether the leftmost label of `host` (a lowercase domain name whose parent domain
+    /// is the pattern's base) fits `prefix*suffix`.
+    pub(crate) fn label_fits(prefix: &str, suffix: &str, label: &str) -> bool {
+        label.len() > prefix.len() + suffix.len()
+            && label.starts_with(prefix)
+            && label.ends_with(suffix)
+            && label[prefix.len()..label.len() - suffix.len()]
+                .bytes()
+                .all(host::is_label_byte)
+    }
 }
 
 /// The port part of a [`Pattern`].
@@ -110,17 +135,37 @@ impl Pattern {
                         && origin.host().ends_with(base.as_str())
                         && origin.host().as_bytes()[origin.host().len() - base.len() - 1] == b'.'
                 }
+                HostPattern::LabelWildcard {
+                    prefix,
+                    suffix,
+                    base,
+                } => {
+                    origin.host_kind() == host::HostKind::Domain
+                        && origin
+                            .host()
+                            .split_once('.')
+                            .is_some_and(|(label, parent)| {
+                                parent == base && HostPattern::label_fits(prefix, suffix, label)
+                            })
+                }
             }
     }
 
     /// How specific the pattern is: when several rules allow an origin, the greatest wins.
-    /// An exact host beats any wildcard, a longer wildcard base beats a shorter one, and
-    /// then an exact port beats `*`. The index encodes the same order in its walk.
+    /// An exact host beats any wildcard; among wildcards a longer base beats a shorter one;
+    /// on the same base a label wildcard beats a whole-label one, and between label
+    /// wildcards more literal characters win; then an exact port beats `*`. The index
+    /// encodes the same order in its walk.
     #[cfg(any(test, fuzzing, feature = "testing"))]
-    pub(crate) fn specificity(&self) -> (usize, bool) {
+    pub(crate) fn specificity(&self) -> ((usize, u8, usize), bool) {
         let host_rank = match &self.host {
-            HostPattern::Exact(_) => usize::MAX,
-            HostPattern::Subdomains(base) => base.len(),
+            HostPattern::Exact(_) => (usize::MAX, 2, 0),
+            HostPattern::LabelWildcard {
+                prefix,
+                suffix,
+                base,
+            } => (base.len(), 1, prefix.len() + suffix.len()),
+            HostPattern::Subdomains(base) => (base.len(), 0, 0),
         };
         (host_rank, matches!(self.port, PortSpec::Exact(_)))
     }
@@ -132,6 +177,11 @@ impl fmt::Display for Pattern {
         match &self.host {
             HostPattern::Exact(host) => write!(f, "{host}")?,
             HostPattern::Subdomains(base) => write!(f, "*.{base}")?,
+            HostPattern::LabelWildcard {
+                prefix,
+                suffix,
+                base,
+            } => write!(f, "{prefix}*{suffix}.{base}")?,
         }
         match self.port {
             PortSpec::Exact(port) if port == self.scheme.default_port() => Ok(()),
@@ -327,9 +377,61 @@ fn parse_host(text: &str) -> Result<HostPattern, HostProblem> {
         };
     }
     if let Some(at) = text.find('*') {
-        return Err((PatternErrorKind::MisplacedWildcard, Some(at..at + 1)));
+        return parse_label_wildcard(text, at);
     }
     parse_exact_host(text).map(HostPattern::Exact)
+}
+
+/// `prefix*suffix.base`, where `at` is the first `*` of `text` and `text` does not start
+/// with `*.`.
+fn parse_label_wildcard(text: &str, at: usize) -> Result<HostPattern, HostProblem> {
+    let misplaced = |at: usize| Err((PatternErrorKind::MisplacedWildcard, Some(at..at + 1)));
+    let Some(dot) = text.find('.') else {
+        return misplaced(at);
+    };
+    if at > dot {
+        return misplaced(at);
+    }
+    if let Some(second) = text[at + 1..].find('*') {
+        return misplaced(at + 1 + second);
+    }
+    let (prefix, suffix) = (&text[..at], &text[at + 1..dot]);
+    for (start, part) in [(0, prefix), (at + 1, suffix)] {
+        if let Some((i, ch)) = part
+            .char_indices()
+            .find(|&(_, ch)| !ch.is_ascii() || !host::is_label_byte(ch.to_ascii_lowercase() as u8))
+        {
+            let span = start + i..start + i + ch.len_utf8();
+            return Err((PatternErrorKind::LabelChar, Some(span)));
+        }
+    }
+    let base_text = &text[dot + 1..];
+    if host::strip_trailing_dot(base_text).is_empty() {
+        return misplaced(at);
+    }
+    let shift = |span: Range<usize>| span.start + dot + 1..span.end + dot + 1;
+    let base = match parse_exact_host(base_text) {
+        Ok(Host::Domain(name)) => name,
+        Ok(Host::Ipv4(_) | Host::Ipv6(_)) | Err((PatternErrorKind::NonCanonicalIpv4, _)) => {
+            return Err((PatternErrorKind::WildcardOnIp, None))
+        }
+        Err((PatternErrorKind::InvalidIpv6, _)) if base_text.starts_with('[') => {
+            return Err((PatternErrorKind::WildcardOnIp, None))
+        }
+        Err((kind, span)) => return Err((kind, span.map(shift))),
+    };
+    // The shortest host the pattern matches: one character for the `*`.
+    if prefix.len() + 1 + suffix.len() > host::MAX_LABEL_LEN {
+        return Err((PatternErrorKind::LabelTooLong, Some(0..dot)));
+    }
+    if prefix.len() + 1 + suffix.len() + 1 + base.len() > host::MAX_NAME_LEN {
+        return Err((PatternErrorKind::NameTooLong, None));
+    }
+    Ok(HostPattern::LabelWildcard {
+        prefix: prefix.to_ascii_lowercase(),
+        suffix: suffix.to_ascii_lowercase(),
+        base,
+    })
 }
 
 /// A host without wildcard: a domain, dotted-decimal IPv4, or bracketed IPv6.

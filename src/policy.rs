@@ -73,7 +73,7 @@ impl Rule {
     pub(crate) fn host_key(&self) -> &str {
         match self.pattern.host() {
             HostPattern::Exact(Host::Domain(name)) => name,
-            HostPattern::Subdomains(base) => base,
+            HostPattern::Subdomains(base) | HostPattern::LabelWildcard { base, .. } => base,
             HostPattern::Exact(Host::Ipv4(_) | Host::Ipv6(_)) => {
                 // `scheme://host[:port]`, where an IPv6 host is bracketed.
                 let rest = &self.text[self.pattern.scheme().as_str().len() + 3..];
@@ -428,6 +428,16 @@ impl PolicyBuilder {
         if !errors.is_empty() {
             return Err(BuildError::new(errors));
         }
+        if let Err((mode, rule)) = index.finish(&rules) {
+            let rule = &rules[mode.slot()][rule as usize];
+            let entry = rule.entry();
+            let host = pattern::parse_located(entry).map_or(0..entry.len(), |at| at.host);
+            return Err(BuildError::new(vec![EntryError {
+                mode,
+                index: rule.index(),
+                error: PatternError::new(PatternErrorKind::LabelWildcardLimit, entry, host),
+            }]));
+        }
         for slot in &mut rules {
             slot.shrink_to_fit();
         }
@@ -451,13 +461,17 @@ impl PolicyBuilder {
             }
             let loopback = match pattern.host() {
                 HostPattern::Exact(host) => host.is_loopback(),
-                HostPattern::Subdomains(base) => is_loopback_name(base),
+                HostPattern::Subdomains(base) | HostPattern::LabelWildcard { base, .. } => {
+                    is_loopback_name(base)
+                }
             };
             if loopback {
                 return fail(PatternErrorKind::LoopbackInLive, located.host);
             }
         }
-        if let HostPattern::Subdomains(base) = pattern.host() {
+        if let HostPattern::Subdomains(base) | HostPattern::LabelWildcard { base, .. } =
+            pattern.host()
+        {
             let test_loopback = mode == Mode::Test && is_loopback_name(base);
             if !self.options.allow_public_suffix_wildcards
                 && !test_loopback

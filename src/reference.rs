@@ -18,8 +18,9 @@ pub fn parse_origin(input: &str) -> Result<Origin<'static>, crate::OriginErrorKi
 }
 
 /// Checks `origin` against every rule of `mode` in turn and keeps the most specific match:
-/// exact host over wildcard, longer wildcard base over shorter, exact port over `*`, and
-/// then the lowest index. Without a match, test mode allows a loopback host when the
+/// exact host over wildcard, longer wildcard base over shorter, on the same base a label
+/// wildcard (`pr-*.base`) over `*.base` and more literal characters over fewer, then exact
+/// port over `*`, and then the lowest index (`Pattern::specificity`, compared as a tuple). Without a match, test mode allows a loopback host when the
 /// policy's `implicit_test_loopback` option is on (loopback spelled out here on its own).
 pub fn check<'p>(policy: &'p Policy, mode: Mode, origin: &str) -> Decision<'p> {
     let origin = match parse_origin(origin) {

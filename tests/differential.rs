@@ -217,6 +217,25 @@ fn random_labels(rng: &mut Rng, count: usize) -> String {
     labels.join(".")
 }
 
+/// Literal parts of label wildcards: they share characters with each other and with
+/// `LABELS`, so that patterns overlap and near-miss.
+const LABEL_PARTS: &[&str] = &[
+    "", "", "pr-", "a", "b-", "-eu", "-staging", "app-", "x", "_", "1",
+];
+
+/// The `prefix` and `suffix` of a label wildcard, never both empty.
+fn label_wildcard_parts(rng: &mut Rng) -> (&'static str, &'static str) {
+    loop {
+        let (prefix, suffix) = (rng.pick(LABEL_PARTS), rng.pick(LABEL_PARTS));
+        if !prefix.is_empty() || !suffix.is_empty() {
+            return (prefix, suffix);
+        }
+    }
+}
+
+/// What a label wildcard's `*` stands for in generated origins.
+const LABEL_MIDDLES: &[&str] = &["1", "abc", "x-9", "_", "pr-", "-", "staging", "a.b"];
+
 fn registrable_base(rng: &mut Rng) -> String {
     format!("{}.{}", rng.pick(LABELS), rng.pick(SUFFIXES))
 }
@@ -227,7 +246,7 @@ fn gen_spec(rng: &mut Rng, mode: Mode, public_suffix_opt_out: bool) -> Spec {
         Mode::Test if rng.percent(50) => Scheme::Http,
         Mode::Test => Scheme::Https,
     };
-    let host = match rng.below(11) {
+    let host = match rng.below(14) {
         0..=3 => {
             let extra = rng.between(0, 2);
             let base = if public_suffix_opt_out && rng.percent(10) {
@@ -251,6 +270,16 @@ fn gen_spec(rng: &mut Rng, mode: Mode, public_suffix_opt_out: bool) -> Spec {
             }
         }
         7 => rng.pick(PUBLIC_IPS).to_owned(),
+        11..=13 => {
+            let (prefix, suffix) = label_wildcard_parts(rng);
+            let base = match rng.below(10) {
+                0 if public_suffix_opt_out => rng.pick(PUBLIC_SUFFIXES).to_owned(),
+                1 if mode == Mode::Test => "localhost".to_owned(),
+                2 | 3 => format!("{}.{}", rng.pick(LABELS), registrable_base(rng)),
+                _ => registrable_base(rng),
+            };
+            format!("{prefix}*{suffix}.{base}")
+        }
         8 if mode == Mode::Test => rng.pick(LOOPBACK_HOSTS).to_owned(),
         8 => registrable_base(rng),
         _ => rng.pick(ADVERSARIAL_HOSTS).to_owned(),
@@ -440,6 +469,31 @@ fn origins_for_rule(rng: &mut Rng, rule: &Rule, out: &mut Vec<String>) {
             (text, false, ipv6)
         }
         HostPattern::Subdomains(base) => (base.clone(), true, false),
+        HostPattern::LabelWildcard {
+            prefix,
+            suffix,
+            base,
+        } => {
+            let middle = rng.pick(LABEL_MIDDLES);
+            // Also the near misses: nothing for the `*`, and the literals alone.
+            let scheme_port = format!(":{}", scheme.default_port());
+            out.push(origin_text(
+                scheme,
+                &format!("{prefix}{suffix}.{base}"),
+                &scheme_port,
+            ));
+            out.push(origin_text(
+                scheme,
+                &format!("{prefix}.{base}"),
+                &scheme_port,
+            ));
+            out.push(origin_text(
+                scheme,
+                &format!("q.{prefix}z{suffix}.{base}"),
+                &scheme_port,
+            ));
+            (format!("{prefix}{middle}{suffix}.{base}"), false, false)
+        }
     };
     let default_port = scheme.default_port();
     let hit_port = match pattern.port() {
@@ -711,6 +765,11 @@ fn check_own_example(
     let host = match pattern.host() {
         HostPattern::Exact(host) => host.to_string(),
         HostPattern::Subdomains(base) => format!("zz.{base}"),
+        HostPattern::LabelWildcard {
+            prefix,
+            suffix,
+            base,
+        } => format!("{prefix}z{suffix}.{base}"),
     };
     let port = match pattern.port() {
         PortSpec::Exact(port) => port,

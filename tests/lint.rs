@@ -455,6 +455,8 @@ fn duplicate_and_redundant_agree_with_a_pairwise_definition() {
         "*.a.x.com",
         "*.b.a.x.com",
         "*.ya.x.com",
+        "p-*.x.com",
+        "*-q.a.x.com",
         "y.com",
         "*.y.com",
         "1.2.3.4",
@@ -473,7 +475,19 @@ fn duplicate_and_redundant_agree_with_a_pairwise_definition() {
                 broad == narrow || under(narrow, broad)
             }
             (HostPattern::Exact(broad), HostPattern::Exact(narrow)) => broad == narrow,
-            (HostPattern::Exact(_), HostPattern::Subdomains(_)) => false,
+            (HostPattern::Subdomains(broad), HostPattern::LabelWildcard { base, .. }) => {
+                broad == base || under(base, broad)
+            }
+            (HostPattern::LabelWildcard { .. }, HostPattern::LabelWildcard { .. }) => {
+                broad.host() == narrow.host()
+            }
+            // The lint does not look for exact hosts under a label wildcard (HOSTS holds
+            // none that one would match) nor for wildcards under one (none can be).
+            (HostPattern::LabelWildcard { .. }, _) => false,
+            (
+                HostPattern::Exact(_),
+                HostPattern::Subdomains(_) | HostPattern::LabelWildcard { .. },
+            ) => false,
         };
         broad != narrow && broad.scheme() == narrow.scheme() && ports && hosts
     }
@@ -483,6 +497,11 @@ fn duplicate_and_redundant_agree_with_a_pairwise_definition() {
         let hosts = match pattern.host() {
             HostPattern::Exact(host) => vec![host.to_string()],
             HostPattern::Subdomains(base) => vec![format!("p.{base}"), format!("q.p.{base}")],
+            HostPattern::LabelWildcard {
+                prefix,
+                suffix,
+                base,
+            } => vec![format!("{prefix}z{suffix}.{base}")],
         };
         let mut origins = Vec::new();
         for host in hosts {

@@ -411,7 +411,13 @@ impl PortWriting {
 fn write_pattern(scheme: Scheme, host: &str, port: PortWriting, s: &Spelling) -> String {
     let host = match host.strip_prefix("*.") {
         Some(base) => format!("*.{}", respell_host(base, s, true)),
-        None => respell_host(host, s, true),
+        // A label wildcard: only the base is respelled.
+        None => match host.split_once('.') {
+            Some((label, base)) if label.contains('*') => {
+                format!("{label}.{}", respell_host(base, s, true))
+            }
+            _ => respell_host(host, s, true),
+        },
     };
     let port = match port {
         PortWriting::Omitted => String::new(),
@@ -576,7 +582,24 @@ fn origin() -> impl Strategy<Value = String> {
 fn wildcard_host(b: &mut Bits, labels: &[String]) -> String {
     let depth = (1 + b.below(2)).min(labels.len());
     let base = domain_of(&labels[labels.len() - depth..], b.pick(SUFFIXES));
-    format!("*.{base}")
+    if b.one_in(3) {
+        let (front, back) = label_wildcard_parts(b);
+        format!("{front}*{back}.{base}")
+    } else {
+        format!("*.{base}")
+    }
+}
+
+/// The literals of a label wildcard (`front*back`), never both empty.
+fn label_wildcard_parts(b: &mut Bits) -> (&'static str, &'static str) {
+    const PARTS: &[&str] = &["", "", "bar", "foo", "x-", "-eu", "_", "1"];
+    let front = b.pick(PARTS);
+    let back = b.pick(PARTS);
+    if front.is_empty() && back.is_empty() {
+        ("bar", "")
+    } else {
+        (front, back)
+    }
 }
 
 /// The host part of a valid pattern, in canonical form.
@@ -798,6 +821,17 @@ fn derive_from(pattern: &Pattern, recipe: &Recipe) -> String {
                 Some(rest) => format!("{prefix}.{rest}"),
                 None => format!("{prefix}.{first}"),
             },
+        },
+        HostPattern::LabelWildcard {
+            prefix: front,
+            suffix: back,
+            base,
+        } => match recipe.shape {
+            Shape::Same => format!("{front}{glue}{back}.{base}"),
+            Shape::Sub => format!("{prefix}.{front}{glue}{back}.{base}"),
+            Shape::Parent => base.clone(),
+            Shape::Glue => format!("{front}{back}.{base}"),
+            Shape::Swap => format!("{front}{glue}{back}x.{base}"),
         },
     };
     let port = recipe.port.unwrap_or(match pattern.port() {
@@ -1310,10 +1344,13 @@ fn diff_entry() -> impl Strategy<Value = (Mode, String)> {
             0..=11 => {
                 let host = diff_domain(&mut b, 3);
                 (
-                    if b.below(5) < 2 {
-                        format!("*.{host}")
-                    } else {
-                        host
+                    match b.below(10) {
+                        0..=3 => format!("*.{host}"),
+                        4 | 5 => {
+                            let (front, back) = label_wildcard_parts(&mut b);
+                            format!("{front}*{back}.{host}")
+                        }
+                        _ => host,
                     },
                     false,
                 )
@@ -1407,6 +1444,7 @@ fn check_agrees_with_the_reference_matcher() {
                     None => "denied",
                     Some(HostPattern::Exact(_)) => "allowed by an exact host",
                     Some(HostPattern::Subdomains(_)) => "allowed by a wildcard",
+                    Some(HostPattern::LabelWildcard { .. }) => "allowed by a label wildcard",
                 });
             }
         }

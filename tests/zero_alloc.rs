@@ -58,6 +58,9 @@ fn big_policy() -> Policy {
     builder
         .allow(Mode::Live, "https://www.berbix.com")
         .allow(Mode::Live, "https://*.berbix.com")
+        .allow(Mode::Live, "https://pr-*.preview.berbix.dev")
+        .allow(Mode::Live, "https://*-staging.preview.berbix.dev:*")
+        .allow(Mode::Live, "https://app-*-eu.berbix.dev")
         .allow(Mode::Live, "https://xn--bcher-kva.example")
         .allow(Mode::Live, "https://dash.berbix.io:*")
         .allow(Mode::Live, "https://10.1.2.3")
@@ -95,6 +98,16 @@ const CANONICAL: &[(Mode, &str, bool)] = &[
     (Mode::Test, "http://127.0.0.1:8080", true),
     (Mode::Live, "https://xn--bcher-kva.example", true),
     // misses: unknown host, wrong port, wildcard apex, wrong mode, wrong scheme
+    // label wildcards: forward and reverse DFAs, and misses that reach them
+    (Mode::Live, "https://pr-123.preview.berbix.dev", true),
+    (
+        Mode::Live,
+        "https://feature-x-staging.preview.berbix.dev:8443",
+        true,
+    ),
+    (Mode::Live, "https://app-1-eu.berbix.dev", true),
+    (Mode::Live, "https://pr-.preview.berbix.dev", false),
+    (Mode::Live, "https://qa-1.preview.berbix.dev", false),
     (Mode::Live, "https://evil.example", false),
     (Mode::Live, "https://berbix.com.evil.net", false),
     (Mode::Live, "https://evilberbix.com", false),

@@ -63,6 +63,8 @@ pub struct GenRule {
     /// The host of an exact rule, the base of a wildcard.
     pub host: String,
     pub wildcard: bool,
+    /// A label wildcard `prefix*suffix.host`: its literals (then `wildcard` is false).
+    pub label: Option<(String, String)>,
     pub port: Port,
 }
 
@@ -85,7 +87,11 @@ impl GenRule {
 
     /// The rule as written in a policy (already canonical).
     pub fn text(&self) -> String {
-        let star = if self.wildcard { "*." } else { "" };
+        let star = match &self.label {
+            Some((prefix, suffix)) => format!("{prefix}*{suffix}."),
+            None if self.wildcard => "*.".to_owned(),
+            None => String::new(),
+        };
         let port = match self.port {
             Port::Default => String::new(),
             Port::Exact(port) => format!(":{port}"),
@@ -107,7 +113,14 @@ impl GenRule {
         if !port_ok {
             return false;
         }
-        if self.wildcard {
+        if let Some((prefix, suffix)) = &self.label {
+            host.split_once('.').is_some_and(|(label, parent)| {
+                parent == self.host
+                    && label.len() > prefix.len() + suffix.len()
+                    && label.starts_with(prefix.as_str())
+                    && label.ends_with(suffix.as_str())
+            })
+        } else if self.wildcard {
             host.len() > self.host.len() + 1
                 && host.ends_with(self.host.as_str())
                 && host.as_bytes()[host.len() - self.host.len() - 1] == b'.'
@@ -154,10 +167,45 @@ pub fn rules(n: usize, seed: u64) -> Vec<GenRule> {
                 https,
                 host: host(&mut rng, labels),
                 wildcard,
+                label: None,
                 port: port(&mut rng),
             }
         })
         .collect()
+}
+
+/// `n - label_rules` rules of [`rules`] with `label_rules` label wildcards mixed in at
+/// random positions: 50 bases of 3 labels, each with its share of `pr-*`, `*-staging` and
+/// `app-*-eu` style patterns over random literals, ports as for other rules.
+pub fn rules_with_label_wildcards(n: usize, label_rules: usize, seed: u64) -> Vec<GenRule> {
+    let mut out = rules(n - label_rules, seed);
+    let mut rng = Rng::new(seed ^ 0x1ABE1);
+    let bases: Vec<String> = (0..50).map(|_| host(&mut rng, 3)).collect();
+    for _ in 0..label_rules {
+        let mode = if rng.chance(50) {
+            Mode::Live
+        } else {
+            Mode::Test
+        };
+        let https = mode == Mode::Live || rng.chance(50);
+        let base = bases[rng.range(0, bases.len() as u64 - 1) as usize].clone();
+        let (prefix, suffix) = match rng.range(0, 2) {
+            0 => (format!("{}-", rng.label()), String::new()),
+            1 => (String::new(), format!("-{}", rng.label())),
+            _ => (format!("{}-", rng.label()), format!("-{}", rng.label())),
+        };
+        let rule = GenRule {
+            mode,
+            https,
+            host: base,
+            wildcard: false,
+            label: Some((prefix, suffix)),
+            port: port(&mut rng),
+        };
+        let at = rng.range(0, out.len() as u64) as usize;
+        out.insert(at, rule);
+    }
+    out
 }
 
 /// The builder for `rules`.
@@ -234,8 +282,17 @@ pub fn queries(
     let mut rng = Rng::new(seed);
     let mut hits = Vec::new();
     let mut misses = Vec::new();
-    let exact: Vec<&GenRule> = rules.iter().filter(|r| !r.wildcard).collect();
+    let exact: Vec<&GenRule> = rules
+        .iter()
+        .filter(|r| !r.wildcard && r.label.is_none())
+        .collect();
     let wild: Vec<&GenRule> = rules.iter().filter(|r| r.wildcard).collect();
+    let labeled: Vec<&GenRule> = rules.iter().filter(|r| r.label.is_some()).collect();
+    // The label of a label-wildcard rule's origin: `middle` stands for the `*`.
+    let fill = |rule: &GenRule, middle: &str| {
+        let (prefix, suffix) = rule.label.as_ref().expect("a label wildcard");
+        format!("{prefix}{middle}{suffix}.{}", rule.host)
+    };
     let mut attempts = 0;
     while (hits.len() < count || misses.len() < count) && attempts < count * 100 {
         attempts += 1;
@@ -247,7 +304,16 @@ pub fn queries(
             }
         };
         if hits.len() < count {
-            let query = if rng.chance(50) {
+            let query = if !labeled.is_empty() && rng.chance(20) {
+                pick(&mut rng, &labeled).map(|rule| {
+                    let middle = rng.label();
+                    let port = hit_port(&mut rng, &rule);
+                    Query {
+                        mode: rule.mode,
+                        origin: origin(&rule, &fill(&rule, &middle), port),
+                    }
+                })
+            } else if rng.chance(50) {
                 pick(&mut rng, &exact).map(|rule| {
                     let port = hit_port(&mut rng, &rule);
                     Query {
@@ -276,7 +342,21 @@ pub fn queries(
             }
         }
         if misses.len() < count {
-            let query = match rng.range(0, 4) {
+            let kinds = if labeled.is_empty() { 4 } else { 5 };
+            let query = match rng.range(0, kinds) {
+                // A label wildcard's near miss: nothing for the `*`, or one label too many.
+                5 => pick(&mut rng, &labeled).map(|rule| {
+                    let host = if rng.chance(50) {
+                        fill(&rule, "")
+                    } else {
+                        format!("{}.{}", rng.label(), fill(&rule, "x"))
+                    };
+                    let port = hit_port(&mut rng, &rule);
+                    Query {
+                        mode: rule.mode,
+                        origin: origin(&rule, &host, port),
+                    }
+                }),
                 // A random host.
                 0 => {
                     let labels = rng.range(2, 4);

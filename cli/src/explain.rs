@@ -323,6 +323,9 @@ fn reasons(rule: &Rule, fit: HostFit, origin: &Origin<'_>, mode: Mode) -> Vec<St
             ));
         }
         (_, HostPattern::Subdomains(base)) => reasons.push(format!("host not under {base}")),
+        (_, HostPattern::LabelWildcard { base, .. }) => {
+            reasons.push(format!("host is not one fitting label on {base}"));
+        }
         (_, HostPattern::Exact(_)) => reasons.push("host differs".to_owned()),
     }
     let scheme_differs = pattern.scheme() != origin.scheme();
@@ -352,6 +355,11 @@ fn reasons(rule: &Rule, fit: HostFit, origin: &Origin<'_>, mode: Mode) -> Vec<St
 fn wildcard_of(rule: &Rule) -> String {
     match rule.pattern().host() {
         HostPattern::Subdomains(base) => format!("*.{base}"),
+        HostPattern::LabelWildcard {
+            prefix,
+            suffix,
+            base,
+        } => format!("{prefix}*{suffix}.{base}"),
         HostPattern::Exact(host) => host.to_string(),
     }
 }
@@ -385,7 +393,27 @@ fn host_fit(rule: &Rule, origin: &Origin<'_>) -> HostFit {
                 related(base, host)
             }
         }
+        HostPattern::LabelWildcard { base, .. } => {
+            if !is_domain {
+                HostFit::Unrelated
+            } else if host_fits_label(rule, host) {
+                HostFit::Matches
+            } else {
+                related(base, host)
+            }
+        }
     }
+}
+
+/// Whether the host part of a label-wildcard rule fits `host`, whatever the scheme and port.
+fn host_fits_label(rule: &Rule, host: &str) -> bool {
+    let pattern = rule.pattern();
+    let port = match pattern.port() {
+        PortSpec::Exact(port) => port,
+        PortSpec::Any => pattern.scheme().default_port(),
+    };
+    Origin::parse(&format!("{}://{host}:{port}", pattern.scheme()))
+        .is_ok_and(|origin| pattern.matches(&origin))
 }
 
 fn related(name: &str, host: &str) -> HostFit {
