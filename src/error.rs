@@ -39,7 +39,7 @@ error_kinds! {
         PercentInHost => "percent-escapes are not allowed in the host",
         /// A `*` anywhere but as the whole leftmost label (`*.example.com`) or once inside it
         /// (`pr-*.example.com`): in another label, twice in a label, or with no base.
-        MisplacedWildcard => "`*` may only stand as the whole leftmost label, as in `*.example.com`",
+        MisplacedWildcard => "`*` may only stand once, in the leftmost label, as in `*.example.com` or `pr-*.example.com`",
         /// A `*` as the whole host: it would allow every site.
         BareWildcard => "a bare `*` would allow every site; list the domains instead",
         /// A wildcard in front of an IP address.
@@ -115,7 +115,7 @@ impl Span {
 /// let err = origin_policy::Pattern::parse("https://www.*.com").unwrap_err();
 /// let shown = err.to_string();
 /// let lines: Vec<&str> = shown.lines().collect();
-/// assert_eq!(lines[0], "`*` may only stand as the whole leftmost label, as in `*.example.com`");
+/// assert_eq!(lines[0], "`*` may only stand once, in the leftmost label, as in `*.example.com` or `pr-*.example.com`");
 /// assert_eq!(lines[1], "  https://www.*.com");
 /// assert_eq!(lines[2], "              ^");
 /// ```

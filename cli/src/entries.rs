@@ -366,8 +366,9 @@ fn hint(
             format!("localhost and 127.0.0.1 (loopback hosts) are for test mode only: {to_test}")
         }
         PatternErrorKind::MisplacedWildcard => {
-            "a wildcard stands for whole labels only: `https://*.example.com` allows \
-             a.example.com and a.b.example.com (not example.com); list other names one by one"
+            "`https://*.example.com` allows a.example.com and a.b.example.com (not \
+             example.com); `https://pr-*.example.com` allows pr-1.example.com; list other names \
+             one by one"
                 .to_owned()
         }
         PatternErrorKind::BareWildcard => {

@@ -522,10 +522,10 @@ fn every_bad_file_entry_is_reported_with_its_location_line_col_span_and_hint() {
     let expected = format!(
         "\
 error: 8 invalid entries:
-{f}:4:3: live[1]: MisplacedWildcard: `*` may only stand as the whole leftmost label, as in `*.example.com`
+{f}:4:3: live[1]: MisplacedWildcard: `*` may only stand once, in the leftmost label, as in `*.example.com` or `pr-*.example.com`
   https://www.*.com
               ^
-  hint: a wildcard stands for whole labels only: `https://*.example.com` allows a.example.com and a.b.example.com (not example.com); list other names one by one
+  hint: `https://*.example.com` allows a.example.com and a.b.example.com (not example.com); `https://pr-*.example.com` allows pr-1.example.com; list other names one by one
 {f}:5:3: live[2]: HttpInLive: `http` is available only in test mode; live mode is HTTPS only
   http://shop.example.com
   ^^^^

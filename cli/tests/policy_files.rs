@@ -219,10 +219,10 @@ fn every_bad_json_entry_is_reported_without_line_and_column() {
         format!(
             "\
 error: 5 invalid entries:
-{file}: live[1]: MisplacedWildcard: `*` may only stand as the whole leftmost label, as in `*.example.com`
+{file}: live[1]: MisplacedWildcard: `*` may only stand once, in the leftmost label, as in `*.example.com` or `pr-*.example.com`
   https://www.*.com
               ^
-  hint: a wildcard stands for whole labels only: `https://*.example.com` allows a.example.com and a.b.example.com (not example.com); list other names one by one
+  hint: `https://*.example.com` allows a.example.com and a.b.example.com (not example.com); `https://pr-*.example.com` allows pr-1.example.com; list other names one by one
 {file}: live[2]: HttpInLive: `http` is available only in test mode; live mode is HTTPS only
   http://shop.example.com
   ^^^^
