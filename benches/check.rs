@@ -147,6 +147,19 @@ fn bench_queries(
     });
 }
 
+/// `Policy::check` over the fixture's hits and over its misses, one benchmark each, with
+/// the fixture's `n` as the parameter.
+fn bench_checks(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    f: &Fixture,
+) {
+    for (kind, queries) in [("hit", &f.hits), ("miss", &f.misses)] {
+        bench_queries(group, BenchmarkId::new(kind, f.n), queries, |mode, o| {
+            f.policy.check(mode, o).is_allowed()
+        });
+    }
+}
+
 struct Fixture {
     n: usize,
     rules: Vec<GenRule>,
@@ -195,14 +208,7 @@ fn label_wildcard_benches(c: &mut Criterion) {
     let fixtures = [label_fixture(0), label_fixture(1_000)];
     let mut group = c.benchmark_group("label_wildcards_10k");
     for f in &fixtures {
-        for (kind, queries) in [("hit", &f.hits), ("miss", &f.misses)] {
-            bench_queries(
-                &mut group,
-                BenchmarkId::new(kind, f.n),
-                queries,
-                |mode, o| f.policy.check(mode, o).is_allowed(),
-            );
-        }
+        bench_checks(&mut group, f);
     }
     group.finish();
     let mut group = c.benchmark_group("label_wildcards_build");
@@ -222,14 +228,7 @@ fn benches(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("check");
     for f in &fixtures {
-        for (kind, queries) in [("hit", &f.hits), ("miss", &f.misses)] {
-            bench_queries(
-                &mut group,
-                BenchmarkId::new(kind, f.n),
-                queries,
-                |mode, o| f.policy.check(mode, o).is_allowed(),
-            );
-        }
+        bench_checks(&mut group, f);
     }
     group.finish();
 
