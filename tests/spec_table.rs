@@ -1100,6 +1100,23 @@ fn run_origins(rows: &[Row], report: &mut Report) -> BTreeSet<String> {
 // Section 4: matching
 // ---------------------------------------------------------------------------------------
 
+/// A policy of a row's live and test rules, in order.
+fn build_rules(
+    live: &[String],
+    test: &[String],
+    implicit_test_loopback: bool,
+) -> Result<Policy, origin_policy::BuildError> {
+    let mut builder = Policy::builder();
+    builder.implicit_test_loopback(implicit_test_loopback);
+    for rule in live {
+        builder.allow(Mode::Live, rule);
+    }
+    for rule in test {
+        builder.allow(Mode::Test, rule);
+    }
+    builder.build()
+}
+
 fn run_matching(rows: &[Row], report: &mut Report) -> BTreeSet<&'static str> {
     let mut shapes = BTreeSet::new();
     let mut seen = BTreeSet::new();
@@ -1130,15 +1147,7 @@ fn run_matching(rows: &[Row], report: &mut Report) -> BTreeSet<&'static str> {
             Verdict::Opaque => "deny opaque",
             Verdict::Malformed(_) => "deny malformed",
         });
-        let mut builder = Policy::builder();
-        builder.implicit_test_loopback(mode.loopback);
-        for rule in &live {
-            builder.allow(Mode::Live, rule);
-        }
-        for rule in &test {
-            builder.allow(Mode::Test, rule);
-        }
-        let policy = match builder.build() {
+        let policy = match build_rules(&live, &test, mode.loopback) {
             Ok(policy) => policy,
             Err(err) => {
                 report.fail(row.line, format!("the rules do not build: {err}"));
@@ -1286,14 +1295,7 @@ fn run_lint(rows: &[Row], report: &mut Report) -> BTreeSet<String> {
             report.fail(row.line, "duplicate row");
         }
         kinds_shown.extend(expected.iter().map(|w| format!("{:?}", w.kind)));
-        let mut builder = Policy::builder();
-        for rule in &live {
-            builder.allow(Mode::Live, rule);
-        }
-        for rule in &test {
-            builder.allow(Mode::Test, rule);
-        }
-        let policy = match builder.build() {
+        let policy = match build_rules(&live, &test, false) {
             Ok(policy) => policy,
             Err(err) => {
                 report.fail(row.line, format!("the rules do not build: {err}"));
