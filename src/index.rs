@@ -38,6 +38,7 @@ use crate::mode::Mode;
 use crate::origin::Origin;
 use crate::pattern::{HostPattern, PortSpec};
 use crate::policy::Rule;
+use crate::public_suffix;
 use crate::scheme::Scheme;
 
 /// A rule's position in its mode's rule list.
@@ -46,9 +47,29 @@ pub(crate) type RuleIndex = u32;
 /// The end of a chain.
 const NONE: RuleIndex = RuleIndex::MAX;
 
-#[derive(Debug, Default)]
+/// Whether a wildcard may match a host under a public suffix longer than its base
+/// ([`public_suffix::within_owner`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PublicSuffixBoundary {
+    /// It may not: the default.
+    Enforced,
+    /// It may: [`PolicyOptions::allow_public_suffix_wildcards`](crate::PolicyOptions::allow_public_suffix_wildcards).
+    Ignored,
+}
+
+/// Why [`Index::lookup`] found no rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Miss {
+    /// No rule fits the origin.
+    NoRule,
+    /// A wildcard fits, but the host lies under a public suffix longer than its base.
+    BeyondPublicSuffix,
+}
+
+#[derive(Debug)]
 pub(crate) struct Index {
     tables: [Table; 4],
+    boundary: PublicSuffixBoundary,
     /// Per mode, by rule index: the next (older) rule with the same key and kind, or [`NONE`].
     next: [Vec<RuleIndex>; 2],
     hasher: RandomState,
@@ -114,6 +135,34 @@ fn labels(name: &str) -> usize {
 }
 
 impl Index {
+    pub(crate) fn new(boundary: PublicSuffixBoundary) -> Index {
+        Index {
+            tables: Default::default(),
+            boundary,
+            next: Default::default(),
+            hasher: RandomState::default(),
+        }
+    }
+
+    /// A wildcard over a base of `base_len` bytes that fits `host` decides the lookup: the
+    /// first one found is the most specific, and if `host` lies beyond the public-suffix
+    /// boundary of its base it does so for every shorter base too.
+    #[inline]
+    fn wildcard_hit(
+        &self,
+        host: &str,
+        base_len: usize,
+        rule: RuleIndex,
+    ) -> Result<RuleIndex, Miss> {
+        match self.boundary {
+            PublicSuffixBoundary::Ignored => Ok(rule),
+            PublicSuffixBoundary::Enforced if public_suffix::within_owner(host, base_len) => {
+                Ok(rule)
+            }
+            PublicSuffixBoundary::Enforced => Err(Miss::BeyondPublicSuffix),
+        }
+    }
+
     /// Adds `rules[rule]`, the latest rule of `mode`. Rules must come in index order.
     pub(crate) fn insert(&mut self, mode: Mode, rules: &[Rule], rule: RuleIndex) {
         let added = &rules[rule as usize];
@@ -271,7 +320,8 @@ impl Index {
         listed.or(any)
     }
 
-    /// The best label wildcard on the parent domain of `host` that allows `port`.
+    /// The best label wildcard on the parent domain of `host` that allows `port`, with the
+    /// length of that base.
     #[inline]
     fn find_label_wildcard(
         &self,
@@ -279,7 +329,7 @@ impl Index {
         rules: &[Rule],
         host: &str,
         port: u16,
-    ) -> Option<RuleIndex> {
+    ) -> Option<(usize, RuleIndex)> {
         let (label, parent) = host.split_once('.')?;
         if !table.label_base_lengths.contains(parent.len()) {
             return None;
@@ -289,10 +339,11 @@ impl Index {
         let group = *table.labels.find(hash, |&group| {
             rules[groups[group as usize].members[0] as usize].host_key() == parent
         })?;
-        groups[group as usize]
+        let rule = groups[group as usize]
             .set
             .as_ref()?
-            .best(rules, label, port)
+            .best(rules, label, port)?;
+        Some((parent.len(), rule))
     }
 
     /// The most specific rule of `mode` (whose rules are `rules`) that allows `origin`.
@@ -301,40 +352,43 @@ impl Index {
         mode: Mode,
         rules: &[Rule],
         origin: &Origin<'_>,
-    ) -> Option<RuleIndex> {
+    ) -> Result<RuleIndex, Miss> {
         let table = &self.tables[slot(mode, origin.scheme())];
         if table.heads.is_empty() && table.label_groups.is_empty() {
-            return None;
+            return Err(Miss::NoRule);
         }
         let next = &self.next[mode.slot()];
         let host = origin.host();
         let port = origin.port();
         if let Some(rule) = self.find(table, rules, next, host, false, port) {
-            return Some(rule);
+            return Ok(rule);
         }
-        if !table.label_groups.is_empty() && origin.host_kind() == HostKind::Domain {
-            if let Some(rule) = self.find_label_wildcard(table, rules, host, port) {
-                return Some(rule);
+        if origin.host_kind() != HostKind::Domain {
+            return Err(Miss::NoRule);
+        }
+        if !table.label_groups.is_empty() {
+            if let Some((base_len, rule)) = self.find_label_wildcard(table, rules, host, port) {
+                return self.wildcard_hit(host, base_len, rule);
             }
         }
-        if table.max_base == 0 || origin.host_kind() != HostKind::Domain {
-            return None;
+        if table.max_base == 0 {
+            return Err(Miss::NoRule);
         }
         // `parent` has `count` labels; probe it only within the table's base lengths.
         let mut count = labels(host);
         let mut parent = host;
         while count > table.min_base {
-            let dot = parent.find('.')?;
+            let Some(dot) = parent.find('.') else { break };
             parent = &parent[dot + 1..];
             count -= 1;
             if count > table.max_base {
                 continue;
             }
             if let Some(rule) = self.find(table, rules, next, parent, true, port) {
-                return Some(rule);
+                return self.wildcard_hit(host, parent.len(), rule);
             }
         }
-        None
+        Err(Miss::NoRule)
     }
 }
 

@@ -172,6 +172,7 @@ mod mode;
 mod origin;
 mod pattern;
 mod policy;
+mod public_suffix;
 mod scheme;
 
 #[cfg(feature = "tower")]

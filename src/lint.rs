@@ -4,9 +4,11 @@ use std::collections::HashMap;
 use std::fmt;
 
 use crate::host::{is_loopback_name, Host};
+use crate::index::PublicSuffixBoundary;
 use crate::mode::Mode;
 use crate::pattern::{self, HostPattern, Pattern, PortSpec};
 use crate::policy::{Policy, Rule};
+use crate::public_suffix;
 use crate::scheme::Scheme;
 
 error_kinds! {
@@ -44,6 +46,10 @@ error_kinds! {
         /// `localhost`, names under `.localhost`, `127.0.0.0/8` and `[::1]`; a wildcard is
         /// loopback when its base is): the traffic crosses a network in plain text.
         InsecureTestHttp => "`http` for a host that is not loopback: such traffic can be read and changed in transit",
+        /// An exact rule whose host is itself a public suffix that the List names
+        /// (`https://github.io`, `https://s3.amazonaws.com`): the platform's own site,
+        /// rarely what the author meant (`https://me.github.io` is more likely).
+        PublicSuffixHost => "the host is itself a public suffix: the platform's own site, not one of its users' sites",
     }
 }
 
@@ -58,6 +64,7 @@ error_kinds! {
 /// live[2] https://a.x.com is covered by live[0] https://*.x.com
 /// live[1] https://x.com:443 names the default port; write https://x.com
 /// test[0] http://staging.x.com uses http for a host that is not loopback: such traffic can be read and changed in transit
+/// live[0] https://github.io names a public suffix itself: the platform's own site, not one of its users' sites
 /// ```
 ///
 /// (An [`ExplicitDefaultPort`](WarningKind::ExplicitDefaultPort) line shows the entry as it
@@ -120,6 +127,12 @@ impl fmt::Display for Warning<'_> {
                  changed in transit",
                 name(rule)
             ),
+            (WarningKind::PublicSuffixHost, _) => write!(
+                f,
+                "{} names a public suffix itself: the platform's own site, not one of its \
+                 users' sites",
+                name(rule)
+            ),
             // Not built by the lint; kept readable all the same.
             (kind, _) => write!(f, "{}: {kind}", name(rule)),
         }
@@ -167,8 +180,12 @@ impl Policy {
     /// ```
     pub fn lint(&self) -> Vec<Warning<'_>> {
         let mut warnings = Vec::new();
+        let boundary = match self.options().allow_public_suffix_wildcards {
+            true => PublicSuffixBoundary::Ignored,
+            false => PublicSuffixBoundary::Enforced,
+        };
         for mode in Mode::ALL {
-            lint_mode(self.rules(mode), &mut warnings);
+            lint_mode(self.rules(mode), boundary, &mut warnings);
         }
         warnings
     }
@@ -198,7 +215,11 @@ fn key_of(pattern: &Pattern) -> Key<'_> {
 }
 
 /// The warnings for the rules of one mode, in rule order.
-fn lint_mode<'p>(rules: &'p [Rule], warnings: &mut Vec<Warning<'p>>) {
+fn lint_mode<'p>(
+    rules: &'p [Rule],
+    boundary: PublicSuffixBoundary,
+    warnings: &mut Vec<Warning<'p>>,
+) {
     // The first rule of each pattern.
     let mut first: HashMap<Key<'p>, &'p Rule> = HashMap::with_capacity(rules.len());
     for rule in rules {
@@ -211,7 +232,7 @@ fn lint_mode<'p>(rules: &'p [Rule], warnings: &mut Vec<Warning<'p>>) {
                 warn(WarningKind::Duplicate, rule, Some(*earlier));
             }
             _ => {
-                if let Some(cover) = broadest_cover(&first, rule.pattern()) {
+                if let Some(cover) = broadest_cover(&first, rule.pattern(), boundary) {
                     warn(WarningKind::Redundant, rule, Some(cover));
                 }
             }
@@ -222,14 +243,23 @@ fn lint_mode<'p>(rules: &'p [Rule], warnings: &mut Vec<Warning<'p>>) {
         if is_insecure_test_http(rule) {
             warn(WarningKind::InsecureTestHttp, rule, None);
         }
+        if rule.pattern().host().is_public_suffix_host() {
+            warn(WarningKind::PublicSuffixHost, rule, None);
+        }
     }
 }
 
 /// The broadest rule, other than `pattern` itself, that allows every origin `pattern`
 /// allows: wildcards over the shortest base first, port `*` before an exact port, and the
 /// same host with port `*` last. `first` holds the first rule of each pattern, so that the
-/// rule found is never a duplicate.
-fn broadest_cover<'p>(first: &HashMap<Key<'p>, &'p Rule>, pattern: &Pattern) -> Option<&'p Rule> {
+/// rule found is never a duplicate. With the public-suffix boundary enforced, a wildcard
+/// whose base is shorter than the public suffix of `pattern`'s name covers nothing of it
+/// (`*.amazonaws.com` does not cover `https://bucket.s3.amazonaws.com`).
+fn broadest_cover<'p>(
+    first: &HashMap<Key<'p>, &'p Rule>,
+    pattern: &Pattern,
+    boundary: PublicSuffixBoundary,
+) -> Option<&'p Rule> {
     let scheme = pattern.scheme();
     let port = pattern.port();
     let lookup = |host, port| first.get(&(scheme, host, port)).copied();
@@ -246,7 +276,17 @@ fn broadest_cover<'p>(first: &HashMap<Key<'p>, &'p Rule>, pattern: &Pattern) -> 
         HostPattern::LabelWildcard { base, .. } => Some(base.as_str()),
         _ => None,
     };
-    let bases = name.into_iter().flat_map(proper_suffixes).chain(own_base);
+    let within_owner = |base: &str| match (boundary, name) {
+        (PublicSuffixBoundary::Ignored, _) | (_, None) => true,
+        (PublicSuffixBoundary::Enforced, Some(name)) => {
+            public_suffix::within_owner(name, base.len())
+        }
+    };
+    let bases = name
+        .into_iter()
+        .flat_map(proper_suffixes)
+        .filter(|base| within_owner(base))
+        .chain(own_base);
     for base in bases {
         let wildcard = HostKey::Subdomains(base);
         let found = lookup(wildcard, PortSpec::Any).or_else(|| match port {

@@ -78,6 +78,7 @@ impl DenialReason {
     /// | `MultipleOrigins` | `multiple_origins` |
     /// | `NonUtf8Origin` | `non_utf8_origin` |
     /// | `Policy(NoMatchingRule)` | `no_matching_rule` |
+    /// | `Policy(PublicSuffixBoundary)` | `public_suffix_boundary` |
     /// | `Policy(Opaque)` | `opaque_origin` |
     /// | `Policy(Malformed(_))` | `malformed_origin` |
     pub const fn code(self) -> &'static str {
@@ -88,6 +89,7 @@ impl DenialReason {
             DenialReason::MultipleOrigins => "multiple_origins",
             DenialReason::NonUtf8Origin => "non_utf8_origin",
             DenialReason::Policy(DenyReason::NoMatchingRule) => "no_matching_rule",
+            DenialReason::Policy(DenyReason::PublicSuffixBoundary) => "public_suffix_boundary",
             DenialReason::Policy(DenyReason::Opaque) => "opaque_origin",
             DenialReason::Policy(DenyReason::Malformed(_)) => "malformed_origin",
         }

@@ -10,6 +10,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use crate::host::{self, BrowserHost, BrowserHostError, Host, HostKind, NameProblem};
+use crate::public_suffix;
 use crate::scheme::Scheme;
 
 error_kinds! {
@@ -142,6 +143,28 @@ impl<'a> Origin<'a> {
                 .trim_end_matches(']')
                 .parse()
                 .is_ok_and(|addr| Host::Ipv6(addr).is_loopback()),
+        }
+    }
+
+    /// The public suffix of a domain host, by the
+    /// [Public Suffix List](https://publicsuffix.org/) (both sections, and its implicit `*`
+    /// rule for unknown TLDs): `s3.amazonaws.com` for `bucket.s3.amazonaws.com`, `co.uk` for
+    /// `news.bbc.co.uk`. `None` for an IP address.
+    ///
+    /// A wildcard rule never allows a host whose public suffix is longer than the rule's
+    /// base ([`DenyReason::PublicSuffixBoundary`](crate::DenyReason::PublicSuffixBoundary)).
+    ///
+    /// ```
+    /// use origin_policy::Origin;
+    ///
+    /// let origin = Origin::parse("https://bucket.s3.amazonaws.com").unwrap();
+    /// assert_eq!(origin.public_suffix(), Some("s3.amazonaws.com"));
+    /// assert_eq!(Origin::parse("https://1.2.3.4").unwrap().public_suffix(), None);
+    /// ```
+    pub fn public_suffix(&self) -> Option<&str> {
+        match self.host_kind {
+            HostKind::Domain => public_suffix::suffix_of(&self.host),
+            HostKind::Ipv4 | HostKind::Ipv6 => None,
         }
     }
 

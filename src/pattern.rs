@@ -7,6 +7,7 @@ use std::str::FromStr;
 use crate::error::{PatternError, PatternErrorKind};
 use crate::host::{self, BrowserHost, BrowserHostError, Host, NameProblem};
 use crate::origin::Origin;
+use crate::public_suffix;
 use crate::scheme::Scheme;
 
 /// A validated allow-list entry.
@@ -56,6 +57,16 @@ pub enum HostPattern {
 }
 
 impl HostPattern {
+    /// Whether this is an exact domain that the Public Suffix List names as a public suffix
+    /// (`github.io`, `co.uk`, `s3.amazonaws.com`): a platform's own host rather than a site
+    /// of one of its users.
+    pub fn is_public_suffix_host(&self) -> bool {
+        match self {
+            HostPattern::Exact(Host::Domain(name)) => public_suffix::is_listed_public_suffix(name),
+            _ => false,
+        }
+    }
+
     /// Whether the leftmost label of `host` (a lowercase domain name whose parent domain
     /// is the pattern's base) fits `prefix*suffix`.
     pub(crate) fn label_fits(prefix: &str, suffix: &str, label: &str) -> bool {

@@ -5,10 +5,11 @@ use std::sync::Arc;
 
 use crate::error::{BuildError, EntryError, PatternError, PatternErrorKind};
 use crate::host::{is_loopback_name, Host};
-use crate::index::{Index, RuleIndex};
+use crate::index::{Index, Miss, PublicSuffixBoundary, RuleIndex};
 use crate::mode::Mode;
 use crate::origin::{Origin, OriginErrorKind};
 use crate::pattern::{self, HostPattern, Located, Pattern};
+use crate::public_suffix;
 use crate::scheme::Scheme;
 
 /// One entry of a built policy: its pattern, the mode it serves and its position there.
@@ -111,6 +112,13 @@ impl fmt::Display for Rule {
 pub enum DenyReason {
     /// A well-formed `http` or `https` origin that no rule of the mode allows.
     NoMatchingRule,
+    /// A wildcard rule (`*.base` or a label wildcard) fits the host, but the host lies
+    /// under a public suffix longer than the wildcard's base, in another owner's namespace:
+    /// `bucket.s3.amazonaws.com` under `*.amazonaws.com` belongs to whoever created the
+    /// bucket, because `s3.amazonaws.com` is a public suffix. [`Origin::public_suffix`]
+    /// names that suffix. [`PolicyOptions::allow_public_suffix_wildcards`] turns the check
+    /// off.
+    PublicSuffixBoundary,
     /// `null`: an opaque origin, which no rule can name.
     Opaque,
     /// Not a single, well-formed origin; the kind says what is wrong.
@@ -130,6 +138,10 @@ impl fmt::Display for DenyReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             DenyReason::NoMatchingRule => f.write_str("no matching rule"),
+            DenyReason::PublicSuffixBoundary => f.write_str(
+                "the host lies under a public suffix below the wildcard's base, \
+                 another owner's namespace",
+            ),
             DenyReason::Opaque => f.write_str("opaque origin (null)"),
             DenyReason::Malformed(kind) => write!(f, "malformed origin: {kind}"),
         }
@@ -231,11 +243,7 @@ impl Policy {
     /// A canonical ASCII origin is checked without allocating.
     pub fn check(&self, mode: Mode, origin: &str) -> Decision<'_> {
         match Origin::parse(origin) {
-            Ok(origin) => match self.matching_rule(mode, &origin) {
-                Some(rule) => Decision::Allow(rule),
-                None if self.allows_as_test_loopback(mode, &origin) => Decision::AllowTestLoopback,
-                None => Decision::Deny(DenyReason::NoMatchingRule),
-            },
+            Ok(origin) => self.decide(mode, &origin),
             Err(kind) => Decision::Deny(kind.into()),
         }
     }
@@ -245,11 +253,23 @@ impl Policy {
         self.check(mode, origin).is_allowed()
     }
 
+    /// [`check`](Self::check) for an already parsed origin.
+    pub fn decide(&self, mode: Mode, origin: &Origin<'_>) -> Decision<'_> {
+        let rules = &self.inner.rules[mode.slot()];
+        match self.inner.index.lookup(mode, rules, origin) {
+            Ok(index) => match rules.get(index as usize) {
+                Some(rule) => Decision::Allow(rule),
+                None => Decision::Deny(DenyReason::NoMatchingRule),
+            },
+            Err(_) if self.allows_as_test_loopback(mode, origin) => Decision::AllowTestLoopback,
+            Err(Miss::NoRule) => Decision::Deny(DenyReason::NoMatchingRule),
+            Err(Miss::BeyondPublicSuffix) => Decision::Deny(DenyReason::PublicSuffixBoundary),
+        }
+    }
+
     /// The most specific rule of `mode` that allows an already parsed origin.
     pub fn matching_rule(&self, mode: Mode, origin: &Origin<'_>) -> Option<&Rule> {
-        let rules = &self.inner.rules[mode.slot()];
-        let index = self.inner.index.lookup(mode, rules, origin)?;
-        rules.get(index as usize)
+        self.decide(mode, origin).rule()
     }
 
     /// Whether [`PolicyOptions::implicit_test_loopback`] allows `origin` in `mode` without a
@@ -385,7 +405,10 @@ impl PolicyBuilder {
     pub fn build(&self) -> Result<Policy, BuildError> {
         let mut rules: [Vec<Rule>; 2] = Default::default();
         let mut errors = Vec::new();
-        let mut index = Index::default();
+        let mut index = Index::new(match self.options.allow_public_suffix_wildcards {
+            true => PublicSuffixBoundary::Ignored,
+            false => PublicSuffixBoundary::Enforced,
+        });
         let mut entries_seen = [0usize; 2];
         for entry in &self.entries {
             let mode = entry.mode;
@@ -475,7 +498,7 @@ impl PolicyBuilder {
             let test_loopback = mode == Mode::Test && is_loopback_name(base);
             if !self.options.allow_public_suffix_wildcards
                 && !test_loopback
-                && covers_public_suffix(base)
+                && public_suffix::covers_public_suffix(base)
             {
                 return fail(PatternErrorKind::PublicSuffixWildcard, located.host);
             }
@@ -484,56 +507,9 @@ impl PolicyBuilder {
     }
 }
 
-/// Whether `*.base` would match a host that belongs to someone other than the owner of
-/// `base`: `base` is itself a public suffix, or the names directly under it are (the List's
-/// wildcard rules, such as `*.sch.uk` or `*.compute.amazonaws.com`). Both the ICANN and the
-/// private section of the [Public Suffix List](https://publicsuffix.org/) count. A TLD the
-/// list does not know counts too (the List's implicit `*` rule), so a made-up TLD is never a
-/// safe base.
-fn covers_public_suffix(base: &str) -> bool {
-    // No real label is this long-winded, so an exception rule (`!city.kawasaki.jp`) cannot
-    // name it: it stands for "any label".
-    const PROBE_LABEL: &str = "origin-policy-probe";
-    is_public_suffix(base) || is_public_suffix(&format!("{PROBE_LABEL}.{base}"))
-}
-
-fn is_public_suffix(name: &str) -> bool {
-    match psl::suffix(name.as_bytes()) {
-        Some(suffix) => suffix.as_bytes() == name.as_bytes(),
-        None => true,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn public_suffixes_from_both_sections() {
-        for name in [
-            "com",
-            "co.uk",
-            "github.io",
-            "netlify.app",
-            "example",
-            "localhost",
-        ] {
-            assert!(covers_public_suffix(name), "{name}");
-        }
-        for name in ["berbix.com", "bbc.co.uk", "me.github.io", "x.example"] {
-            assert!(!covers_public_suffix(name), "{name}");
-        }
-    }
-
-    #[test]
-    fn names_under_a_wildcard_rule_are_public_suffixes_too() {
-        for name in ["sch.uk", "kawasaki.jp", "compute.amazonaws.com"] {
-            assert!(!is_public_suffix(name), "{name} itself is registrable");
-            assert!(covers_public_suffix(name), "{name}");
-        }
-        // An exception rule (`!city.kawasaki.jp`) makes the name registrable again.
-        assert!(!covers_public_suffix("city.kawasaki.jp"));
-    }
 
     #[test]
     fn policy_is_send_sync_and_cheap_to_clone() {

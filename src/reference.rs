@@ -10,6 +10,7 @@ use std::net::Ipv6Addr;
 use crate::host::HostKind;
 use crate::mode::Mode;
 use crate::origin::{self, Origin};
+use crate::pattern::HostPattern;
 use crate::policy::{Decision, DenyReason, Policy, Rule};
 
 /// Reads an origin through the general path only (never the allocation-free fast path).
@@ -20,17 +21,34 @@ pub fn parse_origin(input: &str) -> Result<Origin<'static>, crate::OriginErrorKi
 /// Checks `origin` against every rule of `mode` in turn and keeps the most specific match:
 /// exact host over wildcard, longer wildcard base over shorter, on the same base a label
 /// wildcard (`pr-*.base`) over `*.base` and more literal characters over fewer, then exact
-/// port over `*`, and then the lowest index (`Pattern::specificity`, compared as a tuple). Without a match, test mode allows a loopback host when the
-/// policy's `implicit_test_loopback` option is on (loopback spelled out here on its own).
+/// port over `*`, and then the lowest index (`Pattern::specificity`, compared as a tuple).
+/// A wildcard rule does not match a host whose public suffix (by `psl::suffix`) is longer
+/// than its base, unless the policy has `allow_public_suffix_wildcards`. Without a match,
+/// test mode allows a loopback host when the policy's `implicit_test_loopback` option is
+/// on (loopback spelled out here on its own); otherwise a wildcard turned away by the
+/// public-suffix boundary gives that reason, and anything else "no matching rule".
 pub fn check<'p>(policy: &'p Policy, mode: Mode, origin: &str) -> Decision<'p> {
     let origin = match parse_origin(origin) {
         Ok(origin) => origin,
         Err(kind) => return Decision::Deny(kind.into()),
     };
     let mut best: Option<&Rule> = None;
+    let mut beyond_public_suffix = false;
     for rule in policy.rules(mode) {
         if !rule.pattern().matches(&origin) {
             continue;
+        }
+        let base = match rule.pattern().host() {
+            HostPattern::Subdomains(base) | HostPattern::LabelWildcard { base, .. } => Some(base),
+            _ => None,
+        };
+        if let Some(base) = base {
+            let suffix_len = psl::suffix(origin.host().as_bytes()).map(|s| s.as_bytes().len());
+            let crosses = suffix_len.is_none_or(|len| len > base.len());
+            if crosses && !policy.options().allow_public_suffix_wildcards {
+                beyond_public_suffix = true;
+                continue;
+            }
         }
         let better = match best {
             None => true,
@@ -58,6 +76,7 @@ pub fn check<'p>(policy: &'p Policy, mode: Mode, origin: &str) -> Decision<'p> {
         None if mode == Mode::Test && policy.options().implicit_test_loopback && loopback => {
             Decision::AllowTestLoopback
         }
+        None if beyond_public_suffix => Decision::Deny(DenyReason::PublicSuffixBoundary),
         None => Decision::Deny(DenyReason::NoMatchingRule),
     }
 }

@@ -662,9 +662,14 @@ fn origin_outcome_of(parsed: &Result<Origin<'_>, OriginErrorKind>) -> OriginOutc
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Verdict {
-    Allow { index: usize, rule: String },
+    Allow {
+        index: usize,
+        rule: String,
+    },
     TestLoopback,
     NoMatch,
+    /// Denied by the public-suffix boundary; the origin's public suffix.
+    PublicSuffix(String),
     Opaque,
     Malformed(OriginErrorKind),
 }
@@ -675,6 +680,7 @@ impl fmt::Display for Verdict {
             Verdict::Allow { index, rule } => write!(f, "allow #{index} {}", show(rule)),
             Verdict::TestLoopback => f.write_str("allow test-loopback"),
             Verdict::NoMatch => f.write_str("deny no-match"),
+            Verdict::PublicSuffix(suffix) => write!(f, "deny public-suffix {}", show(suffix)),
             Verdict::Opaque => f.write_str("deny opaque"),
             Verdict::Malformed(kind) => write!(f, "deny malformed {kind:?}"),
         }
@@ -701,16 +707,20 @@ fn verdict(cell: &[Token]) -> Result<Verdict, String> {
         }
         (["allow", "test-loopback"], _) => Ok(Verdict::TestLoopback),
         (["deny", "no-match"], _) => Ok(Verdict::NoMatch),
+        (["deny", "public-suffix", "`"], [_, _, Token::Code(suffix)]) => {
+            Ok(Verdict::PublicSuffix(suffix.clone()))
+        }
         (["deny", "opaque"], _) => Ok(Verdict::Opaque),
         (["deny", "malformed", kind], _) => Ok(Verdict::Malformed(origin_kind(kind)?)),
         _ => Err(format!(
-            "expected `allow #N `rule``, `deny no-match`, `deny opaque` or `deny malformed Kind`, found {cell:?}"
+            "expected `allow #N `rule``, `deny no-match`, `deny public-suffix `suffix``, `deny opaque` or `deny malformed Kind`, found {cell:?}"
         )),
     }
 }
 
-/// The verdict of a decision, and a problem if the deciding rule is of another mode.
-fn verdict_of(mode: Mode, decision: Decision<'_>) -> (Verdict, Option<String>) {
+/// The verdict of a decision on `origin`, and a problem if the deciding rule is of another
+/// mode.
+fn verdict_of(mode: Mode, origin: &str, decision: Decision<'_>) -> (Verdict, Option<String>) {
     match decision {
         Decision::Allow(rule) => {
             let wrong_mode = (rule.mode() != mode).then(|| {
@@ -731,6 +741,14 @@ fn verdict_of(mode: Mode, decision: Decision<'_>) -> (Verdict, Option<String>) {
             (Verdict::TestLoopback, wrong_mode)
         }
         Decision::Deny(DenyReason::NoMatchingRule) => (Verdict::NoMatch, None),
+        Decision::Deny(DenyReason::PublicSuffixBoundary) => {
+            let parsed = Origin::parse(origin).ok();
+            let suffix = parsed
+                .as_ref()
+                .and_then(Origin::public_suffix)
+                .unwrap_or("");
+            (Verdict::PublicSuffix(suffix.to_owned()), None)
+        }
         Decision::Deny(DenyReason::Opaque) => (Verdict::Opaque, None),
         Decision::Deny(DenyReason::Malformed(kind)) => (Verdict::Malformed(kind), None),
     }
@@ -741,7 +759,7 @@ fn verdict_of(mode: Mode, decision: Decision<'_>) -> (Verdict, Option<String>) {
 fn check_decision(policy: &Policy, mode: Mode, origin: &str, expected: &Verdict) -> Vec<String> {
     let mut problems = Vec::new();
     let decision = policy.check(mode, origin);
-    let (actual, wrong_mode) = verdict_of(mode, decision);
+    let (actual, wrong_mode) = verdict_of(mode, origin, decision);
     problems.extend(wrong_mode);
     if &actual != expected {
         problems.push(format!(
@@ -757,8 +775,11 @@ fn check_decision(policy: &Policy, mode: Mode, origin: &str, expected: &Verdict)
     }
     #[cfg(feature = "testing")]
     {
-        let (reference, wrong_mode) =
-            verdict_of(mode, origin_policy::reference::check(policy, mode, origin));
+        let (reference, wrong_mode) = verdict_of(
+            mode,
+            origin,
+            origin_policy::reference::check(policy, mode, origin),
+        );
         problems.extend(wrong_mode);
         if &reference != expected {
             problems.push(format!(
@@ -1104,10 +1125,12 @@ fn run_origins(rows: &[Row], report: &mut Report) -> BTreeSet<String> {
 fn build_rules(
     live: &[String],
     test: &[String],
-    implicit_test_loopback: bool,
+    mode: ModeSpec,
 ) -> Result<Policy, origin_policy::BuildError> {
     let mut builder = Policy::builder();
-    builder.implicit_test_loopback(implicit_test_loopback);
+    builder
+        .implicit_test_loopback(mode.loopback)
+        .allow_public_suffix_wildcards(mode.psl_optout);
     for rule in live {
         builder.allow(Mode::Live, rule);
     }
@@ -1125,7 +1148,7 @@ fn run_matching(rows: &[Row], report: &mut Report) -> BTreeSet<&'static str> {
             Ok::<_, String>((
                 value_list(&row.cells[0], true)?,
                 value_list(&row.cells[1], true)?,
-                mode_spec(&row.cells[2], &["loopback"])?,
+                mode_spec(&row.cells[2], &["loopback", "psl-optout"])?,
                 one_value(&row.cells[3])?,
                 verdict(&row.cells[4])?,
             ))
@@ -1144,10 +1167,11 @@ fn run_matching(rows: &[Row], report: &mut Report) -> BTreeSet<&'static str> {
             Verdict::Allow { .. } => "allow",
             Verdict::TestLoopback => "allow test-loopback",
             Verdict::NoMatch => "deny no-match",
+            Verdict::PublicSuffix(_) => "deny public-suffix",
             Verdict::Opaque => "deny opaque",
             Verdict::Malformed(_) => "deny malformed",
         });
-        let policy = match build_rules(&live, &test, mode.loopback) {
+        let policy = match build_rules(&live, &test, mode) {
             Ok(policy) => policy,
             Err(err) => {
                 report.fail(row.line, format!("the rules do not build: {err}"));
@@ -1269,6 +1293,11 @@ fn documented_line(warning: &Warning<'_>) -> String {
              changed in transit",
             name(rule)
         ),
+        (WarningKind::PublicSuffixHost, None) => format!(
+            "{} names a public suffix itself: the platform's own site, not one of its users' \
+             sites",
+            name(rule)
+        ),
         (kind, other) => format!("<{kind:?} with other rule {:?}>", other.map(Rule::index)),
     }
 }
@@ -1295,7 +1324,12 @@ fn run_lint(rows: &[Row], report: &mut Report) -> BTreeSet<String> {
             report.fail(row.line, "duplicate row");
         }
         kinds_shown.extend(expected.iter().map(|w| format!("{:?}", w.kind)));
-        let policy = match build_rules(&live, &test, false) {
+        let lint_mode = ModeSpec {
+            mode: Mode::Live,
+            psl_optout: false,
+            loopback: false,
+        };
+        let policy = match build_rules(&live, &test, lint_mode) {
             Ok(policy) => policy,
             Err(err) => {
                 report.fail(row.line, format!("the rules do not build: {err}"));
@@ -1393,6 +1427,7 @@ fn spec_table() {
         "allow",
         "allow test-loopback",
         "deny no-match",
+        "deny public-suffix",
         "deny opaque",
         "deny malformed",
     ] {
