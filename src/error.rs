@@ -72,6 +72,11 @@ error_kinds! {
         HttpInLive => "`http` is available only in test mode; live mode is HTTPS only",
         /// A loopback host (`localhost`, `*.localhost`, `127.0.0.0/8`, `[::1]`) in live mode.
         LoopbackInLive => "loopback hosts are available only in test mode",
+        /// In live mode, an address other than loopback that reaches the local machine
+        /// ([`Host::is_local_address`](crate::Host::is_local_address)): `0.0.0.0/8`,
+        /// `[::]`, and the IPv4-mapped or IPv4-compatible forms of those and of loopback
+        /// addresses (`[::ffff:0.0.0.0]`, `[::7f00:1]`).
+        LocalAddressInLive => "addresses of the local machine (`0.0.0.0`, `[::]` and their IPv6 forms) are available only in test mode",
         /// A wildcard over a public suffix such as `*.com`, `*.co.uk` or `*.github.io`, or over
         /// a name whose subdomains are public suffixes, such as `*.sch.uk`.
         PublicSuffixWildcard => "a wildcard over a public suffix would allow sites of other owners",

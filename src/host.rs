@@ -37,6 +37,27 @@ pub enum HostKind {
 }
 
 impl Host {
+    /// Whether the host is an address other than loopback that still reaches the local
+    /// machine, which the source document's live mode must not name: `0.0.0.0/8` ("this
+    /// host on this network",
+    /// [RFC 1122 §3.2.1.3](https://www.rfc-editor.org/rfc/rfc1122#section-3.2.1.3); on
+    /// Linux a connection to `0.0.0.0` reaches local listeners), the unspecified `[::]`, and
+    /// the IPv4-mapped (`[::ffff:0.0.0.0]`) or IPv4-compatible (`[::7f00:1]`,
+    /// `[::a.b.c.d]`) form of a loopback or `0.0.0.0/8` address, in any text form.
+    /// Loopback hosts themselves ([`is_loopback`](Self::is_loopback)) are not counted here.
+    pub fn is_local_address(&self) -> bool {
+        let this_host = |v4: Ipv4Addr| v4.octets()[0] == 0;
+        !self.is_loopback()
+            && match self {
+                Host::Domain(_) => false,
+                Host::Ipv4(addr) => this_host(*addr),
+                Host::Ipv6(addr) => {
+                    addr.is_unspecified()
+                        || embedded_ipv4(*addr).is_some_and(|v4| this_host(v4) || v4.is_loopback())
+                }
+            }
+    }
+
     /// Which form this host has.
     pub fn kind(&self) -> HostKind {
         match self {
@@ -59,6 +80,16 @@ impl Host {
             }
         }
     }
+}
+
+/// The IPv4 address an IPv6 address carries in its low 32 bits, when it is IPv4-mapped
+/// (`::ffff:a.b.c.d`) or IPv4-compatible (`::a.b.c.d`, deprecated by RFC 4291 §2.5.5.1 but
+/// still parsed).
+fn embedded_ipv4(addr: Ipv6Addr) -> Option<Ipv4Addr> {
+    let octets = addr.octets();
+    let compatible = octets[..12].iter().all(|&b| b == 0);
+    let v4 = || Ipv4Addr::new(octets[12], octets[13], octets[14], octets[15]);
+    addr.to_ipv4_mapped().or_else(|| compatible.then(v4))
 }
 
 /// `localhost` or a name under it. Expects a canonical (lowercase, no trailing dot) name.
@@ -212,6 +243,39 @@ mod tests {
             Host::Ipv6(Ipv6Addr::UNSPECIFIED),
         ] {
             assert!(!host.is_loopback(), "{host}");
+        }
+    }
+
+    #[test]
+    fn local_addresses_are_this_host_and_its_ipv6_forms() {
+        let v6 = |text: &str| Host::Ipv6(text.parse().unwrap());
+        for host in [
+            Host::Ipv4(Ipv4Addr::UNSPECIFIED),
+            Host::Ipv4(Ipv4Addr::new(0, 1, 2, 3)),
+            Host::Ipv4(Ipv4Addr::new(0, 255, 255, 255)),
+            v6("::"),
+            v6("0:0:0:0:0:0:0:0"),
+            v6("::ffff:0.0.0.0"),
+            v6("::ffff:0.9.9.9"),
+            v6("::7f00:1"),
+            v6("::127.1.2.3"),
+            v6("::0.0.0.2"),
+        ] {
+            assert!(host.is_local_address(), "{host}");
+        }
+        for host in [
+            Host::Ipv4(Ipv4Addr::new(127, 0, 0, 1)),
+            Host::Ipv4(Ipv4Addr::new(1, 0, 0, 0)),
+            Host::Ipv4(Ipv4Addr::new(10, 0, 0, 1)),
+            Host::Domain("0.example".into()),
+            v6("::1"),
+            v6("::ffff:127.0.0.1"),
+            v6("::ffff:1.2.3.4"),
+            v6("::1.2.3.4"),
+            v6("2001:db8::"),
+            v6("1::"),
+        ] {
+            assert!(!host.is_local_address(), "{host}");
         }
     }
 

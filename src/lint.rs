@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use crate::host::{is_loopback_name, Host};
+use crate::host::Host;
 use crate::index::PublicSuffixBoundary;
 use crate::mode::Mode;
 use crate::pattern::{self, HostPattern, Pattern, PortSpec};
@@ -334,13 +334,7 @@ fn names_default_port(rule: &Rule) -> bool {
 /// A test-mode `http` rule for a host that is not loopback.
 fn is_insecure_test_http(rule: &Rule) -> bool {
     let pattern = rule.pattern();
-    let loopback = match pattern.host() {
-        HostPattern::Exact(host) => host.is_loopback(),
-        HostPattern::Subdomains(base) | HostPattern::LabelWildcard { base, .. } => {
-            is_loopback_name(base)
-        }
-    };
-    rule.mode() == Mode::Test && pattern.scheme() == Scheme::Http && !loopback
+    rule.mode() == Mode::Test && pattern.scheme() == Scheme::Http && !pattern.host().is_loopback()
 }
 
 #[cfg(test)]

@@ -133,16 +133,28 @@ impl<'a> Origin<'a> {
     pub fn is_loopback(&self) -> bool {
         match self.host_kind {
             HostKind::Domain => host::is_loopback_name(&self.host),
-            HostKind::Ipv4 => self
-                .host
-                .parse()
-                .is_ok_and(|addr| Host::Ipv4(addr).is_loopback()),
+            HostKind::Ipv4 | HostKind::Ipv6 => self.ip_host().is_some_and(|ip| ip.is_loopback()),
+        }
+    }
+
+    /// Whether the host is a local address other than loopback, such as `0.0.0.0` or
+    /// `[::]` (see [`Host::is_local_address`]).
+    pub fn is_local_address(&self) -> bool {
+        self.ip_host().is_some_and(|ip| ip.is_local_address())
+    }
+
+    /// The host as an address, when it is one.
+    fn ip_host(&self) -> Option<Host> {
+        match self.host_kind {
+            HostKind::Domain => None,
+            HostKind::Ipv4 => self.host.parse().ok().map(Host::Ipv4),
             HostKind::Ipv6 => self
                 .host
                 .trim_start_matches('[')
                 .trim_end_matches(']')
                 .parse()
-                .is_ok_and(|addr| Host::Ipv6(addr).is_loopback()),
+                .ok()
+                .map(Host::Ipv6),
         }
     }
 

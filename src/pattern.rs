@@ -57,6 +57,22 @@ pub enum HostPattern {
 }
 
 impl HostPattern {
+    /// Whether every host the pattern matches is loopback ([`Host::is_loopback`]): a
+    /// loopback host, or a wildcard over `localhost` or a name under it.
+    pub fn is_loopback(&self) -> bool {
+        match self {
+            HostPattern::Exact(host) => host.is_loopback(),
+            HostPattern::Subdomains(base) | HostPattern::LabelWildcard { base, .. } => {
+                host::is_loopback_name(base)
+            }
+        }
+    }
+
+    /// Whether the pattern names a local address other than loopback
+    /// ([`Host::is_local_address`]): `0.0.0.0`, `[::]` and their kin.
+    pub fn is_local_address(&self) -> bool {
+        matches!(self, HostPattern::Exact(host) if host.is_local_address())
+    }
     /// Whether this is an exact domain that the Public Suffix List names as a public suffix
     /// (`github.io`, `co.uk`, `s3.amazonaws.com`): a platform's own host rather than a site
     /// of one of its users.

@@ -482,14 +482,11 @@ impl PolicyBuilder {
             if pattern.scheme() == Scheme::Http {
                 return fail(PatternErrorKind::HttpInLive, located.scheme);
             }
-            let loopback = match pattern.host() {
-                HostPattern::Exact(host) => host.is_loopback(),
-                HostPattern::Subdomains(base) | HostPattern::LabelWildcard { base, .. } => {
-                    is_loopback_name(base)
-                }
-            };
-            if loopback {
+            if pattern.host().is_loopback() {
                 return fail(PatternErrorKind::LoopbackInLive, located.host);
+            }
+            if pattern.host().is_local_address() {
+                return fail(PatternErrorKind::LocalAddressInLive, located.host);
             }
         }
         if let HostPattern::Subdomains(base) | HostPattern::LabelWildcard { base, .. } =

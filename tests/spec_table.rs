@@ -884,6 +884,7 @@ fn is_build_only(kind: PatternErrorKind) -> bool {
         kind,
         PatternErrorKind::HttpInLive
             | PatternErrorKind::LoopbackInLive
+            | PatternErrorKind::LocalAddressInLive
             | PatternErrorKind::PublicSuffixWildcard
     )
 }

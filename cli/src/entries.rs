@@ -365,6 +365,10 @@ fn hint(
         PatternErrorKind::LoopbackInLive => {
             format!("localhost and 127.0.0.1 (loopback hosts) are for test mode only: {to_test}")
         }
+        PatternErrorKind::LocalAddressInLive => format!(
+            "0.0.0.0 and [::] reach the local machine, like localhost: they are for test mode \
+             only: {to_test}"
+        ),
         PatternErrorKind::MisplacedWildcard => {
             "`https://*.example.com` allows a.example.com and a.b.example.com (not \
              example.com); `https://pr-*.example.com` allows pr-1.example.com; list other names \
