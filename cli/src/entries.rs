@@ -12,7 +12,8 @@ use origin_policy::{
 };
 use serde::Deserialize;
 
-use crate::{escape, EntryArgs, EXIT_ERROR};
+use crate::escape::{echo, echo_lines, with_carets};
+use crate::{EntryArgs, EXIT_ERROR};
 
 /// The format of a policy file, chosen by its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,7 +110,7 @@ pub(crate) fn load_policy(args: &EntryArgs, matches: Option<&ArgMatches>) -> Res
             eprintln!("error: {message}");
             EXIT_ERROR
         })?;
-        let shown = escape(&path.display().to_string()).into_owned();
+        let shown = echo(&path.display().to_string()).into_owned();
         entries.config.options = file.config.options;
         for (mode, list) in [
             (Mode::Live, file.config.live),
@@ -153,34 +154,79 @@ struct PolicyFile {
     locations: [Vec<(usize, usize)>; 2],
 }
 
-/// Reads and parses the `--policy` file; the error is a message for stderr.
+/// Reads and parses the `--policy` file; the error is a message for stderr. A leading
+/// byte-order mark is skipped, in either format.
 fn load_policy_file(path: &Path) -> Result<PolicyFile, String> {
-    let shown = escape(&path.display().to_string()).into_owned();
+    let shown = echo(&path.display().to_string()).into_owned();
     let text = std::fs::read_to_string(path)
         .map_err(|err| format!("cannot read policy file {shown}: {err}"))?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let format = Format::of(path);
-    let invalid = |err: &dyn std::fmt::Display| {
+    let invalid = |message: String| {
         format!(
-            "{shown}: not a valid policy file ({}):\n{}",
+            "{shown}: not a valid policy file ({}):\n{message}",
             format.expected(),
-            err.to_string().trim_end()
         )
     };
     match format {
         Format::Toml => {
-            let config = toml::from_str(&text).map_err(|err| invalid(&err))?;
+            let config = toml::from_str(text).map_err(|err| invalid(toml_error(text, &err)))?;
             Ok(PolicyFile {
                 config,
-                locations: toml_locations(&text),
+                locations: toml_locations(text),
             })
         }
         Format::Json => {
-            let config = serde_json::from_str(&text).map_err(|err| invalid(&err))?;
+            let config = serde_json::from_str(text).map_err(|err| invalid(json_error(&err)))?;
             Ok(PolicyFile {
                 config,
                 locations: Default::default(),
             })
         }
+    }
+}
+
+/// A TOML error laid out as the `toml` crate does (where, the line with `^` under the
+/// fault, the message), with the line and the message escaped and cut like every echo.
+fn toml_error(text: &str, err: &toml::de::Error) -> String {
+    // A syntax error's message may span lines of its own (`invalid array` / `expected ...`);
+    // a wrong key or value gives a one-line message, where a line break can only come from
+    // the file and is escaped.
+    let syntax_error = toml::from_str::<toml::Table>(text).is_err();
+    let message = err.message().trim_end();
+    let message = if syntax_error {
+        echo_lines(message)
+    } else {
+        echo(message).into_owned()
+    };
+    let Some(span) = err.span() else {
+        return message;
+    };
+    let (line, column) = line_col(text, span.start);
+    let line_start = text
+        .get(..span.start)
+        .and_then(|before| before.rfind('\n'))
+        .map_or(0, |at| at + 1);
+    let rest = text.get(line_start..).unwrap_or_default();
+    let content = rest.split('\n').next().unwrap_or_default();
+    let content = content.strip_suffix('\r').unwrap_or(content);
+    let start = span.start - line_start;
+    let end = span.end.saturating_sub(line_start).min(content.len());
+    let (shown_line, carets) = with_carets(content, start..end);
+    let gutter = " ".repeat(line.to_string().len() + 1);
+    format!(
+        "TOML parse error at line {line}, column {column}\n{gutter}|\n{line} | \
+         {shown_line}\n{gutter}| {carets}\n{message}"
+    )
+}
+
+/// A JSON error: serde_json's message, escaped and cut like every echo, and where it is.
+fn json_error(err: &serde_json::Error) -> String {
+    let full = err.to_string();
+    let at = format!(" at line {} column {}", err.line(), err.column());
+    match full.strip_suffix(&at) {
+        Some(message) if err.line() > 0 => format!("{}{at}", echo(message)),
+        _ => echo(&full).into_owned(),
     }
 }
 
@@ -285,8 +331,16 @@ fn report_build_error(err: &BuildError, entries: &Entries) -> String {
             None => format!("{}[{}]", entry.mode, entry.index),
         };
         let error = &entry.error;
+        // The library's `Display` of the error shows the pattern with only control
+        // characters escaped; the CLI escapes it like every echo, and cuts it.
+        let (pattern, carets) = with_carets(error.pattern(), error.span().range());
         // Writing to a String cannot fail.
-        let _ = writeln!(report, "{location}: {:?}: {error}", error.kind());
+        let _ = writeln!(
+            report,
+            "{location}: {:?}: {}\n  {pattern}\n  {carets}",
+            error.kind(),
+            error.kind()
+        );
         if let Some(hint) = hint(entry.mode, source, error, options) {
             let _ = writeln!(report, "  hint: {hint}");
         }
@@ -318,7 +372,7 @@ fn hint(
     };
     let suggest = |text: Option<String>| -> String {
         match text {
-            Some(text) if valid_in(mode, &text) => format!(", as in `{}`", escape(&text)),
+            Some(text) if valid_in(mode, &text) => format!(", as in `{}`", echo(&text)),
             _ => String::new(),
         }
     };
@@ -346,8 +400,8 @@ fn hint(
             format!(
                 "`{}`-style wildcards allow sites of other owners; name your registrable \
                  domain, as in `*.your-company.{}`",
-                escape(wildcard),
-                escape(base)
+                echo(wildcard),
+                echo(base)
             )
         }
         PatternErrorKind::HttpInLive => {

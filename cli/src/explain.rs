@@ -8,7 +8,7 @@ use origin_policy::{
     Decision, Host, HostKind, HostPattern, Mode, Origin, OriginErrorKind, Policy, PortSpec, Rule,
 };
 
-use crate::escape;
+use crate::escape::{echo, escape};
 
 /// How many related rules are listed at most; the rest are counted.
 const MAX_RULES_SHOWN: usize = 8;
@@ -19,7 +19,7 @@ const LABEL_WIDTH: usize = 11;
 /// The explanation of `input` under `policy` in `mode`, and whether it is allowed.
 pub(crate) fn explain(policy: &Policy, mode: Mode, input: &str) -> (String, bool) {
     let mut out = String::new();
-    line(&mut out, "origin", &escape(input));
+    line(&mut out, "origin", &echo(input));
     let decision = policy.check(mode, input);
     match Origin::parse(input) {
         Ok(origin) => {
@@ -57,7 +57,7 @@ fn describe_origin(out: &mut String, input: &str, origin: &Origin<'_>) {
         line(
             out,
             "scheme",
-            &format!("{} -> {scheme}", escape(written.scheme)),
+            &format!("{} -> {scheme}", echo(written.scheme)),
         );
     }
 
@@ -80,7 +80,7 @@ fn describe_origin(out: &mut String, input: &str, origin: &Origin<'_>) {
             "host",
             &format!(
                 "{} -> {host} ({}; {})",
-                escape(written.host),
+                echo(written.host),
                 about.join(", "),
                 steps.join(", ")
             ),
@@ -92,7 +92,7 @@ fn describe_origin(out: &mut String, input: &str, origin: &Origin<'_>) {
     let port_text = match written.port {
         None => format!("{port} (the {scheme} default)"),
         Some(_) if port == default => format!("{port} (written out; the {scheme} default)"),
-        Some(text) if text != port.to_string() => format!("{} -> {port}", escape(text)),
+        Some(text) if text != port.to_string() => format!("{} -> {port}", echo(text)),
         Some(_) => port.to_string(),
     };
     line(out, "port", &port_text);

@@ -9,17 +9,20 @@
 //! See `origin-policy <COMMAND> --help` for the output formats and exit codes.
 
 mod entries;
+mod escape;
 mod explain;
 
-use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::{self, BufRead, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::builder::Styles;
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 use origin_policy::{Decision, Mode, Policy, WarningKind};
 use serde::Serialize;
+
+use crate::escape::{echo, echo_lines, escape, json_line};
 
 /// `check`, `explain`: every origin allowed.
 const EXIT_ALLOWED: u8 = 0;
@@ -74,10 +77,14 @@ Output (stdout), one line per origin, in the order given, fields separated by a 
                                 the policy's option implicit_test_loopback on
   deny<TAB>ORIGIN<TAB>REASON    REASON says why, e.g. `no matching rule` or
                                 `malformed origin: path after the host`
-ORIGIN is printed as given, except that control characters and backslashes are escaped
-(\\t, \\n, \\u{1b}, \\\\), so that every origin stays on one line.
+ORIGIN is printed as given, except that control characters, U+2028, U+2029, the bidi
+controls and marks, and backslashes are escaped (\\t, \\n, \\r, \\u{1b}, \\u{202e},
+\\\\), so that every origin stays on one line and shows what it holds; one of more than
+256 bytes is cut, as in `https://aaaa… (200000 bytes)`. Every other echo of input (entries,
+notes, file names, parser messages, on stdout and stderr) is escaped the same way.
 
-With --json, one JSON object per line instead, with the origin exactly as given:
+With --json, one JSON object per line instead, with the origin whole (those characters
+as JSON escapes such as \\u2028):
   {\"origin\":\"https://docs.berbix.com\",\"mode\":\"live\",\"decision\":\"allow\",
    \"rule\":\"https://*.berbix.com\",\"note\":null,\"reason\":null}
 decision is \"allow\" or \"deny\"; rule and note are those of the rule that allowed the
@@ -289,12 +296,8 @@ struct LintArgs {
 }
 
 fn main() -> ExitCode {
-    let matches = match Cli::command().try_get_matches() {
-        Ok(matches) => matches,
-        Err(err) => return clap_exit(&err),
-    };
-    let cli = match Cli::from_arg_matches(&matches) {
-        Ok(cli) => cli,
+    let (cli, matches) = match parse_args(Cli::command()) {
+        Ok(parsed) => parsed,
         Err(err) => return clap_exit(&err),
     };
     let status = match cli.command {
@@ -305,11 +308,36 @@ fn main() -> ExitCode {
     ExitCode::from(status)
 }
 
+/// The command line, read by `command` (the CLI's definition, perhaps restyled).
+fn parse_args(command: clap::Command) -> Result<(Cli, ArgMatches), clap::Error> {
+    let matches = command.try_get_matches()?;
+    let cli = Cli::from_arg_matches(&matches)?;
+    Ok((cli, matches))
+}
+
 /// Prints a clap error (or help / version) and gives its exit status: 2 for usage errors.
+/// clap quotes the arguments it rejects as they are; when one holds a character that must
+/// be escaped (or is long), the message is printed without styles, escaped and cut line by
+/// line like every echo of input.
 fn clap_exit(err: &clap::Error) -> ExitCode {
+    let status = ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(EXIT_ERROR));
+    if err.use_stderr() {
+        // The same arguments read again without styles: the message is then only text, with
+        // the arguments exactly as given (the styled one cannot tell clap's ANSI codes from
+        // an argument's).
+        let plain = match parse_args(Cli::command().styles(Styles::plain())) {
+            Err(plain) => plain.render().ansi().to_string(),
+            Ok(_) => err.render().to_string(),
+        };
+        let shown = echo_lines(&plain);
+        if shown != plain {
+            eprint!("{shown}");
+            return status;
+        }
+    }
     // If even that cannot be printed, there is nowhere left to report it.
     let _ = err.print();
-    ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(EXIT_ERROR))
+    status
 }
 
 /// Warns when `mode` has no rules, so that "denied" is not a mystery.
@@ -468,7 +496,7 @@ fn check_one(
         };
         json_line(&record)
     } else {
-        let shown = escape(origin);
+        let shown = echo(origin);
         match decision {
             Decision::Allow(rule) => format!("allow\t{shown}\t{}\n", rule.as_str()),
             Decision::AllowTestLoopback => format!("allow\t{shown}\t(implicit test loopback)\n"),
@@ -548,14 +576,6 @@ fn lint(args: &LintArgs, matches: Option<&ArgMatches>) -> u8 {
     }
 }
 
-/// One JSON object on one line (JSON strings escape every control character).
-fn json_line(value: &impl Serialize) -> String {
-    // Plain structs of strings, numbers and options always serialize.
-    let mut line = serde_json::to_string(value).unwrap_or_default();
-    line.push('\n');
-    line
-}
-
 /// Writes the whole output at once; on failure, says so on stderr and gives the exit status.
 fn write_stdout(out: &str) -> Result<(), u8> {
     let mut stdout = io::stdout().lock();
@@ -570,37 +590,9 @@ fn stdout_error(err: &io::Error) -> u8 {
     EXIT_ERROR
 }
 
-/// The text with control characters and backslashes escaped (`\t`, `\n`, `\u{1b}`, `\\`),
-/// so that it stays on one line; everything else as is.
-fn escape(text: &str) -> Cow<'_, str> {
-    let needs_escape = |ch: char| ch.is_control() || ch == '\\';
-    if !text.chars().any(needs_escape) {
-        return Cow::Borrowed(text);
-    }
-    let mut shown = String::with_capacity(text.len() + 8);
-    for ch in text.chars() {
-        if needs_escape(ch) {
-            shown.extend(ch.escape_default());
-        } else {
-            shown.push(ch);
-        }
-    }
-    Cow::Owned(shown)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn escape_touches_only_control_characters_and_backslashes() {
-        assert_eq!(escape("https://bücher.example"), "https://bücher.example");
-        assert_eq!(
-            escape("a\tb\nc\\d\u{1b}e\u{7f}"),
-            "a\\tb\\nc\\\\d\\u{1b}e\\u{7f}"
-        );
-        assert!(matches!(escape("plain"), Cow::Borrowed(_)));
-    }
 
     #[test]
     fn the_command_definition_is_consistent() {
