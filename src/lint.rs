@@ -44,7 +44,8 @@ error_kinds! {
         ExplicitDefaultPort => "the entry names the scheme's default port, which is implied",
         /// A test-mode `http` rule for a host that is not loopback (loopback being
         /// `localhost`, names under `.localhost`, `127.0.0.0/8` and `[::1]`; a wildcard is
-        /// loopback when its base is): the traffic crosses a network in plain text.
+        /// loopback when its base is) nor another local address (`0.0.0.0`, `[::]`): the
+        /// traffic crosses a network in plain text.
         InsecureTestHttp => "`http` for a host that is not loopback: such traffic can be read and changed in transit",
         /// An exact rule whose host is itself a public suffix that the List names
         /// (`https://github.io`, `https://s3.amazonaws.com`): the platform's own site,
@@ -331,10 +332,12 @@ fn names_default_port(rule: &Rule) -> bool {
         })
 }
 
-/// A test-mode `http` rule for a host that is not loopback.
+/// A test-mode `http` rule for a host that is neither loopback nor another local address
+/// (`0.0.0.0`, `[::]`): traffic to those never leaves the machine.
 fn is_insecure_test_http(rule: &Rule) -> bool {
     let pattern = rule.pattern();
-    rule.mode() == Mode::Test && pattern.scheme() == Scheme::Http && !pattern.host().is_loopback()
+    let local = pattern.host().is_loopback() || pattern.host().is_local_address();
+    rule.mode() == Mode::Test && pattern.scheme() == Scheme::Http && !local
 }
 
 #[cfg(test)]

@@ -134,6 +134,34 @@ impl From<OriginErrorKind> for DenyReason {
     }
 }
 
+impl DenyReason {
+    /// The reason as text about the origin it was given for: the [`Display`](fmt::Display)
+    /// text, except that [`PublicSuffixBoundary`](Self::PublicSuffixBoundary) names the
+    /// public suffix the host lies under.
+    ///
+    /// ```
+    /// use origin_policy::{Mode, Policy};
+    ///
+    /// let policy = Policy::builder().allow(Mode::Live, "https://*.amazonaws.com").build()?;
+    /// let origin = "https://bucket.s3.amazonaws.com";
+    /// let reason = policy.check(Mode::Live, origin).deny_reason().unwrap();
+    /// assert_eq!(
+    ///     reason.describe(origin),
+    ///     "the host lies under the public suffix s3.amazonaws.com, another owner's namespace",
+    /// );
+    /// # Ok::<(), origin_policy::BuildError>(())
+    /// ```
+    pub fn describe(self, origin: &str) -> String {
+        let parsed = Origin::parse(origin).ok();
+        match (self, parsed.as_ref().and_then(Origin::public_suffix)) {
+            (DenyReason::PublicSuffixBoundary, Some(suffix)) => {
+                format!("the host lies under the public suffix {suffix}, another owner's namespace")
+            }
+            (reason, _) => reason.to_string(),
+        }
+    }
+}
+
 impl fmt::Display for DenyReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -264,6 +292,28 @@ impl Policy {
             Err(_) if self.allows_as_test_loopback(mode, origin) => Decision::AllowTestLoopback,
             Err(Miss::NoRule) => Decision::Deny(DenyReason::NoMatchingRule),
             Err(Miss::BeyondPublicSuffix) => Decision::Deny(DenyReason::PublicSuffixBoundary),
+        }
+    }
+
+    /// Whether `rule` on its own allows `origin` under this policy's options: its pattern
+    /// matches ([`Pattern::matches`]) and, for a wildcard, the host lies within the owner
+    /// of its base (unless [`PolicyOptions::allow_public_suffix_wildcards`]). The error is
+    /// [`DenyReason::NoMatchingRule`] or [`DenyReason::PublicSuffixBoundary`]. A check
+    /// answers the same through the index, for every rule at once.
+    pub fn rule_allows(&self, rule: &Rule, origin: &Origin<'_>) -> Result<(), DenyReason> {
+        if !rule.pattern().matches(origin) {
+            return Err(DenyReason::NoMatchingRule);
+        }
+        let base = match rule.pattern().host() {
+            HostPattern::Subdomains(base) | HostPattern::LabelWildcard { base, .. } => base,
+            HostPattern::Exact(_) => return Ok(()),
+        };
+        if self.inner.options.allow_public_suffix_wildcards
+            || public_suffix::within_owner(origin.host(), base.len())
+        {
+            Ok(())
+        } else {
+            Err(DenyReason::PublicSuffixBoundary)
         }
     }
 

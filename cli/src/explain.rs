@@ -5,7 +5,8 @@ use std::cmp::Reverse;
 use std::fmt::Write as _;
 
 use origin_policy::{
-    Decision, Host, HostKind, HostPattern, Mode, Origin, OriginErrorKind, Policy, PortSpec, Rule,
+    Decision, DenyReason, Host, HostKind, HostPattern, Mode, Origin, OriginErrorKind, Policy,
+    PortSpec, Rule,
 };
 
 use crate::escape::{echo, escape};
@@ -24,7 +25,7 @@ pub(crate) fn explain(policy: &Policy, mode: Mode, input: &str) -> (String, bool
     match Origin::parse(input) {
         Ok(origin) => {
             describe_origin(&mut out, input, &origin);
-            describe_decision(&mut out, mode, &decision);
+            describe_decision(&mut out, mode, input, &decision);
             describe_rules(&mut out, policy, mode, &origin, &decision);
             if matches!(decision, Decision::Deny(_)) {
                 suggest_entry(&mut out, policy, mode, &origin);
@@ -32,7 +33,7 @@ pub(crate) fn explain(policy: &Policy, mode: Mode, input: &str) -> (String, bool
         }
         Err(kind) => {
             line(&mut out, "problem", &kind.to_string());
-            describe_decision(&mut out, mode, &decision);
+            describe_decision(&mut out, mode, input, &decision);
             if let Some(hint) = malformed_hint(input, kind) {
                 line(&mut out, "hint", &hint);
             }
@@ -159,14 +160,14 @@ fn normalization_steps(written: &str, kind: HostKind) -> Vec<&'static str> {
     steps
 }
 
-fn describe_decision(out: &mut String, mode: Mode, decision: &Decision<'_>) {
+fn describe_decision(out: &mut String, mode: Mode, input: &str, decision: &Decision<'_>) {
     let text = match decision {
         Decision::Allow(rule) => format!("allow in {mode} mode, by {}", name(rule)),
         Decision::AllowTestLoopback => format!(
             "allow in {mode} mode, without a rule: the host is loopback and the policy has \
              implicit_test_loopback on"
         ),
-        Decision::Deny(reason) => format!("deny in {mode} mode: {reason}"),
+        Decision::Deny(reason) => format!("deny in {mode} mode: {}", reason.describe(input)),
     };
     line(out, "decision", &text);
 }
@@ -254,7 +255,7 @@ fn describe_rules(
             }
             let decides =
                 deciding.is_some_and(|d| d.mode() == rule.mode() && d.index() == rule.index());
-            let reasons = reasons(rule, fit, origin, mode);
+            let reasons = reasons(policy, rule, fit, origin, mode);
             candidates.push(Candidate {
                 rule,
                 fit,
@@ -310,12 +311,26 @@ fn describe_rules(
 
 /// Why `rule` does not allow `origin` in `mode`: host, scheme, port and mode, each that
 /// differs. Empty when it matches.
-fn reasons(rule: &Rule, fit: HostFit, origin: &Origin<'_>, mode: Mode) -> Vec<String> {
+fn reasons(
+    policy: &Policy,
+    rule: &Rule,
+    fit: HostFit,
+    origin: &Origin<'_>,
+    mode: Mode,
+) -> Vec<String> {
     let pattern = rule.pattern();
     let host = origin.host();
     let mut reasons = Vec::new();
     match (fit, pattern.host()) {
-        (HostFit::Matches, _) => {}
+        (HostFit::Matches, _) => {
+            if let Err(DenyReason::PublicSuffixBoundary) = policy.rule_allows(rule, origin) {
+                let suffix = origin.public_suffix().unwrap_or("?");
+                reasons.push(format!(
+                    "{host} lies under the public suffix {suffix}, beyond the wildcard's base: \
+                     another owner's namespace"
+                ));
+            }
+        }
         (HostFit::WildcardBase, _) => {
             reasons.push(format!(
                 "`{}` never matches {host} itself",
@@ -460,11 +475,22 @@ fn suggest_entry(out: &mut String, policy: &Policy, mode: Mode, origin: &Origin<
                  in [options] (every loopback origin)"
             ),
         ),
-        Ok(_) => line(
-            out,
-            "allow with",
-            &format!("the {mode} entry `{entry}` (this origin only)"),
-        ),
+        Ok(_) => {
+            let beyond =
+                policy.check(mode, &entry).deny_reason() == Some(DenyReason::PublicSuffixBoundary);
+            let caution = match origin.public_suffix() {
+                Some(suffix) if beyond => format!(
+                    ", and only if it is yours: names under {suffix} belong to whoever \
+                     registered them"
+                ),
+                _ => String::new(),
+            };
+            line(
+                out,
+                "allow with",
+                &format!("the {mode} entry `{entry}` (this origin only{caution})"),
+            );
+        }
         Err(err) => {
             let why = err
                 .entries()

@@ -480,7 +480,7 @@ fn check_one(
         let (rule, note, reason) = match decision {
             Decision::Allow(rule) => (Some(rule.as_str()), rule.note(), None),
             Decision::AllowTestLoopback => (None, None, Some("implicit test loopback".to_owned())),
-            Decision::Deny(reason) => (None, None, Some(reason.to_string())),
+            Decision::Deny(reason) => (None, None, Some(reason.describe(origin))),
         };
         let record = CheckRecord {
             origin,
@@ -500,7 +500,7 @@ fn check_one(
         match decision {
             Decision::Allow(rule) => format!("allow\t{shown}\t{}\n", rule.as_str()),
             Decision::AllowTestLoopback => format!("allow\t{shown}\t(implicit test loopback)\n"),
-            Decision::Deny(reason) => format!("deny\t{shown}\t{reason}\n"),
+            Decision::Deny(reason) => format!("deny\t{shown}\t{}\n", reason.describe(origin)),
         }
     };
     out.write_all(line.as_bytes())

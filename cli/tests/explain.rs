@@ -125,6 +125,26 @@ fn cases() -> Vec<Case> {
             &["--policy", example, "--mode", "live", "http://berbix.com"],
             1,
         ),
+        // A wildcard that fits, turned away by the public-suffix boundary.
+        case(
+            "wildcard_beyond_a_public_suffix",
+            &[
+                "--live",
+                "https://*.amazonaws.com",
+                "--live",
+                "https://www.berbix.com",
+                "--mode",
+                "live",
+                "https://bucket.s3.amazonaws.com",
+            ],
+            1,
+        ),
+        // A local address other than loopback: never a live entry.
+        case(
+            "local_address_cannot_be_allowed_in_live",
+            &["--policy", example, "--mode", "live", "https://0.0.0.0"],
+            1,
+        ),
         case(
             "wildcard_never_matches_its_base",
             &[
