@@ -31,8 +31,12 @@
 //! | port | `1`–`65535`, or `*` for any port; none means the scheme's default | omitted when default |
 //!
 //! A wildcard over a public suffix (`*.com`, `*.co.uk`, `*.github.io`) is an error unless
-//! [`PolicyBuilder::allow_public_suffix_wildcards`] says otherwise. Loopback hosts
-//! (`localhost`, `*.localhost`, `127.0.0.0/8`, `[::1]`) and `http` serve test mode only.
+//! [`PolicyBuilder::allow_public_suffix_wildcards`] says otherwise, and a wildcard never
+//! matches a host under a deeper public suffix: `*.amazonaws.com` allows
+//! `www.amazonaws.com` but not `bucket.s3.amazonaws.com`, which belongs to whoever created
+//! the bucket ([`DenyReason::PublicSuffixBoundary`]). Loopback hosts (`localhost`,
+//! `*.localhost`, `127.0.0.0/8`, `[::1]`), the other addresses of the local machine
+//! (`0.0.0.0/8`, `[::]`, [`Host::is_local_address`]) and `http` serve test mode only.
 //! The full rules, with examples that the test suite executes, are in `spec-table.md`.
 //!
 //! # Label wildcards

@@ -1,0 +1,75 @@
+//! Repeatable per-check cost: run `REPS` checks of one kind of origin, for counting
+//! instructions under valgrind (the shared machine's timings are too noisy for small
+//! differences). Run it twice, with `REPS` and with 0, and divide the difference of the
+//! two instruction counts by `REPS`:
+//!
+//! ```sh
+//! cargo build --release --example check_instructions
+//! for reps in 0 100000; do
+//!   valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \
+//!     target/release/examples/check_instructions wildcard enforced $reps 2>&1 | grep 'I *refs'
+//! done
+//! ```
+//!
+//! Kinds: `wildcard` (hits decided by a `*.` rule) and `exact` (hits decided by an exact
+//! rule); boundary: `enforced` (the default) or `opted-out`
+//! (`allow_public_suffix_wildcards(true)`, which skips the public-suffix boundary). The
+//! policy is the 1,000-rule generated one of `benches/public_suffix.rs`.
+
+use std::hint::black_box;
+use std::process::ExitCode;
+
+use origin_policy::HostPattern;
+
+#[path = "../benches/common/gen.rs"]
+#[allow(dead_code)]
+mod gen;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [kind, boundary, reps] = args.as_slice() else {
+        eprintln!("usage: check_instructions wildcard|exact enforced|opted-out REPS");
+        return ExitCode::from(2);
+    };
+    let (Ok(reps), true, true) = (
+        reps.parse::<usize>(),
+        matches!(kind.as_str(), "wildcard" | "exact"),
+        matches!(boundary.as_str(), "enforced" | "opted-out"),
+    ) else {
+        eprintln!("usage: check_instructions wildcard|exact enforced|opted-out REPS");
+        return ExitCode::from(2);
+    };
+    let mut rules = gen::rules(1_000, 0x5eed_0f_b0);
+    let enforced = gen::policy(&mut rules);
+    let policy = match boundary.as_str() {
+        "enforced" => enforced.clone(),
+        _ => gen::builder(&rules)
+            .allow_public_suffix_wildcards(true)
+            .build()
+            .expect("the rules build without the check too"),
+    };
+    let (hits, _) = gen::queries(&rules, 2_048, 7, |query| {
+        enforced.is_allowed(query.mode, &query.origin)
+    });
+    let want_wildcard = kind == "wildcard";
+    let queries: Vec<gen::Query> = hits
+        .into_iter()
+        .filter(|query| {
+            let rule = enforced.check(query.mode, &query.origin).rule();
+            let wildcard =
+                rule.is_some_and(|r| matches!(r.pattern().host(), HostPattern::Subdomains(_)));
+            wildcard == want_wildcard
+        })
+        .take(256)
+        .collect();
+    let mut allowed = 0usize;
+    for at in 0..reps {
+        let query = &queries[at % queries.len()];
+        allowed += usize::from(policy.is_allowed(query.mode, black_box(&query.origin)));
+    }
+    println!(
+        "{allowed} of {reps} allowed, over {} origins",
+        queries.len()
+    );
+    ExitCode::SUCCESS
+}
