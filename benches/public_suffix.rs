@@ -17,7 +17,7 @@ const RULES: usize = 1_000;
 const QUERIES: usize = 256;
 
 fn boundary(c: &mut Criterion) {
-    let mut rules = gen::rules(RULES, 0x5eed_0f_b0);
+    let mut rules = gen::rules(RULES, 0x5eed_0fb0);
     let enforced = gen::policy(&mut rules);
     let opted_out = gen::builder(&rules)
         .allow_public_suffix_wildcards(true)

@@ -22,7 +22,6 @@ use std::process::ExitCode;
 use origin_policy::HostPattern;
 
 #[path = "../benches/common/gen.rs"]
-#[allow(dead_code)]
 mod gen;
 
 fn main() -> ExitCode {
@@ -39,7 +38,7 @@ fn main() -> ExitCode {
         eprintln!("usage: check_instructions wildcard|exact enforced|opted-out REPS");
         return ExitCode::from(2);
     };
-    let mut rules = gen::rules(1_000, 0x5eed_0f_b0);
+    let mut rules = gen::rules(1_000, 0x5eed_0fb0);
     let enforced = gen::policy(&mut rules);
     let policy = match boundary.as_str() {
         "enforced" => enforced.clone(),
