@@ -102,10 +102,23 @@ const PUBLIC_IPS: &[&str] = &[
     "10.0.0.1",
     "192.168.1.2",
     "1.2.3.4",
-    "0.0.0.0",
+    "1.0.0.0",
     "[2001:db8::1]",
     "[::ffff:102:304]",
-    "[::]",
+    "[::102:304]",
+];
+
+/// Addresses of the local machine other than loopback: test mode only, and not loopback.
+const LOCAL_ADDRESSES: &[&str] = &["0.0.0.0", "0.1.2.3", "[::]", "[::ffff:0:0]", "[::7f00:1]"];
+
+/// Registrable names with public suffixes of the List's private section below them, and
+/// those suffixes: a wildcard over the first must never allow a host under the second.
+const PLATFORM_BASES: &[&str] = &["amazonaws.com", "fastly.net", "core.windows.net"];
+const PLATFORM_SUFFIXES: &[&str] = &[
+    "s3.amazonaws.com",
+    "s3-us-west-2.amazonaws.com",
+    "freetls.fastly.net",
+    "blob.core.windows.net",
 ];
 
 /// Loopback hosts: test mode only.
@@ -263,6 +276,8 @@ fn gen_spec(rng: &mut Rng, mode: Mode, public_suffix_opt_out: bool) -> Spec {
         4..=6 => {
             if public_suffix_opt_out && rng.percent(30) {
                 format!("*.{}", rng.pick(PUBLIC_SUFFIXES))
+            } else if rng.percent(20) {
+                format!("*.{}", rng.pick(PLATFORM_BASES))
             } else if rng.percent(30) {
                 format!("*.{}.{}", rng.pick(LABELS), registrable_base(rng))
             } else {
@@ -276,11 +291,14 @@ fn gen_spec(rng: &mut Rng, mode: Mode, public_suffix_opt_out: bool) -> Spec {
                 0 if public_suffix_opt_out => rng.pick(PUBLIC_SUFFIXES).to_owned(),
                 1 if mode == Mode::Test => "localhost".to_owned(),
                 2 | 3 => format!("{}.{}", rng.pick(LABELS), registrable_base(rng)),
+                4 => rng.pick(PLATFORM_BASES).to_owned(),
                 _ => registrable_base(rng),
             };
             format!("{prefix}*{suffix}.{base}")
         }
+        8 if mode == Mode::Test && rng.percent(30) => rng.pick(LOCAL_ADDRESSES).to_owned(),
         8 if mode == Mode::Test => rng.pick(LOOPBACK_HOSTS).to_owned(),
+        8 if rng.percent(30) => format!("{}.{}", rng.pick(LABELS), rng.pick(PLATFORM_SUFFIXES)),
         8 => registrable_base(rng),
         _ => rng.pick(ADVERSARIAL_HOSTS).to_owned(),
     };
@@ -352,8 +370,9 @@ fn gen_rule_set(rng: &mut Rng) -> RuleSet {
                     Mode::Test => Mode::Live,
                 };
                 // Only when the rule is valid there too.
-                let loopback = LOOPBACK_HOSTS.contains(&spec.host.as_str());
-                if other == Mode::Test || (spec.scheme == Scheme::Https && !loopback) {
+                let test_only = LOOPBACK_HOSTS.contains(&spec.host.as_str())
+                    || LOCAL_ADDRESSES.contains(&spec.host.as_str());
+                if other == Mode::Test || (spec.scheme == Scheme::Https && !test_only) {
                     spec.mode = other;
                 }
             }
@@ -515,6 +534,15 @@ fn origins_for_rule(rng: &mut Rng, rule: &Rule, out: &mut Vec<String>) {
         out.push(origin_text(scheme, &sub(rng), ""));
         // the apex
         out.push(origin_text(scheme, &host, &hit_port));
+        // under a deeper public suffix of the base, and that suffix itself
+        let base = host.trim_start_matches("*.");
+        for suffix in PLATFORM_SUFFIXES {
+            if suffix.ends_with(&format!(".{base}")) {
+                out.push(origin_text(scheme, suffix, &hit_port));
+                let label = rng.pick(LABELS);
+                out.push(origin_text(scheme, &format!("{label}.{suffix}"), &hit_port));
+            }
+        }
     }
     // other port, default port written out, other scheme
     out.push(origin_text(
@@ -622,7 +650,11 @@ fn unrelated_origin(rng: &mut Rng) -> String {
     };
     let host = match rng.below(4) {
         0 => rng.pick(LOOPBACK_HOSTS).replace("*.", "x."),
+        1 if rng.percent(30) => rng.pick(LOCAL_ADDRESSES).to_owned(),
         1 => rng.pick(PUBLIC_IPS).to_owned(),
+        2 if rng.percent(25) => {
+            format!("{}.{}", random_labels(rng, 1), rng.pick(PLATFORM_SUFFIXES))
+        }
         _ => {
             let depth = rng.between(0, 2);
             let base = registrable_base(rng);
@@ -657,6 +689,7 @@ struct Stats {
     parsed_ok: usize,
     fast_path: usize,
     malformed: usize,
+    beyond_public_suffix: usize,
 }
 
 /// Where a failure came from, for the message.
@@ -741,6 +774,9 @@ fn check_origin(
                 "decision mismatch\n{}\n  mode:    {mode}\n  origin:  {origin:?}\n  policy.check:     {got}\n  reference::check: {want}",
                 context.describe()
             ));
+        }
+        if got.deny_reason() == Some(DenyReason::PublicSuffixBoundary) {
+            stats.beyond_public_suffix += 1;
         }
         if let Decision::Allow(rule) = got {
             stats.allowed += 1;
@@ -858,7 +894,8 @@ fn index_and_fast_parser_agree_with_the_reference() {
     println!(
         "differential: seed {seed:#x}, {} sets ({} built, {} failed to build), {} rules, \
          {} distinct origins per set summed, {} checks per side ({} allowed), \
-         {} parsed ({} on the fast path), {} malformed, in {elapsed:.2?}",
+         {} parsed ({} on the fast path), {} malformed, {} denied at the public-suffix \
+         boundary, in {elapsed:.2?}",
         stats.sets,
         stats.built,
         stats.failed_to_build,
@@ -869,6 +906,7 @@ fn index_and_fast_parser_agree_with_the_reference() {
         stats.parsed_ok,
         stats.fast_path,
         stats.malformed,
+        stats.beyond_public_suffix,
     );
 
     assert!(
@@ -899,6 +937,12 @@ fn index_and_fast_parser_agree_with_the_reference() {
     assert!(
         stats.malformed * 10 > stats.origins,
         "too few malformed origins"
+    );
+    assert!(
+        stats.beyond_public_suffix * 1000 > stats.checks,
+        "too few denials at the public-suffix boundary: {} of {} checks",
+        stats.beyond_public_suffix,
+        stats.checks
     );
 }
 
