@@ -22,7 +22,9 @@
 //!   second of a change and swapped in for the `default` tenant. A file with a bad entry is
 //!   reported and the running policy is kept.
 //! - Every denial is logged to stderr with the tenant, mode, origin (cut to 128 bytes, printed
-//!   escaped) and reason.
+//!   escaped) and precise reason (`unknown_tenant` for the last request above). The 403
+//!   body gives every denial the same reason, `origin_not_allowed` (the default
+//!   `PublicReason::Uniform`), so that a client cannot probe which tenants exist.
 
 use std::error::Error;
 use std::net::SocketAddr;

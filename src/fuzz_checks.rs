@@ -479,3 +479,744 @@ pub fn build_policy(data: &[u8]) {
         }
     }
 }
+
+/// `request` (feature `tower`): whole requests through [`crate::OriginPolicyLayer`] around a
+/// trivial inner service, polled to completion on the calling thread, under every
+/// [`crate::MissingOrigin`], every [`crate::PublicReason`] and both `vary_on_allow`
+/// settings. The status, body and headers of each response, what the inner service
+/// received, what the denial hook got, and [`crate::OriginPolicyLayer::allows`] must all
+/// match a plain model of the gate written here: the mode from the credentials first, then
+/// the tenant, then the `Origin` (or the `Referer`), judged by the reference matcher.
+///
+/// The input is text, one item per line (bytes are taken as they are; `\n` ends a line):
+///
+/// - the first line holds settings: `store` (two tenants, `default` and `acme`, named by
+///   `X-Tenant`, `default` without one; otherwise one policy), and `live`, `test` or
+///   `unset` for a fixed mode or none (otherwise the mode comes from the API secret);
+/// - `name: value` is a request header (one space after the colon is dropped); a name or
+///   value that `http` refuses is skipped;
+/// - `basic: user:password` is `Authorization: Basic` with that text in base64;
+/// - `response-vary: value` is a `Vary` value of the inner service's response.
+#[cfg(feature = "tower")]
+pub fn request(data: &[u8]) {
+    request_check::run(data);
+}
+
+#[cfg(feature = "tower")]
+mod request_check {
+    use std::convert::Infallible;
+    use std::fmt::Write as _;
+    use std::future::{ready, Future, Ready};
+    use std::pin::pin;
+    use std::sync::{Arc, Mutex, OnceLock};
+    use std::task::{Context, Poll, Waker};
+
+    use http::header::{HeaderName, HeaderValue};
+    use http::request::Parts;
+    use http::{HeaderMap, Method, Request, Response, StatusCode, Uri};
+    use tower_layer::Layer;
+    use tower_service::Service;
+
+    use super::MAX_INPUT_LEN;
+    use crate::{
+        mode_from_authorization, reference, DenialReason, DenyReason, MissingOrigin, Mode,
+        OriginPolicyLayer, Policy, PolicyStore, PublicReason,
+    };
+
+    /// Headers past this many are ignored.
+    const MAX_HEADERS: usize = 24;
+    const INNER_BODY: &str = "from the inner service";
+    const INNER_CONTENT_TYPE: &str = "text/html";
+    const LOG_MAX: usize = 128;
+
+    struct Fixture {
+        default: Policy,
+        acme: Policy,
+        store: Arc<PolicyStore<String>>,
+    }
+
+    fn fixture() -> &'static Fixture {
+        static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+        FIXTURE.get_or_init(|| {
+            let default = Policy::builder()
+                .allow(Mode::Live, "https://berbix.com")
+                .allow(Mode::Live, "https://*.berbix.com")
+                .allow(Mode::Live, "https://pr-*.preview.berbix.com")
+                .allow(Mode::Live, "https://xn--bcher-kva.example:8443")
+                .allow(Mode::Test, "http://localhost:*")
+                .allow(Mode::Test, "https://staging.berbix.com:*")
+                .implicit_test_loopback(true)
+                .build()
+                .expect("the default tenant's policy is valid");
+            let acme = Policy::builder()
+                .allow(Mode::Live, "https://acme.example")
+                .allow(Mode::Live, "https://*.acme.example")
+                .allow(Mode::Test, "http://localhost:3000")
+                .build()
+                .expect("acme's policy is valid");
+            let store = PolicyStore::new();
+            store.insert("default".to_owned(), default.clone());
+            store.insert("acme".to_owned(), acme.clone());
+            Fixture {
+                default,
+                acme,
+                store: Arc::new(store),
+            }
+        })
+    }
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    enum Tenancy {
+        One,
+        Store,
+    }
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    enum ModeSetting {
+        Unset,
+        Fixed(Mode),
+        ApiSecret,
+    }
+
+    struct Case {
+        tenancy: Tenancy,
+        mode: ModeSetting,
+        /// The request's headers in order, as `http` accepted them.
+        headers: Vec<(HeaderName, HeaderValue)>,
+        /// The `Vary` values of the inner service's response.
+        inner_vary: Vec<HeaderValue>,
+    }
+
+    impl Case {
+        fn parse(data: &[u8]) -> Case {
+            let mut lines = data.split(|&byte| byte == b'\n');
+            let settings = String::from_utf8_lossy(lines.next().unwrap_or_default());
+            let mut case = Case {
+                tenancy: Tenancy::One,
+                mode: ModeSetting::ApiSecret,
+                headers: Vec::new(),
+                inner_vary: Vec::new(),
+            };
+            for word in settings.split([' ', ',']) {
+                match word {
+                    "store" => case.tenancy = Tenancy::Store,
+                    "live" => case.mode = ModeSetting::Fixed(Mode::Live),
+                    "test" => case.mode = ModeSetting::Fixed(Mode::Test),
+                    "unset" => case.mode = ModeSetting::Unset,
+                    _ => {}
+                }
+            }
+            for line in lines {
+                if case.headers.len() + case.inner_vary.len() >= MAX_HEADERS {
+                    break;
+                }
+                let Some(colon) = line.iter().position(|&byte| byte == b':') else {
+                    continue;
+                };
+                let (name, value) = (&line[..colon], &line[colon + 1..]);
+                let value = value.strip_prefix(b" ").unwrap_or(value);
+                let Ok(name) = HeaderName::from_bytes(name) else {
+                    continue;
+                };
+                let (name, value) = match name.as_str() {
+                    "basic" => {
+                        let encoded = format!("Basic {}", base64(value));
+                        (http::header::AUTHORIZATION, encoded.into_bytes())
+                    }
+                    "response-vary" => {
+                        if let Ok(value) = HeaderValue::from_bytes(value) {
+                            case.inner_vary.push(value);
+                        }
+                        continue;
+                    }
+                    _ => (name, value.to_vec()),
+                };
+                if let Ok(value) = HeaderValue::from_bytes(&value) {
+                    case.headers.push((name, value));
+                }
+            }
+            case
+        }
+
+        /// The values of header `name`, in order.
+        fn values(&self, name: &str) -> Vec<&[u8]> {
+            self.headers
+                .iter()
+                .filter(|(header, _)| header.as_str() == name)
+                .map(|(_, value)| value.as_bytes())
+                .collect()
+        }
+
+        fn request(&self) -> Request<()> {
+            let mut request = Request::new(());
+            *request.method_mut() = Method::POST;
+            *request.uri_mut() = Uri::from_static("/v1/things?x=1");
+            for (name, value) in &self.headers {
+                request.headers_mut().append(name.clone(), value.clone());
+            }
+            request
+        }
+
+        fn describe(&self) -> String {
+            let mut text = format!(
+                "tenancy: {:?}\nmode setting: {:?}\nheaders:\n",
+                self.tenancy, self.mode
+            );
+            for (name, value) in &self.headers {
+                let _ = writeln!(text, "  {name}: {:?}", Bytes(value.as_bytes()));
+            }
+            for value in &self.inner_vary {
+                let _ = writeln!(
+                    text,
+                    "  (inner response) vary: {:?}",
+                    Bytes(value.as_bytes())
+                );
+            }
+            text
+        }
+    }
+
+    /// Bytes shown as an escaped string.
+    struct Bytes<'a>(&'a [u8]);
+
+    impl std::fmt::Debug for Bytes<'_> {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "\"{}\"", self.0.escape_ascii())
+        }
+    }
+
+    /// Standard base64 with `=` padding.
+    fn base64(bytes: &[u8]) -> String {
+        const ALPHABET: &[u8; 64] =
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = String::new();
+        for chunk in bytes.chunks(3) {
+            let mut group = [0u8; 3];
+            group[..chunk.len()].copy_from_slice(chunk);
+            let bits = u32::from_be_bytes([0, group[0], group[1], group[2]]);
+            for i in 0..4 {
+                if i <= chunk.len() {
+                    out.push(char::from(ALPHABET[(bits >> (18 - 6 * i) & 63) as usize]));
+                } else {
+                    out.push('=');
+                }
+            }
+        }
+        out
+    }
+
+    // ---- The model: what the gate must answer, written from its documentation. ----
+
+    /// Header bytes as text, if they are visible ASCII (what `HeaderValue::to_str` takes).
+    fn visible_ascii(value: &[u8]) -> Option<&str> {
+        value
+            .iter()
+            .all(|&byte| byte == b'\t' || (b' '..=b'~').contains(&byte))
+            .then(|| std::str::from_utf8(value).expect("ASCII is UTF-8"))
+    }
+
+    /// The mode an API secret names: `secret_live_` or `secret_test_` and at least one
+    /// more character.
+    fn model_secret(key: &str) -> Option<Mode> {
+        if key.len() > "secret_live_".len() && key.starts_with("secret_live_") {
+            Some(Mode::Live)
+        } else if key.len() > "secret_test_".len() && key.starts_with("secret_test_") {
+            Some(Mode::Test)
+        } else {
+            None
+        }
+    }
+
+    /// Standard base64 decoding with optional padding, as `mode_from_authorization`
+    /// documents it: any other character, a lone trailing character, or padding on a
+    /// length that is no multiple of 4 is `None`.
+    fn model_unbase64(text: &[u8]) -> Option<Vec<u8>> {
+        let data = if text.ends_with(b"==") {
+            &text[..text.len() - 2]
+        } else if text.ends_with(b"=") {
+            &text[..text.len() - 1]
+        } else {
+            text
+        };
+        if data.len() != text.len() && text.len() % 4 != 0 {
+            return None;
+        }
+        if data.len() % 4 == 1 {
+            return None;
+        }
+        let alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let (mut out, mut accumulator, mut bits) = (Vec::new(), 0u32, 0u32);
+        for &byte in data {
+            let value = alphabet.bytes().position(|symbol| symbol == byte)? as u32;
+            accumulator = (accumulator << 6) | value;
+            bits += 6;
+            if bits >= 8 {
+                bits -= 8;
+                out.push((accumulator >> bits) as u8);
+                accumulator &= (1 << bits) - 1;
+            }
+        }
+        Some(out)
+    }
+
+    /// The mode of a request's `Authorization` values: exactly one, at most 1024 bytes,
+    /// `Bearer KEY` or `Basic base64(KEY:password)`, the scheme in any case, spaces around
+    /// the credentials ignored.
+    fn model_authorization(values: &[&[u8]]) -> Option<Mode> {
+        let [value] = values else { return None };
+        if value.len() > 1024 {
+            return None;
+        }
+        let space = value.iter().position(|&byte| byte == b' ')?;
+        let scheme = &value[..space];
+        let mut credentials = &value[space + 1..];
+        while let [b' ', rest @ ..] = credentials {
+            credentials = rest;
+        }
+        while let [rest @ .., b' '] = credentials {
+            credentials = rest;
+        }
+        if scheme.eq_ignore_ascii_case(b"bearer") {
+            model_secret(std::str::from_utf8(credentials).ok()?)
+        } else if scheme.eq_ignore_ascii_case(b"basic") {
+            // The user name is what comes before the first colon; no colon, no user name.
+            let decoded = model_unbase64(credentials)?;
+            let (user, _password) = decoded.split_at(decoded.iter().position(|&b| b == b':')?);
+            model_secret(std::str::from_utf8(user).ok()?)
+        } else {
+            None
+        }
+    }
+
+    /// The `scheme://authority` of a `Referer`: up to the first `/`, `?` or `#` after the
+    /// first `://`; the whole value without a `://`.
+    fn model_referer_origin(referer: &[u8]) -> &[u8] {
+        let Some(at) = (0..referer.len().saturating_sub(2)).find(|&i| &referer[i..i + 3] == b"://")
+        else {
+            return referer;
+        };
+        let after = &referer[at + 3..];
+        let end = after
+            .iter()
+            .position(|byte| b"/?#".contains(byte))
+            .unwrap_or(after.len());
+        &referer[..at + 3 + end]
+    }
+
+    /// Whether some `Accept` item is `application/json` without a `q` of zero or less.
+    fn model_json(values: &[&[u8]]) -> bool {
+        let zero_q = |param: &str| match param.split_once('=') {
+            Some((name, q)) if name.trim().eq_ignore_ascii_case("q") => {
+                q.trim().parse::<f32>().is_ok_and(|q| q <= 0.0)
+            }
+            _ => false,
+        };
+        values
+            .iter()
+            .filter_map(|value| visible_ascii(value))
+            .any(|text| {
+                text.split(',').any(|item| {
+                    let mut parts = item.split(';');
+                    let media = parts.next().unwrap_or_default().trim();
+                    media.eq_ignore_ascii_case("application/json") && !parts.any(zero_q)
+                })
+            })
+    }
+
+    /// The longest prefix of `text` of at most 128 bytes that ends on a character.
+    fn model_cut(text: &str) -> &str {
+        let mut end = 0;
+        for (at, ch) in text.char_indices() {
+            if at + ch.len_utf8() > LOG_MAX {
+                break;
+            }
+            end = at + ch.len_utf8();
+        }
+        &text[..end]
+    }
+
+    fn model_code(reason: DenialReason) -> &'static str {
+        match reason {
+            DenialReason::UnknownTenant => "unknown_tenant",
+            DenialReason::NoMode => "no_mode",
+            DenialReason::MissingOrigin => "missing_origin",
+            DenialReason::MultipleOrigins => "multiple_origins",
+            DenialReason::NonUtf8Origin => "non_utf8_origin",
+            DenialReason::Policy(DenyReason::NoMatchingRule) => "no_matching_rule",
+            DenialReason::Policy(DenyReason::PublicSuffixBoundary) => "public_suffix_boundary",
+            DenialReason::Policy(DenyReason::Opaque) => "opaque_origin",
+            DenialReason::Policy(DenyReason::Malformed(_)) => "malformed_origin",
+        }
+    }
+
+    fn model_body(mode: Option<Mode>, code: &str, json: bool) -> String {
+        let name = mode.map(|mode| match mode {
+            Mode::Live => "live",
+            Mode::Test => "test",
+        });
+        match (json, name) {
+            (true, Some(name)) => {
+                format!(r#"{{"error":"origin_not_allowed","mode":"{name}","reason":"{code}"}}"#)
+            }
+            (true, None) => {
+                format!(r#"{{"error":"origin_not_allowed","mode":null,"reason":"{code}"}}"#)
+            }
+            (false, Some(name)) => format!("origin not allowed for {name} mode: {code}\n"),
+            (false, None) => format!("origin not allowed: {code}\n"),
+        }
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    struct SeenDenial {
+        tenant: Option<String>,
+        mode: Option<Mode>,
+        origin: Option<String>,
+        reason: DenialReason,
+    }
+
+    #[derive(Debug)]
+    enum Expected {
+        /// Allowed; `by_referer`: the Referer decided.
+        Allow {
+            by_referer: bool,
+        },
+        Deny(SeenDenial),
+    }
+
+    fn model(case: &Case, missing: MissingOrigin) -> Expected {
+        let fixture = fixture();
+        let mode = match case.mode {
+            ModeSetting::Unset => None,
+            ModeSetting::Fixed(mode) => Some(mode),
+            ModeSetting::ApiSecret => model_authorization(&case.values("authorization")),
+        };
+        let tenant = match case.tenancy {
+            Tenancy::One => None,
+            Tenancy::Store => match case.values("x-tenant").first() {
+                None => Some("default"),
+                Some(value) => visible_ascii(value),
+            },
+        };
+        let origins = case.values("origin");
+        let single_origin = match origins[..] {
+            [value] => std::str::from_utf8(value).ok(),
+            _ => None,
+        };
+        let deny = |origin: Option<&str>, reason: DenialReason| {
+            Expected::Deny(SeenDenial {
+                tenant: tenant.map(|tenant| model_cut(tenant).to_owned()),
+                mode,
+                origin: origin
+                    .or(single_origin)
+                    .map(|origin| model_cut(origin).to_owned()),
+                reason,
+            })
+        };
+        let Some(mode) = mode else {
+            return deny(None, DenialReason::NoMode);
+        };
+        let policy = match (case.tenancy, tenant) {
+            (Tenancy::One, _) => &fixture.default,
+            (Tenancy::Store, Some("default")) => &fixture.default,
+            (Tenancy::Store, Some("acme")) => &fixture.acme,
+            (Tenancy::Store, _) => return deny(None, DenialReason::UnknownTenant),
+        };
+        let (origin, by_referer) = match (&origins[..], missing) {
+            ([value], _) => (*value, false),
+            ([_, _, ..], _) => return deny(None, DenialReason::MultipleOrigins),
+            ([], MissingOrigin::Deny) => return deny(None, DenialReason::MissingOrigin),
+            ([], MissingOrigin::Allow) => return Expected::Allow { by_referer: false },
+            ([], _) => match case.values("referer")[..] {
+                [] => return deny(None, DenialReason::MissingOrigin),
+                [value] => (model_referer_origin(value), true),
+                _ => return deny(None, DenialReason::MultipleOrigins),
+            },
+        };
+        let Ok(origin) = std::str::from_utf8(origin) else {
+            return deny(None, DenialReason::NonUtf8Origin);
+        };
+        match reference::check(policy, mode, origin).deny_reason() {
+            None => Expected::Allow { by_referer },
+            Some(reason) => deny(Some(origin), DenialReason::Policy(reason)),
+        }
+    }
+
+    // ---- The layer, driven for real. ----
+
+    /// What the inner service received.
+    type Received = Arc<Mutex<Vec<(Method, Uri, HeaderMap)>>>;
+
+    #[derive(Clone)]
+    struct Inner {
+        vary: Vec<HeaderValue>,
+        received: Received,
+    }
+
+    impl Service<Request<()>> for Inner {
+        type Response = Response<String>;
+        type Error = Infallible;
+        type Future = Ready<Result<Response<String>, Infallible>>;
+
+        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn call(&mut self, request: Request<()>) -> Self::Future {
+            self.received.lock().unwrap().push((
+                request.method().clone(),
+                request.uri().clone(),
+                request.headers().clone(),
+            ));
+            let mut response = Response::new(INNER_BODY.to_owned());
+            response.headers_mut().insert(
+                http::header::CONTENT_TYPE,
+                HeaderValue::from_static(INNER_CONTENT_TYPE),
+            );
+            for value in &self.vary {
+                response
+                    .headers_mut()
+                    .append(http::header::VARY, value.clone());
+            }
+            ready(Ok(response))
+        }
+    }
+
+    fn tenant_of(parts: &Parts) -> Option<&str> {
+        match parts.headers.get("x-tenant") {
+            Some(value) => value.to_str().ok(),
+            None => Some("default"),
+        }
+    }
+
+    /// The lowercase tokens of `Vary` values, skipping values that are not visible ASCII.
+    fn vary_tokens<'a>(values: impl IntoIterator<Item = &'a HeaderValue>) -> Vec<String> {
+        values
+            .into_iter()
+            .filter_map(|value| visible_ascii(value.as_bytes()))
+            .flat_map(|text| text.split(','))
+            .map(|token| token.trim().to_ascii_lowercase())
+            .collect()
+    }
+
+    pub(super) fn run(data: &[u8]) {
+        if data.len() > MAX_INPUT_LEN {
+            return;
+        }
+        let case = Case::parse(data);
+        let (parts, ()) = case.request().into_parts();
+        assert_eq!(
+            mode_from_authorization(&parts),
+            model_authorization(&case.values("authorization")),
+            "mode_from_authorization and the model disagree\n{}",
+            case.describe()
+        );
+        for missing in [
+            MissingOrigin::Deny,
+            MissingOrigin::Allow,
+            MissingOrigin::UseReferer,
+        ] {
+            let expected = model(&case, missing);
+            for public in [PublicReason::Uniform, PublicReason::Precise] {
+                for vary in [true, false] {
+                    check_one(&case, &expected, missing, public, vary);
+                }
+            }
+        }
+    }
+
+    fn check_one(
+        case: &Case,
+        expected: &Expected,
+        missing: MissingOrigin,
+        public: PublicReason,
+        vary: bool,
+    ) {
+        let context = || {
+            format!(
+                "{}missing origin: {missing:?}, public reason: {public:?}, vary_on_allow: \
+                 {vary}\nexpected: {expected:?}",
+                case.describe()
+            )
+        };
+        let fixture = fixture();
+        let layer = match case.tenancy {
+            Tenancy::One => OriginPolicyLayer::new(fixture.default.clone()),
+            Tenancy::Store => OriginPolicyLayer::with_store(fixture.store.clone(), tenant_of),
+        };
+        let layer = match case.mode {
+            ModeSetting::Unset => layer,
+            ModeSetting::Fixed(mode) => layer.fixed_mode(mode),
+            ModeSetting::ApiSecret => layer.mode_from_api_secret(),
+        };
+        let denials: Arc<Mutex<Vec<SeenDenial>>> = Arc::default();
+        let sink = denials.clone();
+        let layer = layer
+            .on_missing_origin(missing)
+            .public_reason(public)
+            .vary_on_allow(vary)
+            .on_deny(move |denial| {
+                sink.lock().unwrap().push(SeenDenial {
+                    tenant: denial.tenant.map(str::to_owned),
+                    mode: denial.mode,
+                    origin: denial.origin.map(str::to_owned),
+                    reason: denial.reason,
+                });
+            });
+
+        let (parts, ()) = case.request().into_parts();
+        let allowed = matches!(expected, Expected::Allow { .. });
+        assert_eq!(layer.allows(&parts), allowed, "allows\n{}", context());
+        assert!(
+            denials.lock().unwrap().is_empty(),
+            "allows called the hook\n{}",
+            context()
+        );
+
+        let received = Received::default();
+        let mut service = layer.layer(Inner {
+            vary: case.inner_vary.clone(),
+            received: received.clone(),
+        });
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(matches!(service.poll_ready(&mut cx), Poll::Ready(Ok(()))));
+        let future = pin!(service.call(case.request()));
+        let Poll::Ready(Ok(response)) = future.poll(&mut cx) else {
+            panic!("the response was not ready at once\n{}", context());
+        };
+        let (head, body) = response.into_parts();
+        let received = received.lock().unwrap();
+        let denials = denials.lock().unwrap();
+
+        match expected {
+            Expected::Allow { by_referer } => {
+                assert_eq!(head.status, StatusCode::OK, "status\n{}", context());
+                assert_eq!(body, INNER_BODY, "body\n{}", context());
+                assert!(denials.is_empty(), "hook on an allow\n{}", context());
+                let request = case.request();
+                assert_eq!(
+                    received.as_slice(),
+                    [(
+                        request.method().clone(),
+                        request.uri().clone(),
+                        request.headers().clone()
+                    )],
+                    "the inner service did not get the request as it came\n{}",
+                    context()
+                );
+                assert_eq!(
+                    head.headers
+                        .get_all(http::header::CONTENT_TYPE)
+                        .iter()
+                        .collect::<Vec<_>>(),
+                    [INNER_CONTENT_TYPE],
+                    "content-type\n{}",
+                    context()
+                );
+                check_allowed_vary(case, &head.headers, vary, *by_referer, &context);
+            }
+            Expected::Deny(denial) => {
+                assert_eq!(head.status, StatusCode::FORBIDDEN, "status\n{}", context());
+                assert!(
+                    received.is_empty(),
+                    "the inner service was called\n{}",
+                    context()
+                );
+                assert_eq!(
+                    denials.as_slice(),
+                    std::slice::from_ref(denial),
+                    "the hook\n{}",
+                    context()
+                );
+                let json = model_json(&case.values("accept"));
+                let code = match public {
+                    PublicReason::Uniform => "origin_not_allowed",
+                    _ => model_code(denial.reason),
+                };
+                assert_eq!(
+                    body,
+                    model_body(denial.mode, code, json),
+                    "body\n{}",
+                    context()
+                );
+                let content_type = if json {
+                    "application/json"
+                } else {
+                    "text/plain; charset=utf-8"
+                };
+                let vary = if missing == MissingOrigin::UseReferer {
+                    "origin, referer, accept"
+                } else {
+                    "origin, accept"
+                };
+                let mut headers: Vec<(String, &[u8])> = head
+                    .headers
+                    .iter()
+                    .map(|(name, value)| (name.to_string(), value.as_bytes()))
+                    .collect();
+                headers.sort();
+                assert_eq!(
+                    headers,
+                    [
+                        ("cache-control".to_owned(), &b"no-store"[..]),
+                        ("content-type".to_owned(), content_type.as_bytes()),
+                        ("vary".to_owned(), vary.as_bytes()),
+                    ],
+                    "denial headers\n{}",
+                    context()
+                );
+            }
+        }
+    }
+
+    /// An allowed response keeps the inner service's `Vary` values first, and then at most
+    /// one value, naming those of `origin` (always) and `referer` (when it decided) that
+    /// no earlier value names, unless one is `*`; nothing with `vary_on_allow(false)`.
+    fn check_allowed_vary(
+        case: &Case,
+        headers: &HeaderMap,
+        vary: bool,
+        by_referer: bool,
+        context: &dyn Fn() -> String,
+    ) {
+        let values: Vec<&HeaderValue> = headers.get_all(http::header::VARY).iter().collect();
+        let inner: Vec<&HeaderValue> = case.inner_vary.iter().collect();
+        assert!(
+            values.len() >= inner.len() && values[..inner.len()] == inner[..],
+            "the inner service's Vary changed: {values:?}\n{}",
+            context()
+        );
+        let added = &values[inner.len()..];
+        let named = vary_tokens(case.inner_vary.iter());
+        let mut missing: Vec<&str> = Vec::new();
+        if vary && !named.iter().any(|token| token == "*") {
+            for needed in ["origin", "referer"] {
+                let wanted = needed == "origin" || by_referer;
+                if wanted && !named.iter().any(|token| token == needed) {
+                    missing.push(needed);
+                }
+            }
+        }
+        if missing.is_empty() {
+            assert!(added.is_empty(), "added Vary {added:?}\n{}", context());
+        } else {
+            assert_eq!(added.len(), 1, "added Vary {added:?}\n{}", context());
+            assert_eq!(
+                vary_tokens(added.iter().copied()),
+                missing,
+                "added Vary {added:?}\n{}",
+                context()
+            );
+        }
+        // Whatever was added, a shared cache now keys on every header that decided.
+        if vary {
+            let all = vary_tokens(values.iter().copied());
+            let covered = |name: &str| all.iter().any(|token| token == name || token == "*");
+            assert!(covered("origin"), "Vary misses origin\n{}", context());
+            assert!(
+                !by_referer || covered("referer"),
+                "Vary misses referer\n{}",
+                context()
+            );
+        }
+    }
+}

@@ -204,7 +204,7 @@ pub use scheme::Scheme;
 #[cfg(feature = "tower")]
 pub use middleware::{
     mode_from_authorization, Denial, DenialReason, MissingOrigin, OriginPolicy, OriginPolicyLayer,
-    ResponseFuture, DENIAL_LOG_MAX_LEN,
+    PublicReason, ResponseFuture, DENIAL_LOG_MAX_LEN, UNIFORM_DENIAL_CODE,
 };
 #[cfg(feature = "store")]
 pub use store::PolicyStore;

@@ -46,7 +46,8 @@ pub enum MissingOrigin {
     UseReferer,
 }
 
-/// Why the layer denied a request.
+/// Why the layer denied a request: what the denial hook ([`OriginPolicyLayer::on_deny`])
+/// receives, whatever the response body says ([`PublicReason`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DenialReason {
@@ -55,7 +56,8 @@ pub enum DenialReason {
     UnknownTenant,
     /// No mode for the request: the mode closure returned `None` (for the API-secret
     /// extractor: no `Authorization`, several, or a key without a `secret_live_` or
-    /// `secret_test_` prefix), or the layer was given no mode at all.
+    /// `secret_test_` prefix), or the layer was given no mode at all. Decided first, before
+    /// the tenant is looked up.
     NoMode,
     /// No `Origin` header (and, with [`MissingOrigin::UseReferer`], no `Referer` either).
     MissingOrigin,
@@ -68,7 +70,8 @@ pub enum DenialReason {
 }
 
 impl DenialReason {
-    /// A stable `snake_case` code: the `reason` of the response body and a metric label.
+    /// A stable `snake_case` code, for metric labels and logs, and the `reason` of the
+    /// response body under [`PublicReason::Precise`].
     ///
     /// | reason | code |
     /// |---|---|
@@ -81,6 +84,8 @@ impl DenialReason {
     /// | `Policy(PublicSuffixBoundary)` | `public_suffix_boundary` |
     /// | `Policy(Opaque)` | `opaque_origin` |
     /// | `Policy(Malformed(_))` | `malformed_origin` |
+    ///
+    /// No code is [`UNIFORM_DENIAL_CODE`], so the two kinds of body never share a word.
     pub const fn code(self) -> &'static str {
         match self {
             DenialReason::UnknownTenant => "unknown_tenant",
@@ -88,10 +93,62 @@ impl DenialReason {
             DenialReason::MissingOrigin => "missing_origin",
             DenialReason::MultipleOrigins => "multiple_origins",
             DenialReason::NonUtf8Origin => "non_utf8_origin",
-            DenialReason::Policy(DenyReason::NoMatchingRule) => "no_matching_rule",
-            DenialReason::Policy(DenyReason::PublicSuffixBoundary) => "public_suffix_boundary",
-            DenialReason::Policy(DenyReason::Opaque) => "opaque_origin",
-            DenialReason::Policy(DenyReason::Malformed(_)) => "malformed_origin",
+            DenialReason::Policy(reason) => policy_code(reason),
+        }
+    }
+}
+
+/// The code of a policy's [`DenyReason`]: one arm per variant, so that a new variant of
+/// [`DenyReason`] fails to compile here until it has a code (and a row in the table of
+/// [`DenialReason::code`]).
+const fn policy_code(reason: DenyReason) -> &'static str {
+    match reason {
+        DenyReason::NoMatchingRule => "no_matching_rule",
+        DenyReason::PublicSuffixBoundary => "public_suffix_boundary",
+        DenyReason::Opaque => "opaque_origin",
+        DenyReason::Malformed(_) => "malformed_origin",
+    }
+}
+
+/// The one code of every denial's body under [`PublicReason::Uniform`] (the default).
+pub const UNIFORM_DENIAL_CODE: &str = "origin_not_allowed";
+
+/// What a denial's body tells the client about why it was denied
+/// ([`OriginPolicyLayer::public_reason`]). The denial hook gets the precise
+/// [`DenialReason`] either way.
+///
+/// The threat: the client of a public API is anyone. With precise codes, a request without
+/// credentials, or with a made-up `secret_live_…` key (the layer reads only the prefix),
+/// tells from `unknown_tenant` against `no_matching_rule` which tenants exist, and from
+/// `no_matching_rule` against `malformed_origin` or `opaque_origin` how the gate read each
+/// origin it tries. Under `Uniform` every denial body is the same for a given mode and
+/// `Accept`, so the 403 itself says nothing about tenants or allow-lists.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PublicReason {
+    /// Every denial's body gives [`UNIFORM_DENIAL_CODE`] (`origin_not_allowed`) as its
+    /// reason. The default.
+    #[default]
+    Uniform,
+    /// The body gives [`DenialReason::code`]: `unknown_tenant`, `no_matching_rule`, ... For
+    /// internal services, or while a client integration is being debugged.
+    Precise,
+}
+
+impl PublicReason {
+    /// The `reason` a denial's body gives for `reason` under this setting.
+    ///
+    /// ```
+    /// use origin_policy::{DenialReason, PublicReason};
+    ///
+    /// let reason = DenialReason::UnknownTenant;
+    /// assert_eq!(PublicReason::Uniform.code(reason), "origin_not_allowed");
+    /// assert_eq!(PublicReason::Precise.code(reason), "unknown_tenant");
+    /// ```
+    pub const fn code(self, reason: DenialReason) -> &'static str {
+        match self {
+            PublicReason::Uniform => UNIFORM_DENIAL_CODE,
+            PublicReason::Precise => reason.code(),
         }
     }
 }
@@ -109,7 +166,8 @@ impl fmt::Display for DenialReason {
     }
 }
 
-/// One denied request, as the denial hook ([`OriginPolicyLayer::on_deny`]) receives it.
+/// One denied request, as the denial hook ([`OriginPolicyLayer::on_deny`]) receives it:
+/// with the precise [`DenialReason`], whatever [`PublicReason`] the body follows.
 ///
 /// `tenant` and `origin` come from the request, so they are untrusted: they are cut to
 /// [`DENIAL_LOG_MAX_LEN`] bytes, but may hold any character a header value can hold
@@ -117,7 +175,8 @@ impl fmt::Display for DenialReason {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Denial<'a> {
-    /// The tenant the request named, if any (`None` with a single policy).
+    /// The tenant the request named, if any (`None` with a single policy); also given for a
+    /// [`DenialReason::NoMode`] denial, although the store was not consulted.
     pub tenant: Option<&'a str>,
     /// The request's mode, if it has one.
     pub mode: Option<Mode>,
@@ -147,11 +206,14 @@ enum Policies {
 
 /// A store with the closure that names a request's tenant, with the key type erased.
 trait TenantPolicies: Send + Sync {
-    /// Calls `decide` with the tenant named by the request and its policy.
-    fn lookup(
+    /// The tenant the request names, if any.
+    fn tenant<'a>(&self, parts: &'a Parts) -> Option<&'a str>;
+
+    /// Calls `decide` with the policy of `tenant`, if the store holds one.
+    fn with_policy(
         &self,
-        parts: &Parts,
-        decide: &mut dyn FnMut(Option<&str>, Option<&Policy>) -> Verdict,
+        tenant: &str,
+        decide: &mut dyn FnMut(Option<&Policy>) -> Verdict,
     ) -> Verdict;
 }
 
@@ -165,24 +227,27 @@ where
     K: std::borrow::Borrow<str> + Hash + Eq + Send + Sync + 'static,
     F: for<'a> Fn(&'a Parts) -> Option<&'a str> + Send + Sync + 'static,
 {
-    fn lookup(
+    fn tenant<'a>(&self, parts: &'a Parts) -> Option<&'a str> {
+        (self.tenant)(parts)
+    }
+
+    fn with_policy(
         &self,
-        parts: &Parts,
-        decide: &mut dyn FnMut(Option<&str>, Option<&Policy>) -> Verdict,
+        tenant: &str,
+        decide: &mut dyn FnMut(Option<&Policy>) -> Verdict,
     ) -> Verdict {
-        match (self.tenant)(parts) {
-            None => decide(None, None),
-            Some(tenant) => self
-                .store
-                .with_policy(tenant, |policy| decide(Some(tenant), policy)),
-        }
+        self.store.with_policy(tenant, decide)
     }
 }
 
 /// The outcome of [`Shared::decide`]: allowed, or denied in this mode for this reason.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Verdict {
-    Allow,
+    /// Allowed; `by_referer`: the request had no `Origin` and its `Referer` decided
+    /// ([`MissingOrigin::UseReferer`]).
+    Allow {
+        by_referer: bool,
+    },
     Deny(Option<Mode>, DenialReason),
 }
 
@@ -192,22 +257,25 @@ struct Shared {
     mode: ModeSource,
     missing_origin: MissingOrigin,
     vary_on_allow: bool,
+    public_reason: PublicReason,
     on_deny: Option<Arc<DenialHook>>,
 }
 
 /// A [`tower_layer::Layer`] that answers `403 Forbidden` to a request whose origin is not
 /// allowed, and passes every other request to the inner service unchanged.
 ///
-/// For each request it decides, in this order:
+/// For each request it decides, in this order, and denies at the first step that fails:
 ///
-/// 1. **the policy**: the one given to [`new`](Self::new), or, with
+/// 1. **the mode**: [`fixed_mode`](Self::fixed_mode), [`mode_from`](Self::mode_from) a
+///    closure, or [`mode_from_api_secret`](Self::mode_from_api_secret) (the
+///    `secret_live_` / `secret_test_` prefix of the key in `Authorization`). No mode is
+///    denied ([`DenialReason::NoMode`]); so is every request of a layer given no mode
+///    source. The mode comes first so that a request without credentials is denied before
+///    any tenant is looked up.
+/// 2. **the policy**: the one given to [`new`](Self::new), or, with
 ///    [`with_store`](Self::with_store), the policy of the tenant a closure reads from the
 ///    request. No tenant, or a tenant the store does not know, is denied
 ///    ([`DenialReason::UnknownTenant`]).
-/// 2. **the mode**: [`fixed_mode`](Self::fixed_mode), [`mode_from`](Self::mode_from) a
-///    closure, or [`mode_from_api_secret`](Self::mode_from_api_secret) (the
-///    `secret_live_` / `secret_test_` prefix of the key in `Authorization`). No mode is
-///    denied ([`DenialReason::NoMode`]); so is every request of a layer given no mode source.
 /// 3. **the origin**: the `Origin` header, checked with [`Policy::check`]. Without one,
 ///    [`MissingOrigin`] decides (deny by default). Several `Origin` headers, or a value that
 ///    is not UTF-8, are denied.
@@ -230,41 +298,63 @@ struct Shared {
 /// # The denial response
 ///
 /// Status 403, with `Cache-Control: no-store` and `Vary: Origin, Accept` (plus `Referer`
-/// with [`MissingOrigin::UseReferer`]). The body is one short line of plain text
-/// (`text/plain; charset=utf-8`):
+/// with [`MissingOrigin::UseReferer`], on every denial). The body is one short line of
+/// plain text (`text/plain; charset=utf-8`):
 ///
 /// ```text
-/// origin not allowed for live mode: no_matching_rule
+/// origin not allowed for live mode: origin_not_allowed
 /// ```
 ///
 /// or, when the request's `Accept` lists `application/json` (with a non-zero `q`), JSON:
 ///
 /// ```json
-/// {"error":"origin_not_allowed","mode":"live","reason":"no_matching_rule"}
+/// {"error":"origin_not_allowed","mode":"live","reason":"origin_not_allowed"}
 /// ```
 ///
-/// The mode is `live`, `test` or absent (`null` in JSON, and `origin not allowed: no_mode`
-/// in text); the reason is a [`DenialReason::code`]. Nothing from the request is echoed:
-/// the body is built only from those fixed words. The response body type must be
-/// `From<String>` (as axum's `Body`, `http_body_util::Full<Bytes>` and `String` are).
+/// The mode is `live`, `test` or absent (`null` in JSON, and `origin not allowed: …` in
+/// text): the request's own, named by its credentials. The reason is
+/// [`UNIFORM_DENIAL_CODE`] for every denial by default, so that the body tells a client
+/// nothing about which tenants exist or how its origin was judged; with
+/// [`public_reason(PublicReason::Precise)`](Self::public_reason) it is the
+/// [`DenialReason::code`] (`unknown_tenant`, `no_matching_rule`, ...). Nothing from the
+/// request is echoed: the body is built only from those fixed words. The response body type
+/// must be `From<String>` (as axum's `Body`, `http_body_util::Full<Bytes>` and `String`
+/// are).
 ///
 /// # Allowed requests
 ///
 /// The request goes to the inner service as it came. The layer itself allocates nothing
 /// on that path: the tenant, mode and origin are read in place, a canonical origin is
-/// checked without allocating, and a store lookup borrows the policy. By default it appends
-/// `Vary: Origin` to the inner service's response (unless a `Vary` already names `Origin`
-/// or `*`), because the response depends on the origin and a shared cache must not serve
-/// it to another one; that insert can grow the response's header map.
-/// [`vary_on_allow(false)`](Self::vary_on_allow) turns it off, for responses that are never
-/// cached or when a `CorsLayer` already adds `Vary: Origin`.
+/// checked without allocating, and a store lookup borrows the policy.
+///
+/// By default the layer appends to the inner service's response one `Vary` value naming
+/// each request header that could have changed its answer and that no `Vary` value names
+/// yet (nothing when one is `*`), so that a shared cache serves the response only to
+/// requests the layer would answer the same way:
+///
+/// - `Origin`, always (its absence is a value too);
+/// - `Referer` too, when the request had no `Origin` and [`MissingOrigin::UseReferer`]
+///   let its `Referer` decide. A request with an `Origin` is decided without reading the
+///   `Referer`, so its response does not vary on it.
+///
+/// The value is static, so the append allocates only if the response's header map must
+/// grow. [`vary_on_allow(false)`](Self::vary_on_allow) adds nothing, for responses that no
+/// shared cache stores (`private`, `no-store`, or not cacheable at all). A `CorsLayer`
+/// that already adds `Vary: Origin` needs no such setting: only what is missing is added.
+///
+/// The layer cannot name what the tenant and mode closures read. A tenant taken from a
+/// header of your own (`X-Tenant`) needs `Vary: X-Tenant` on cacheable responses (or
+/// `Cache-Control: private`); the host and path are part of every cache key already. The
+/// `Authorization` header needs nothing: a shared cache does not reuse a response to a
+/// request that carried it unless the response explicitly allows it (RFC 9111, 3.5).
 ///
 /// # Observing denials
 ///
 /// [`on_deny`](Self::on_deny) registers a closure called once per denial, before the
 /// response is built, with a [`Denial`]: the tenant, the mode, the origin (both cut to
-/// [`DENIAL_LOG_MAX_LEN`] bytes) and the reason. Count 403s by `reason.code()`, tenant and
-/// mode, or log them. The hook runs on the request's task: keep it short and non-blocking.
+/// [`DENIAL_LOG_MAX_LEN`] bytes) and the precise reason, whatever the body says
+/// ([`PublicReason`]). Count 403s by `reason.code()`, tenant and mode, or log them. The
+/// hook runs on the request's task: keep it short and non-blocking.
 ///
 /// # With tower-http's `CorsLayer`
 ///
@@ -344,6 +434,7 @@ impl OriginPolicyLayer {
                 mode: ModeSource::Unset,
                 missing_origin: MissingOrigin::Deny,
                 vary_on_allow: true,
+                public_reason: PublicReason::Uniform,
                 on_deny: None,
             }),
         }
@@ -382,10 +473,30 @@ impl OriginPolicyLayer {
         self
     }
 
-    /// Whether to append `Vary: Origin` to allowed responses (default: `true`). See
-    /// "Allowed requests" above.
+    /// Whether to append `Vary: Origin` (and `Referer`, when it decided) to allowed
+    /// responses (default: `true`). See "Allowed requests" above.
     pub fn vary_on_allow(mut self, vary: bool) -> Self {
         self.shared_mut().vary_on_allow = vary;
+        self
+    }
+
+    /// What the body of a denial says about why (default: [`PublicReason::Uniform`], the
+    /// one code `origin_not_allowed` for every denial). [`PublicReason::Precise`] puts
+    /// [`DenialReason::code`] in the body instead, which tells any client whether a tenant
+    /// exists and how its origin was read; see [`PublicReason`]. The denial hook gets the
+    /// precise reason either way.
+    ///
+    /// ```
+    /// use origin_policy::{Mode, OriginPolicyLayer, Policy, PublicReason};
+    ///
+    /// let layer = OriginPolicyLayer::new(Policy::builder().build()?)
+    ///     .fixed_mode(Mode::Live)
+    ///     .public_reason(PublicReason::Precise); // an internal service
+    /// # let _ = layer;
+    /// # Ok::<(), origin_policy::BuildError>(())
+    /// ```
+    pub fn public_reason(mut self, public_reason: PublicReason) -> Self {
+        self.shared_mut().public_reason = public_reason;
         self
     }
 
@@ -424,7 +535,7 @@ impl OriginPolicyLayer {
     /// predicates of your own that must agree with the gate (a CORS preflight carries no
     /// `Authorization`, so a mode read from it makes every preflight fail here).
     pub fn allows(&self, parts: &Parts) -> bool {
-        self.shared.decide(parts, None) == Verdict::Allow
+        matches!(self.shared.decide(parts, None), Verdict::Allow { .. })
     }
 }
 
@@ -445,6 +556,7 @@ impl fmt::Debug for OriginPolicyLayer {
             .field("mode", &mode)
             .field("missing_origin", &shared.missing_origin)
             .field("vary_on_allow", &shared.vary_on_allow)
+            .field("public_reason", &shared.public_reason)
             .field("on_deny", &shared.on_deny.is_some())
             .finish()
     }
@@ -511,13 +623,15 @@ where
         let (parts, body) = request.into_parts();
         let hook = self.shared.on_deny.as_deref();
         match self.shared.decide(&parts, hook) {
-            Verdict::Allow => {
+            Verdict::Allow { by_referer } => {
                 let future = self.inner.call(Request::from_parts(parts, body));
+                let vary = match (self.shared.vary_on_allow, by_referer) {
+                    (false, _) => AllowVary::Nothing,
+                    (true, false) => AllowVary::Origin,
+                    (true, true) => AllowVary::OriginAndReferer,
+                };
                 ResponseFuture {
-                    kind: Kind::Allowed {
-                        future,
-                        vary: self.shared.vary_on_allow,
-                    },
+                    kind: Kind::Allowed { future, vary },
                 }
             }
             Verdict::Deny(mode, reason) => ResponseFuture {
@@ -530,8 +644,8 @@ where
 }
 
 pin_project! {
-    /// The future of [`OriginPolicy`]: the inner service's response (with `Vary: Origin`
-    /// added), or the 403.
+    /// The future of [`OriginPolicy`]: the inner service's response (with `Vary: Origin`,
+    /// and `Referer` when it decided, added), or the 403.
     pub struct ResponseFuture<F, B> {
         #[pin]
         kind: Kind<F, B>,
@@ -541,7 +655,7 @@ pin_project! {
 pin_project! {
     #[project = KindProj]
     enum Kind<F, B> {
-        Allowed { #[pin] future: F, vary: bool },
+        Allowed { #[pin] future: F, vary: AllowVary },
         Denied { response: Option<Response<B>> },
     }
 }
@@ -569,9 +683,7 @@ where
             KindProj::Allowed { future, vary } => {
                 let vary = *vary;
                 future.poll(cx).map_ok(|mut response| {
-                    if vary {
-                        add_vary_origin(response.headers_mut());
-                    }
+                    add_vary(response.headers_mut(), vary);
                     response
                 })
             }
@@ -582,19 +694,43 @@ where
     }
 }
 
-/// Appends `Vary: origin` unless a `Vary` value already names `origin` or is `*`.
-fn add_vary_origin(headers: &mut HeaderMap) {
-    let covered = headers.get_all(header::VARY).iter().any(|value| {
-        value.to_str().is_ok_and(|text| {
-            text.split(',').any(|token| {
-                let token = token.trim();
-                token == "*" || token.eq_ignore_ascii_case("origin")
-            })
-        })
-    });
-    if !covered {
-        headers.append(header::VARY, HeaderValue::from_static("origin"));
+/// What an allowed response's `Vary` must name, besides what it already names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AllowVary {
+    /// Nothing: [`OriginPolicyLayer::vary_on_allow`] is off.
+    Nothing,
+    /// `origin`: the `Origin` header (or its absence) decided.
+    Origin,
+    /// `origin` and `referer`: there was no `Origin`, and the `Referer` decided.
+    OriginAndReferer,
+}
+
+/// Appends one `Vary` value naming those of `origin` and `referer` (as `vary` asks) that no
+/// `Vary` value names yet; nothing when a value is `*` or both are named. The value is
+/// static, so appending allocates nothing when the map has room.
+fn add_vary(headers: &mut HeaderMap, vary: AllowVary) {
+    let (mut origin, mut referer) = match vary {
+        AllowVary::Nothing => return,
+        AllowVary::Origin => (false, true),
+        AllowVary::OriginAndReferer => (false, false),
+    };
+    for value in headers.get_all(header::VARY) {
+        let Ok(text) = value.to_str() else { continue };
+        for token in text.split(',').map(str::trim) {
+            if token == "*" {
+                return;
+            }
+            origin |= token.eq_ignore_ascii_case("origin");
+            referer |= token.eq_ignore_ascii_case("referer");
+        }
     }
+    let missing = match (origin, referer) {
+        (true, true) => return,
+        (false, true) => "origin",
+        (true, false) => "referer",
+        (false, false) => "origin, referer",
+    };
+    headers.append(header::VARY, HeaderValue::from_static(missing));
 }
 
 /// A header that must appear at most once: absent, the one value, or several.
@@ -614,61 +750,57 @@ fn single(headers: &HeaderMap, name: HeaderName) -> Single<'_> {
 }
 
 impl Shared {
-    /// Decides one request, calling `hook` on a denial.
+    /// Decides one request, calling `hook` on a denial: first the mode (from the
+    /// credentials, so that a request without any learns nothing about tenants), then the
+    /// tenant's policy, then the origin.
     fn decide(&self, parts: &Parts, hook: Option<&DenialHook>) -> Verdict {
         let mode = match &self.mode {
             ModeSource::Unset => None,
             ModeSource::Fixed(mode) => Some(*mode),
             ModeSource::FromRequest(mode) => mode(parts),
         };
-        match &self.policies {
-            Policies::One(policy) => self.decide_origin(parts, None, Some(policy), mode, hook),
-            Policies::Tenants(tenants) => tenants.lookup(parts, &mut |tenant, policy| {
-                self.decide_origin(parts, tenant, policy, mode, hook)
-            }),
-        }
-    }
-
-    fn decide_origin(
-        &self,
-        parts: &Parts,
-        tenant: Option<&str>,
-        policy: Option<&Policy>,
-        mode: Option<Mode>,
-        hook: Option<&DenialHook>,
-    ) -> Verdict {
-        let headers = &parts.headers;
-        // `origin`: the value checked; without one, the hook still gets a single UTF-8
-        // `Origin` header when there is one.
-        let deny = |origin: Option<&str>, reason: DenialReason| {
-            if let Some(hook) = hook {
-                let origin = origin.or_else(|| match single(headers, header::ORIGIN) {
-                    Single::One(value) => std::str::from_utf8(value.as_bytes()).ok(),
-                    Single::Absent | Single::Several => None,
-                });
-                hook(&Denial {
-                    tenant: tenant.map(truncate),
-                    mode,
-                    origin: origin.map(truncate),
-                    reason,
-                });
-            }
-            Verdict::Deny(mode, reason)
+        let tenant = match &self.policies {
+            Policies::One(_) => None,
+            Policies::Tenants(tenants) => tenants.tenant(parts),
         };
-        let Some(policy) = policy else {
-            return deny(None, DenialReason::UnknownTenant);
+        let deny = |origin: Option<&str>, reason: DenialReason| {
+            record_denial(parts, hook, tenant, mode, origin, reason)
         };
         let Some(mode) = mode else {
             return deny(None, DenialReason::NoMode);
         };
-        let origin = match single(headers, header::ORIGIN) {
-            Single::One(value) => value.as_bytes(),
+        match &self.policies {
+            Policies::One(policy) => self.decide_origin(parts, policy, mode, &deny),
+            Policies::Tenants(tenants) => {
+                let Some(tenant) = tenant else {
+                    return deny(None, DenialReason::UnknownTenant);
+                };
+                tenants.with_policy(tenant, &mut |policy| match policy {
+                    Some(policy) => self.decide_origin(parts, policy, mode, &deny),
+                    None => deny(None, DenialReason::UnknownTenant),
+                })
+            }
+        }
+    }
+
+    /// The origin step: the `Origin` header (or what [`MissingOrigin`] says instead),
+    /// checked against `policy` in `mode`. `deny` takes the origin checked, if any.
+    fn decide_origin(
+        &self,
+        parts: &Parts,
+        policy: &Policy,
+        mode: Mode,
+        deny: &dyn Fn(Option<&str>, DenialReason) -> Verdict,
+    ) -> Verdict {
+        let headers = &parts.headers;
+        let (origin, by_referer) = match single(headers, header::ORIGIN) {
+            Single::One(value) => (value.as_bytes(), false),
             Single::Several => return deny(None, DenialReason::MultipleOrigins),
             Single::Absent => match self.missing_origin {
                 MissingOrigin::Deny => return deny(None, DenialReason::MissingOrigin),
-                MissingOrigin::Allow => return Verdict::Allow,
+                MissingOrigin::Allow => return Verdict::Allow { by_referer: false },
                 MissingOrigin::UseReferer => match single(headers, header::REFERER) {
-                    Single::One(value) => referer_origin(value.as_bytes()),
+                    Single::One(value) => (referer_origin(value.as_bytes()), true),
                     Single::Several => return deny(None, DenialReason::MultipleOrigins),
                     Single::Absent => return deny(None, DenialReason::MissingOrigin),
                 },
@@ -678,7 +810,7 @@ impl Shared {
             return deny(None, DenialReason::NonUtf8Origin);
         };
         match policy.check(mode, origin).deny_reason() {
-            None => Verdict::Allow,
+            None => Verdict::Allow { by_referer },
             Some(reason) => deny(Some(origin), DenialReason::Policy(reason)),
         }
     }
@@ -690,7 +822,7 @@ impl Shared {
         reason: DenialReason,
     ) -> Response<B> {
         let json = accepts_json(request_headers);
-        let body = denial_body(mode, reason, json);
+        let body = denial_body(mode, self.public_reason.code(reason), json);
         let content_type = if json {
             "application/json"
         } else {
@@ -711,26 +843,45 @@ impl Shared {
     }
 }
 
-/// The 403 body: built from the mode's name and the reason's code only, never from the
-/// request.
-fn denial_body(mode: Option<Mode>, reason: DenialReason, json: bool) -> String {
+/// The 403 body: built from the mode's name and a fixed code only, never from the request.
+fn denial_body(mode: Option<Mode>, code: &'static str, json: bool) -> String {
     match (json, mode) {
         (true, Some(mode)) => format!(
-            "{{\"error\":\"origin_not_allowed\",\"mode\":\"{}\",\"reason\":\"{}\"}}",
+            "{{\"error\":\"origin_not_allowed\",\"mode\":\"{}\",\"reason\":\"{code}\"}}",
             mode.as_str(),
-            reason.code()
         ),
-        (true, None) => format!(
-            "{{\"error\":\"origin_not_allowed\",\"mode\":null,\"reason\":\"{}\"}}",
-            reason.code()
-        ),
-        (false, Some(mode)) => format!(
-            "origin not allowed for {} mode: {}\n",
-            mode.as_str(),
-            reason.code()
-        ),
-        (false, None) => format!("origin not allowed: {}\n", reason.code()),
+        (true, None) => {
+            format!("{{\"error\":\"origin_not_allowed\",\"mode\":null,\"reason\":\"{code}\"}}")
+        }
+        (false, Some(mode)) => format!("origin not allowed for {} mode: {code}\n", mode.as_str()),
+        (false, None) => format!("origin not allowed: {code}\n"),
     }
+}
+
+/// Calls `hook` (if any) with the denial, and returns the verdict. `origin` is the origin
+/// that was checked; without one, the hook gets the request's single UTF-8 `Origin` value,
+/// if it has one.
+fn record_denial(
+    parts: &Parts,
+    hook: Option<&DenialHook>,
+    tenant: Option<&str>,
+    mode: Option<Mode>,
+    origin: Option<&str>,
+    reason: DenialReason,
+) -> Verdict {
+    if let Some(hook) = hook {
+        let origin = origin.or_else(|| match single(&parts.headers, header::ORIGIN) {
+            Single::One(value) => std::str::from_utf8(value.as_bytes()).ok(),
+            Single::Absent | Single::Several => None,
+        });
+        hook(&Denial {
+            tenant: tenant.map(truncate),
+            mode,
+            origin: origin.map(truncate),
+            reason,
+        });
+    }
+    Verdict::Deny(mode, reason)
 }
 
 /// Whether an `Accept` header lists `application/json` with a `q` other than zero.
@@ -1021,27 +1172,70 @@ mod tests {
         assert_eq!(truncate("short"), "short");
     }
 
+    fn vary_values(headers: &HeaderMap) -> Vec<&str> {
+        headers
+            .get_all(header::VARY)
+            .iter()
+            .map(|value| value.to_str().unwrap())
+            .collect()
+    }
+
     #[test]
     fn vary_is_added_once() {
+        for vary in [AllowVary::Origin, AllowVary::OriginAndReferer] {
+            let mut headers = HeaderMap::new();
+            add_vary(&mut headers, vary);
+            add_vary(&mut headers, vary);
+            assert_eq!(headers.get_all(header::VARY).iter().count(), 1);
+        }
         let mut headers = HeaderMap::new();
-        add_vary_origin(&mut headers);
-        add_vary_origin(&mut headers);
-        assert_eq!(headers.get_all(header::VARY).iter().count(), 1);
-        let mut headers = HeaderMap::new();
-        headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
-        add_vary_origin(&mut headers);
-        assert_eq!(headers.get_all(header::VARY).iter().count(), 2);
-        let mut headers = HeaderMap::new();
-        headers.insert(header::VARY, HeaderValue::from_static("*"));
-        add_vary_origin(&mut headers);
-        assert_eq!(headers.get_all(header::VARY).iter().count(), 1);
+        add_vary(&mut headers, AllowVary::Nothing);
+        assert!(headers.is_empty());
+    }
+
+    #[test]
+    fn vary_names_only_what_is_missing() {
+        for (existing, vary, expected) in [
+            (&[][..], AllowVary::Origin, &["origin"][..]),
+            (&[], AllowVary::OriginAndReferer, &["origin, referer"]),
+            (
+                &["Accept-Encoding"],
+                AllowVary::Origin,
+                &["Accept-Encoding", "origin"],
+            ),
+            (
+                &["Origin"],
+                AllowVary::OriginAndReferer,
+                &["Origin", "referer"],
+            ),
+            (
+                &["REFERER, x"],
+                AllowVary::OriginAndReferer,
+                &["REFERER, x", "origin"],
+            ),
+            (&["referer"], AllowVary::Origin, &["referer", "origin"]),
+            (
+                &["origin", "referer"],
+                AllowVary::OriginAndReferer,
+                &["origin", "referer"],
+            ),
+            (&["*"], AllowVary::OriginAndReferer, &["*"]),
+            (&["a, *"], AllowVary::Origin, &["a, *"]),
+        ] {
+            let mut headers = HeaderMap::new();
+            for value in existing {
+                headers.append(header::VARY, HeaderValue::from_static(value));
+            }
+            add_vary(&mut headers, vary);
+            assert_eq!(vary_values(&headers), expected, "{existing:?} {vary:?}");
+        }
     }
 
     #[test]
     fn bodies_echo_nothing_from_the_request() {
         let body = denial_body(
             Some(Mode::Live),
-            DenialReason::Policy(DenyReason::NoMatchingRule),
+            DenialReason::Policy(DenyReason::NoMatchingRule).code(),
             true,
         );
         assert_eq!(
@@ -1049,8 +1243,12 @@ mod tests {
             r#"{"error":"origin_not_allowed","mode":"live","reason":"no_matching_rule"}"#
         );
         assert_eq!(
-            denial_body(None, DenialReason::NoMode, false),
+            denial_body(None, DenialReason::NoMode.code(), false),
             "origin not allowed: no_mode\n"
+        );
+        assert_eq!(
+            denial_body(None, UNIFORM_DENIAL_CODE, true),
+            r#"{"error":"origin_not_allowed","mode":null,"reason":"origin_not_allowed"}"#
         );
     }
 }

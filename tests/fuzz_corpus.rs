@@ -72,3 +72,9 @@ fn differential_corpus() {
 fn build_policy_corpus() {
     replay("build_policy", fuzz_checks::build_policy, 40);
 }
+
+#[cfg(feature = "tower")]
+#[test]
+fn request_corpus() {
+    replay("request", fuzz_checks::request, 30);
+}

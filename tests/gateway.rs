@@ -2,7 +2,9 @@
 //! served by axum on an ephemeral 127.0.0.1 port, queried by a hyper client over real TCP
 //! connections. Covers the issue's list: allowed and listed origins, http in live mode, a
 //! missing Origin under each option, the Referer fallback, a wrong tenant, the mode from an
-//! API secret, a hot swap while requests are in flight, and a bounded load smoke.
+//! API secret, denials that look alike to a client probing for tenants (the default
+//! `PublicReason::Uniform`) or name their reason (`Precise`), a hot swap while requests are
+//! in flight, and a bounded load smoke.
 
 #![cfg(all(feature = "tower", feature = "serde"))]
 
@@ -18,7 +20,7 @@ use http_body_util::{BodyExt, Empty};
 use hyper::body::Bytes;
 use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
-use origin_policy::{MissingOrigin, Mode, OriginPolicyLayer, Policy, PolicyStore};
+use origin_policy::{MissingOrigin, Mode, OriginPolicyLayer, Policy, PolicyStore, PublicReason};
 use tokio::net::{TcpListener, TcpStream};
 
 #[path = "../examples/gateway.rs"]
@@ -131,7 +133,7 @@ fn unlisted_origin_gets_403_without_echo() {
         let (status, headers, body) =
             fetch(addr, &[LIVE_KEY, origin("https://evil.example")]).await;
         assert_eq!(status, StatusCode::FORBIDDEN);
-        assert_eq!(body, "origin not allowed for live mode: no_matching_rule\n");
+        assert_eq!(body, LIVE_DENIAL);
         assert_eq!(headers["content-type"], "text/plain; charset=utf-8");
         assert_eq!(headers["cache-control"], "no-store");
         assert_eq!(headers["vary"], "origin, accept");
@@ -150,10 +152,16 @@ fn unlisted_origin_gets_403_without_echo() {
         assert_eq!(headers["content-type"], "application/json");
         assert_eq!(
             body,
-            r#"{"error":"origin_not_allowed","mode":"live","reason":"malformed_origin"}"#
+            r#"{"error":"origin_not_allowed","mode":"live","reason":"origin_not_allowed"}"#
         );
     });
 }
+
+/// The body of every denial of a request with a live key, under the default
+/// `PublicReason::Uniform`.
+const LIVE_DENIAL: &str = "origin not allowed for live mode: origin_not_allowed\n";
+/// The body of every denial of a request without a mode.
+const NO_MODE_DENIAL: &str = "origin not allowed: origin_not_allowed\n";
 
 #[test]
 fn http_origin_in_live_mode_gets_403() {
@@ -204,7 +212,7 @@ fn mode_comes_from_the_api_secret() {
         }
         let (status, _, body) = fetch(addr, &[local]).await;
         assert_eq!(status, StatusCode::FORBIDDEN);
-        assert_eq!(body, "origin not allowed: no_mode\n");
+        assert_eq!(body, NO_MODE_DENIAL);
     });
 }
 
@@ -234,29 +242,55 @@ fn tenants_are_chosen_by_header_and_unknown_ones_denied() {
             .await,
             StatusCode::FORBIDDEN
         );
+        // An unknown tenant's 403 is the same as a known tenant's for an unlisted origin, so
+        // a made-up key does not tell which tenants exist.
+        let (_, listed_headers, listed_body) = fetch(addr, &[LIVE_KEY, acme]).await;
+        assert_eq!(listed_body, LIVE_DENIAL);
         for tenant in [&b"nobody"[..], b"", b"ACME", b"acme\xff"] {
-            let (status, _, body) = fetch(addr, &[LIVE_KEY, acme, ("x-tenant", tenant)]).await;
+            let (status, headers, body) =
+                fetch(addr, &[LIVE_KEY, acme, ("x-tenant", tenant)]).await;
             assert_eq!(status, StatusCode::FORBIDDEN, "{tenant:?}");
-            assert_eq!(body, "origin not allowed for live mode: unknown_tenant\n");
+            assert_eq!(body, LIVE_DENIAL);
+            assert_eq!(without_date(&headers), without_date(&listed_headers));
+        }
+        // Without a key, the tenant is not even looked up.
+        for tenant in [&b"nobody"[..], b"acme"] {
+            let (status, _, body) = fetch(addr, &[acme, ("x-tenant", tenant)]).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{tenant:?}");
+            assert_eq!(body, NO_MODE_DENIAL);
         }
     });
+}
+
+/// The response headers a client sees, but the `date` that changes every second.
+fn without_date(headers: &HeaderMap) -> Vec<(String, Vec<u8>)> {
+    headers
+        .iter()
+        .filter(|(name, _)| *name != "date")
+        .map(|(name, value)| (name.to_string(), value.as_bytes().to_vec()))
+        .collect()
 }
 
 #[test]
 fn several_or_non_utf8_origins_are_denied() {
     run(async {
         let (addr, _) = example_gateway().await;
-        let good = origin("https://docs.berbix.com");
-        let (status, _, body) = fetch(addr, &[LIVE_KEY, good, good]).await;
-        assert_eq!(status, StatusCode::FORBIDDEN);
-        assert!(body.ends_with("multiple_origins\n"), "{body}");
-        let (status, _, body) = fetch(
-            addr,
-            &[LIVE_KEY, ("origin", b"https://docs.berbix.com\xff")],
-        )
+        let precise = serve(hello(
+            gateway::gate(gateway::tenants(berbix_policy()).unwrap())
+                .public_reason(PublicReason::Precise),
+        ))
         .await;
-        assert_eq!(status, StatusCode::FORBIDDEN);
-        assert!(body.ends_with("non_utf8_origin\n"), "{body}");
+        let good = origin("https://docs.berbix.com");
+        let twice: &[(&str, &[u8])] = &[LIVE_KEY, good, good];
+        let non_utf8: &[(&str, &[u8])] = &[LIVE_KEY, ("origin", b"https://docs.berbix.com\xff")];
+        for (headers, code) in [(twice, "multiple_origins"), (non_utf8, "non_utf8_origin")] {
+            let (status, _, body) = fetch(addr, headers).await;
+            assert_eq!(status, StatusCode::FORBIDDEN);
+            assert_eq!(body, LIVE_DENIAL);
+            let (status, _, body) = fetch(precise, headers).await;
+            assert_eq!(status, StatusCode::FORBIDDEN);
+            assert_eq!(body, format!("origin not allowed for live mode: {code}\n"));
+        }
     });
 }
 
@@ -276,7 +310,11 @@ fn hello(layer: OriginPolicyLayer) -> Router {
 #[test]
 fn missing_origin_under_each_option() {
     run(async {
-        let layer = || OriginPolicyLayer::new(berbix_policy()).fixed_mode(Mode::Live);
+        let layer = || {
+            OriginPolicyLayer::new(berbix_policy())
+                .fixed_mode(Mode::Live)
+                .public_reason(PublicReason::Precise)
+        };
         let deny = serve(hello(layer())).await;
         let allow = serve(hello(layer().on_missing_origin(MissingOrigin::Allow))).await;
         let referer = serve(hello(layer().on_missing_origin(MissingOrigin::UseReferer))).await;
@@ -330,10 +368,24 @@ fn referer_stands_in_for_a_missing_origin() {
         ] {
             let (status, headers, _) = fetch(addr, &[("referer", referer.as_bytes())]).await;
             assert_eq!(status, expected, "{referer}");
+            // Allowed or denied, the Referer decided: a shared cache must key on it.
             if status == StatusCode::FORBIDDEN {
                 assert_eq!(headers["vary"], "origin, referer, accept");
+            } else {
+                assert_eq!(headers["vary"], "origin, referer");
             }
         }
+        // With an Origin, the Referer is not read, and an allowed response does not vary on it.
+        let (status, headers, _) = fetch(
+            addr,
+            &[
+                origin("https://docs.berbix.com"),
+                ("referer", b"https://evil.example/"),
+            ],
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(headers["vary"], "origin");
         // Origin wins over Referer when both are present.
         let both = [
             origin("https://evil.example"),

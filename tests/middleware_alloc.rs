@@ -10,7 +10,8 @@
 //! * no allocation: a single policy with a fixed mode, and a store looked up by an
 //!   `X-Tenant` header with the mode from `Authorization: Bearer` or `Basic` (decoded on the
 //!   stack), with `vary_on_allow(false)`; with `vary_on_allow(true)` when the response's
-//!   header map has room for one more header;
+//!   header map has room for one more header, including `Vary: origin, referer` for a
+//!   request that `MissingOrigin::UseReferer` decided by its `Referer`;
 //! * two allocations: `vary_on_allow(true)` (the default) on a response whose header map is
 //!   empty, since `http::HeaderMap` allocates its two tables on the first insert. Real
 //!   responses (axum's, hyper's) already carry headers.
@@ -25,7 +26,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use http::{HeaderMap, Request, Response, StatusCode};
-use origin_policy::{Mode, OriginPolicyLayer, Policy, PolicyStore};
+use origin_policy::{MissingOrigin, Mode, OriginPolicyLayer, Policy, PolicyStore};
 use tower_layer::Layer;
 use tower_service::Service;
 
@@ -160,7 +161,7 @@ fn the_allow_path_does_not_allocate() {
         0
     );
 
-    let mut vary = layer.layer(Prepared);
+    let mut vary = layer.clone().layer(Prepared);
     assert_eq!(
         measure(&mut vary, &[x_tenant, bearer, origin], roomy_response),
         0
@@ -168,5 +169,22 @@ fn the_allow_path_does_not_allocate() {
     assert_eq!(
         measure(&mut vary, &[x_tenant, bearer, origin], empty_response),
         2
+    );
+
+    let mut referer = layer
+        .on_missing_origin(MissingOrigin::UseReferer)
+        .layer(Prepared);
+    let page = ("referer", "https://docs.berbix.com/page?q=1");
+    assert_eq!(
+        measure(&mut referer, &[x_tenant, bearer, page], roomy_response),
+        0
+    );
+    assert_eq!(
+        measure(
+            &mut referer,
+            &[x_tenant, bearer, origin, page],
+            roomy_response
+        ),
+        0
     );
 }

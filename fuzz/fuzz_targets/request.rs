@@ -1,0 +1,4 @@
+#![no_main]
+//! See `origin_policy::fuzz_checks::request` for what this target asserts.
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| origin_policy::fuzz_checks::request(data));
