@@ -12,10 +12,10 @@
 //! patterns are a prefix trie with suffix tries in [`LabelWildcards`], built by
 //! [`Index::finish`] in time linear in their bytes. Only a table that has label wildcards
 //! probes it, once, with the origin's parent domain (a label wildcard matches hosts with
-//! exactly one label more than its base), and only when a base of that length exists. A
-//! label wildcard on the parent beats every whole-label wildcard that can match the same
-//! host (their bases are the parent or shorter), so a hit there ends the walk too. See
-//! [`crate::label_wildcard`].
+//! exactly one label more than its base), and only when a base of that byte length and
+//! label count exists. A label wildcard on the parent beats every whole-label wildcard
+//! that can match the same host (their bases are the parent or shorter), so a hit there
+//! ends the walk too. See [`crate::label_wildcard`].
 //!
 //! Layout, for memory: the table stores only a `u32` rule index per (key, kind); the key
 //! itself is the rule's own host text ([`Rule::host_key`]), so no string is stored twice.
@@ -72,6 +72,8 @@ struct Table {
     labels: HashTable<u32>,
     label_groups: Vec<LabelGroup>,
     label_base_lengths: LengthSet,
+    /// The label counts of those bases: a host is looked up only if its parent has one.
+    label_base_labels: LengthSet,
 }
 
 /// The label wildcards of one base in one table.
@@ -198,6 +200,7 @@ impl Index {
             }
         }
         table.label_base_lengths.insert(key.len());
+        table.label_base_labels.insert(labels(key));
     }
 
     /// Builds the tries of the label wildcards, once all rules are in: linear in the bytes
@@ -318,16 +321,20 @@ impl Index {
         if let Some(rule) = self.find(table, rules, next, host, false, port) {
             return Some(rule);
         }
-        if !table.label_groups.is_empty() && origin.host_kind() == HostKind::Domain {
+        if origin.host_kind() != HostKind::Domain {
+            return None;
+        }
+        let mut count = labels(host);
+        // A label wildcard's host has one label more than its base.
+        if table.label_base_labels.contains(count - 1) {
             if let Some(rule) = self.find_label_wildcard(table, rules, host, port) {
                 return Some(rule);
             }
         }
-        if table.max_base == 0 || origin.host_kind() != HostKind::Domain {
+        if table.max_base == 0 {
             return None;
         }
         // `parent` has `count` labels; probe it only within the table's base lengths.
-        let mut count = labels(host);
         let mut parent = host;
         while count > table.min_base {
             let dot = parent.find('.')?;

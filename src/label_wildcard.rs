@@ -20,15 +20,17 @@
 //! literal characters (`i` plus the suffix depth), then an exact port over `:*`, then the
 //! lowest rule index. The literals are label characters by construction, so the `*` part
 //! consists of label characters exactly when the whole label does, which one scan checks
-//! first ([`HostPattern::label_fits`](crate::pattern::HostPattern::label_fits) is the
-//! plain definition).
+//! once something fits ([`HostPattern::label_fits`](crate::pattern::HostPattern::label_fits)
+//! is the plain definition).
 //!
 //! Bounds:
 //!
-//! * **Build**: time and memory linear in the bytes of the literals. Each literal byte
-//!   adds at most one node and one edge; finding a child while building scans a sorted
-//!   sibling list of at most 38 entries (the label alphabet `a-z 0-9 - _`), and the
-//!   flattening is one breadth-first pass over each trie. No size limit is needed.
+//! * **Build**: time and memory linear in the bytes of the entries. Each literal byte
+//!   adds at most one node, and each group and distinct prefix one root (a node is 16
+//!   bytes plus 1 for its edge byte; each rule adds 4 at its suffix end). Finding a child
+//!   while building scans a sorted sibling list of at most 38 entries (the label alphabet
+//!   `a-z 0-9 - _`), which is also the whole cost of sorting the edges, and flattening is
+//!   one breadth-first pass over each trie. No size limit is needed.
 //! * **Check**: for a label of `n <= 63` bytes, at most `n - 1` steps in the prefix trie
 //!   and, at a prefix of depth `i`, at most `n - i - 1` in its suffix trie: at most
 //!   `62 + 62 * 63 / 2 = 2,015` steps in all, each a binary search over at most 38 sorted
@@ -38,8 +40,11 @@
 //!   steps. A check allocates nothing and does not recurse.
 //!
 //! Layout: all tries of an index live in two flattened arenas (one for prefix nodes, one
-//! for suffix nodes). A node's children are a contiguous run of edges, sorted by byte,
-//! with the edge bytes apart from the targets so that a search reads a few bytes.
+//! for suffix nodes), filled breadth first, so that a node's children are consecutive
+//! nodes, sorted by byte: a node stores where they start and how many there are, and the
+//! edge bytes sit in an array of their own so that a search reads a few adjacent bytes.
+//! While building, each trie is a draft with sorted sibling lists, flattened once its
+//! group is complete; the drafts are scratch space reused from group to group.
 
 use crate::host::is_label_byte;
 use crate::index::RuleIndex;
@@ -54,76 +59,60 @@ fn id(n: usize) -> u32 {
     u32::try_from(n).expect("fewer than 2^32 trie nodes and rules")
 }
 
-/// Tries in flattened form: node `k`'s children are the edges
-/// `edge_start[k]..edge_start[k + 1]`, sorted by `edge_byte`.
-#[derive(Debug)]
-struct Tries {
-    /// One entry per node, plus one: the end of the last node's edges.
-    edge_start: Vec<u32>,
-    edge_byte: Vec<u8>,
-    edge_node: Vec<u32>,
+/// A node's number of children: at most the 38 label bytes.
+fn children(count: u32) -> u8 {
+    u8::try_from(count).expect("at most 38 children")
 }
 
-impl Default for Tries {
-    fn default() -> Self {
-        Tries {
-            edge_start: vec![0],
-            edge_byte: Vec::new(),
-            edge_node: Vec::new(),
-        }
-    }
+/// One node of a flattened trie: its children are the nodes
+/// `first_child..first_child + children`, sorted by their byte.
+#[derive(Debug, Clone, Copy)]
+struct Node {
+    first_child: u32,
+    /// Prefix trie: the root of the suffix trie of the patterns with exactly this prefix,
+    /// or [`NONE`]. Suffix trie: the first of the node's rules in [`LabelWildcards::rules`].
+    value: u32,
+    /// Suffix trie: how many rules end here (the same pattern on several ports). Prefix
+    /// trie: 0.
+    rules: u32,
+    children: u8,
+}
+
+/// Tries in flattened form, built breadth first, so that the children of a node are
+/// consecutive nodes.
+#[derive(Debug, Default)]
+struct Tries {
+    nodes: Vec<Node>,
+    /// By node: the byte of the edge into it (0 for a root).
+    bytes: Vec<u8>,
 }
 
 impl Tries {
-    fn len(&self) -> usize {
-        self.edge_start.len() - 1
-    }
-
     /// The child of `node` along `byte`.
     #[inline]
-    fn child(&self, node: u32, byte: u8) -> Option<u32> {
-        let node = node as usize;
-        let (start, end) = (
-            self.edge_start[node] as usize,
-            self.edge_start[node + 1] as usize,
-        );
-        let at = self.edge_byte[start..end].binary_search(&byte).ok()?;
-        Some(self.edge_node[start + at])
+    fn child(&self, node: &Node, byte: u8) -> Option<u32> {
+        let first = node.first_child as usize;
+        let at = self.bytes[first..first + usize::from(node.children)]
+            .binary_search(&byte)
+            .ok()?;
+        Some(node.first_child + id(at))
     }
 
     fn shrink_to_fit(&mut self) {
-        self.edge_start.shrink_to_fit();
-        self.edge_byte.shrink_to_fit();
-        self.edge_node.shrink_to_fit();
+        self.nodes.shrink_to_fit();
+        self.bytes.shrink_to_fit();
     }
 }
 
 /// The label wildcards of a whole index: every group's prefix trie and suffix tries.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) struct LabelWildcards {
     prefixes: Tries,
-    /// Per prefix node: the root of the suffix trie of the patterns with exactly this
-    /// prefix, or [`NONE`] if no pattern's prefix ends here.
-    suffix_root: Vec<u32>,
     suffixes: Tries,
-    /// Per suffix node, plus one: node `k`'s rules are `rules[rule_start[k]..rule_start[k + 1]]`.
-    rule_start: Vec<u32>,
+    /// The rules of the suffix nodes, each node's run lowest index first.
     rules: Vec<RuleIndex>,
     /// Scratch space for building, empty once [`shrink_to_fit`](Self::shrink_to_fit) ran.
     draft: Drafts,
-}
-
-impl Default for LabelWildcards {
-    fn default() -> Self {
-        LabelWildcards {
-            prefixes: Tries::default(),
-            suffix_root: Vec::new(),
-            suffixes: Tries::default(),
-            rule_start: vec![0],
-            rules: Vec::new(),
-            draft: Drafts::default(),
-        }
-    }
 }
 
 /// A trie under construction: children as sorted sibling lists.
@@ -246,9 +235,9 @@ impl LabelWildcards {
     }
 
     /// Copies the prefix draft, and the suffix drafts it points to, into the arenas, breadth
-    /// first so that each node's children are contiguous. Returns the new root.
+    /// first so that each node's children are consecutive. Returns the new root.
     fn flatten_prefixes(&mut self) -> u32 {
-        let base = id(self.prefixes.len());
+        let base = id(self.prefixes.nodes.len());
         let mut queue = std::mem::take(&mut self.draft.queue);
         queue.clear();
         queue.push(0);
@@ -256,21 +245,24 @@ impl LabelWildcards {
         while at < queue.len() {
             let node = queue[at] as usize;
             at += 1;
-            let suffix_root = match self.draft.prefixes.mark[node] {
+            let value = match self.draft.prefixes.mark[node] {
                 NONE => NONE,
                 draft_root => self.flatten_suffixes(draft_root),
             };
-            self.suffix_root.push(suffix_root);
             let draft = &self.draft.prefixes;
+            let first_child = base + id(queue.len());
             let mut child = draft.first_child[node];
             while child != NONE {
-                self.prefixes.edge_byte.push(draft.byte[child as usize]);
-                self.prefixes.edge_node.push(base + id(queue.len()));
                 queue.push(child);
                 child = draft.next_sibling[child as usize];
             }
-            let end = id(self.prefixes.edge_byte.len());
-            self.prefixes.edge_start.push(end);
+            self.prefixes.nodes.push(Node {
+                first_child,
+                value,
+                rules: 0,
+                children: children(base + id(queue.len()) - first_child),
+            });
+            self.prefixes.bytes.push(draft.byte[node]);
         }
         self.draft.queue = queue;
         base
@@ -279,7 +271,7 @@ impl LabelWildcards {
     /// Copies the suffix draft under `draft_root`, with its rule lists, into the suffix
     /// arena. Returns the new root.
     fn flatten_suffixes(&mut self, draft_root: u32) -> u32 {
-        let base = id(self.suffixes.len());
+        let base = id(self.suffixes.nodes.len());
         let mut queue = std::mem::take(&mut self.draft.suffix_queue);
         queue.clear();
         queue.push(draft_root);
@@ -288,22 +280,26 @@ impl LabelWildcards {
         while at < queue.len() {
             let node = queue[at] as usize;
             at += 1;
+            let value = id(self.rules.len());
             let mut entry = draft.mark[node];
             while entry != NONE {
                 let (rule, older) = self.draft.pending[entry as usize];
                 self.rules.push(rule);
                 entry = older;
             }
-            self.rule_start.push(id(self.rules.len()));
+            let first_child = base + id(queue.len());
             let mut child = draft.first_child[node];
             while child != NONE {
-                self.suffixes.edge_byte.push(draft.byte[child as usize]);
-                self.suffixes.edge_node.push(base + id(queue.len()));
                 queue.push(child);
                 child = draft.next_sibling[child as usize];
             }
-            let end = id(self.suffixes.edge_byte.len());
-            self.suffixes.edge_start.push(end);
+            self.suffixes.nodes.push(Node {
+                first_child,
+                value,
+                rules: id(self.rules.len()) - value,
+                children: children(base + id(queue.len()) - first_child),
+            });
+            self.suffixes.bytes.push(draft.byte[node]);
         }
         self.draft.suffix_queue = queue;
         base
@@ -312,9 +308,7 @@ impl LabelWildcards {
     /// Drops the scratch space and spare capacity once all groups are in.
     pub(crate) fn shrink_to_fit(&mut self) {
         self.prefixes.shrink_to_fit();
-        self.suffix_root.shrink_to_fit();
         self.suffixes.shrink_to_fit();
-        self.rule_start.shrink_to_fit();
         self.rules.shrink_to_fit();
         self.draft.prefixes.shrink_to_fit();
         self.draft.suffixes.shrink_to_fit();
@@ -336,34 +330,35 @@ impl LabelWildcards {
     ) -> Option<RuleIndex> {
         let label = label.as_bytes();
         let n = label.len();
-        if !label.iter().all(|&byte| is_label_byte(byte)) {
-            return None;
-        }
         let mut best: Best = None;
-        let (mut node, mut depth) = (root, 0);
+        let (mut node, mut depth) = (&self.prefixes.nodes[root as usize], 0);
         loop {
-            let suffix_root = self.suffix_root[node as usize];
-            if suffix_root != NONE {
-                self.collect_suffixes(suffix_root, rules, label, depth, port, &mut best);
+            if node.value != NONE {
+                self.collect_suffixes(node.value, rules, label, depth, port, &mut best);
             }
             // A longer prefix must still leave one byte for the `*`.
             if depth + 1 >= n {
                 break;
             }
             match self.prefixes.child(node, label[depth]) {
-                Some(child) => (node, depth) = (child, depth + 1),
+                Some(child) => (node, depth) = (&self.prefixes.nodes[child as usize], depth + 1),
                 None => break,
             }
+        }
+        // The literals are label bytes, so the `*` part is label bytes if the whole label
+        // is. Origins are validated so, but the check costs nothing on a miss.
+        if best.is_some() && !label.iter().all(|&byte| is_label_byte(byte)) {
+            return None;
         }
         best.map(|(_, _, rule)| rule)
     }
 
-    /// Walks the suffix trie at `node` backward from the end of `label`, for patterns whose
+    /// Walks the suffix trie at `root` backward from the end of `label`, for patterns whose
     /// prefix is `label[..prefix]`, and folds every fitting pattern's rules into `best`.
     #[inline]
     fn collect_suffixes(
         &self,
-        mut node: u32,
+        root: u32,
         rules: &[Rule],
         label: &[u8],
         prefix: usize,
@@ -371,18 +366,19 @@ impl LabelWildcards {
         best: &mut Best,
     ) {
         let n = label.len();
-        let mut depth = 0;
+        let (mut node, mut depth) = (&self.suffixes.nodes[root as usize], 0);
         loop {
-            let node_rules = &self.rules[self.rule_start[node as usize] as usize
-                ..self.rule_start[node as usize + 1] as usize];
-            if !node_rules.is_empty() {
-                fold(rules, node_rules, prefix + depth, port, best);
+            if node.rules > 0 {
+                let start = node.value as usize;
+                let candidates = &self.rules[start..start + node.rules as usize];
+                fold(rules, candidates, prefix + depth, port, best);
             }
+            // A longer suffix must still leave one byte for the `*`.
             if prefix + depth + 1 >= n {
                 break;
             }
             match self.suffixes.child(node, label[n - 1 - depth]) {
-                Some(child) => (node, depth) = (child, depth + 1),
+                Some(child) => (node, depth) = (&self.suffixes.nodes[child as usize], depth + 1),
                 None => break,
             }
         }
@@ -457,7 +453,8 @@ mod tests {
         let rules = policy.rules(Mode::Live);
         let (set, root) = group(rules, &[0, 1, 2]);
         // The root ends the empty prefix of `*-staging`; `pr-` and `app-` end two more.
-        assert_eq!(set.suffix_root.iter().filter(|&&s| s != NONE).count(), 3);
+        let ends = set.prefixes.nodes.iter().filter(|node| node.value != NONE);
+        assert_eq!(ends.count(), 3);
         let best = |label| set.best(root, rules, label, 443);
         assert_eq!(best("pr-1"), Some(0));
         assert_eq!(best("pr-"), None);
