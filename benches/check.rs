@@ -2,8 +2,9 @@
 //!
 //! Groups: `check` (ours, hits and misses), `baselines` ((a) `Url::parse` + linear scan,
 //! (b) `regex::RegexSet`, (c) exact `HashSet<String>`), `floor` (a `memchr` scan and
-//! `Url::parse` alone), `build`, `parse`. Every timed iteration handles one origin, taken
-//! round-robin from a generated query set, so medians are per check.
+//! `Url::parse` alone), `build` (also adversarial label wildcards against exact hosts),
+//! `parse`. Every timed check handles one origin, taken round-robin from a generated query
+//! set, so medians are per check.
 //!
 //! `cargo bench --bench check` (a few minutes), or
 //! `cargo bench --bench check -- --quick` (seconds per benchmark, rougher).
@@ -222,7 +223,40 @@ fn label_wildcard_benches(c: &mut Criterion) {
     group.finish();
 }
 
+/// Issue 10: building adversarial label wildcards (`gen::adversarial_label_wildcards`:
+/// nested prefixes and long distinct suffixes, all on one base, or 40 a base on at least 8
+/// bases) against building as many exact hosts of the same size (each `*` made an `x`).
+/// Ids: `build/{exact,label_one_base,label_many_bases}/{n}`; the target is at most 10x.
+fn adversarial_build_benches(c: &mut Criterion) {
+    let mut group = c.benchmark_group("build");
+    group.sample_size(10);
+    for n in [40, 1_000] {
+        let one_base = gen::adversarial_label_wildcards(n, 1, 0xAD5E ^ n as u64);
+        let many_bases = gen::adversarial_label_wildcards(n, (n / 40).max(8), 0xAD5E ^ n as u64);
+        let exact = gen::exact_twins(&one_base);
+        for (name, rules) in [
+            ("exact", &exact),
+            ("label_one_base", &one_base),
+            ("label_many_bases", &many_bases),
+        ] {
+            let builder = gen::builder(rules);
+            let policy = builder.build().expect("valid");
+            let sample = &rules[n / 2];
+            let origin = match &sample.label {
+                Some((prefix, suffix)) => format!("https://{prefix}z{suffix}.{}", sample.host),
+                None => format!("https://{}", sample.host),
+            };
+            assert!(policy.is_allowed(Mode::Live, &origin), "{name} {origin}");
+            group.bench_function(BenchmarkId::new(name, n), |b| {
+                b.iter(|| builder.build().expect("valid"))
+            });
+        }
+    }
+    group.finish();
+}
+
 fn benches(c: &mut Criterion) {
+    adversarial_build_benches(c);
     label_wildcard_benches(c);
     let fixtures: Vec<Fixture> = SIZES.iter().map(|&n| fixture(n)).collect();
 

@@ -105,7 +105,8 @@ pub fn app(store: Arc<PolicyStore<String>>) -> Router {
 }
 
 /// Re-reads the policy file whenever its modification time changes and swaps it in for
-/// [`DEFAULT_TENANT`]; a bad file is reported and the running policy kept.
+/// [`DEFAULT_TENANT`]; a bad file is reported and the running policy kept. The policy is
+/// built in `tokio::task::spawn_blocking`, off the threads that serve requests.
 pub async fn reload_on_change(store: Arc<PolicyStore<String>>, path: PathBuf) {
     let modified = |path: &Path| std::fs::metadata(path).and_then(|m| m.modified()).ok();
     let mut seen: Option<SystemTime> = modified(&path);
@@ -117,15 +118,20 @@ pub async fn reload_on_change(store: Arc<PolicyStore<String>>, path: PathBuf) {
             continue;
         }
         seen = now;
-        match read_policy(&path) {
-            Ok(policy) => {
+        // Reading and building the file is blocking work (linear in its size, milliseconds
+        // for a large list): run it on the blocking pool, not on a worker of the runtime
+        // that serves requests.
+        let file = path.clone();
+        match tokio::task::spawn_blocking(move || read_policy(&file)).await {
+            Ok(Ok(policy)) => {
                 store.insert(DEFAULT_TENANT.to_owned(), policy);
                 eprintln!("reloaded {}", path.display());
             }
-            Err(err) => eprintln!(
+            Ok(Err(err)) => eprintln!(
                 "kept the running policy; {} is invalid:\n{err}",
                 path.display()
             ),
+            Err(err) => eprintln!("kept the running policy; the reload failed: {err}"),
         }
     }
 }

@@ -80,12 +80,6 @@ error_kinds! {
         /// A wildcard over a public suffix such as `*.com`, `*.co.uk` or `*.github.io`, or over
         /// a name whose subdomains are public suffixes, such as `*.sch.uk`.
         PublicSuffixWildcard => "a wildcard over a public suffix would allow sites of other owners",
-        /// The label wildcards (`pr-*.example.com`) of one mode, scheme and base compile to
-        /// an automaton over the size limits ([`MAX_LABEL_WILDCARD_DFA_BYTES`](crate::MAX_LABEL_WILDCARD_DFA_BYTES)
-        /// per base, [`MAX_LABEL_WILDCARD_TOTAL_BYTES`](crate::MAX_LABEL_WILDCARD_TOTAL_BYTES)
-        /// per policy). Reported on the entry that crossed a limit; only a whole policy can
-        /// reach it, never one entry alone.
-        LabelWildcardLimit => "the label wildcards of this base exceed the automaton size limit; use fewer or whole-label wildcards",
     }
 }
 

@@ -8,17 +8,19 @@
 //! probed at all. The first hit is the most specific rule, so the walk can stop there.
 //!
 //! Label wildcards (`pr-*.base`) are not in the hash table of exact and whole-label
-//! keys: each (mode, scheme, base) has a [`LabelSet`] of DFAs in a second table keyed by
-//! base. Only a table that has label wildcards probes it, once, with the origin's parent
-//! domain (a label wildcard matches hosts with exactly one label more than its base), and
-//! only when a base of that length exists. A label wildcard on the parent beats every
-//! whole-label wildcard that can match the same host (their bases are the parent or
-//! shorter), so a hit there ends the walk too. See [`crate::label`].
+//! keys: each (mode, scheme, base) is a group in a second table keyed by base, whose
+//! patterns are a prefix trie with suffix tries in [`LabelWildcards`], built by
+//! [`Index::finish`] in time linear in their bytes. Only a table that has label wildcards
+//! probes it, once, with the origin's parent domain (a label wildcard matches hosts with
+//! exactly one label more than its base), and only when a base of that byte length and
+//! label count exists. A label wildcard on the parent beats every whole-label wildcard
+//! that can match the same host (their bases are the parent or shorter), so a hit there
+//! ends the walk too. See [`crate::label_wildcard`].
 //!
 //! Layout, for memory: the table stores only a `u32` rule index per (key, kind); the key
 //! itself is the rule's own host text ([`Rule::host_key`]), so no string is stored twice.
-//! Rules that share a key and kind (the same host on several ports) are chained through
-//! `next`, newest first.
+//! Rules that share a key and kind (the same host on several ports, the label wildcards of
+//! one base) are chained through `next`, newest first.
 //!
 //! Hashing is [`foldhash`], a fast non-cryptographic hash with a per-process random seed.
 //! HashDoS is not a concern: every key in the table comes from the trusted policy, and an
@@ -31,9 +33,7 @@ use foldhash::fast::RandomState;
 use hashbrown::HashTable;
 
 use crate::host::HostKind;
-use crate::label::{
-    LabelSet, OverLimit, MAX_LABEL_WILDCARD_DFA_BYTES, MAX_LABEL_WILDCARD_TOTAL_BYTES,
-};
+use crate::label_wildcard::LabelWildcards;
 use crate::mode::Mode;
 use crate::origin::Origin;
 use crate::pattern::{HostPattern, PortSpec};
@@ -72,6 +72,8 @@ pub(crate) struct Index {
     boundary: PublicSuffixBoundary,
     /// Per mode, by rule index: the next (older) rule with the same key and kind, or [`NONE`].
     next: [Vec<RuleIndex>; 2],
+    /// The tries of every label-wildcard group of every table.
+    label_wildcards: LabelWildcards,
     hasher: RandomState,
 }
 
@@ -91,15 +93,18 @@ struct Table {
     labels: HashTable<u32>,
     label_groups: Vec<LabelGroup>,
     label_base_lengths: LengthSet,
+    /// The label counts of those bases: a host is looked up only if its parent has one.
+    label_base_labels: LengthSet,
 }
 
 /// The label wildcards of one base in one table.
 #[derive(Debug)]
 struct LabelGroup {
-    /// The rules, in index order; the first one's base is the key.
-    members: Vec<RuleIndex>,
-    /// Compiled by [`Index::finish`].
-    set: Option<LabelSet>,
+    /// The newest rule; its base is the key, and the older ones are chained through `next`.
+    head: RuleIndex,
+    /// The root of the group's prefix trie in [`Index::label_wildcards`], set by
+    /// [`Index::finish`].
+    root: u32,
 }
 
 /// A set of lengths 0–255 (longer keys cannot exist: a name has at most 253 bytes).
@@ -140,6 +145,7 @@ impl Index {
             tables: Default::default(),
             boundary,
             next: Default::default(),
+            label_wildcards: LabelWildcards::default(),
             hasher: RandomState::default(),
         }
     }
@@ -213,54 +219,59 @@ impl Index {
         let hash = self.hasher.hash_one(key);
         let hasher = &self.hasher;
         let table = &mut self.tables[slot(mode, added.pattern().scheme())];
-        self.next[mode.slot()].push(NONE);
+        let next = &mut self.next[mode.slot()];
+        debug_assert_eq!(next.len(), rule as usize);
         let found = {
             let groups = &table.label_groups;
             table.labels.find(hash, |&group| {
-                rules[groups[group as usize].members[0] as usize].host_key() == key
+                rules[groups[group as usize].head as usize].host_key() == key
             })
         }
         .copied();
         let groups = &mut table.label_groups;
         match found {
-            Some(group) => groups[group as usize].members.push(rule),
+            Some(group) => {
+                let head = &mut groups[group as usize].head;
+                next.push(*head);
+                *head = rule;
+            }
             None => {
+                next.push(NONE);
                 let group = u32::try_from(groups.len()).unwrap_or(u32::MAX);
                 groups.push(LabelGroup {
-                    members: vec![rule],
-                    set: None,
+                    head: rule,
+                    root: NONE,
                 });
                 let groups = &table.label_groups;
                 let rehash = |&group: &u32| {
-                    hasher.hash_one(rules[groups[group as usize].members[0] as usize].host_key())
+                    hasher.hash_one(rules[groups[group as usize].head as usize].host_key())
                 };
                 table.labels.insert_unique(hash, group, rehash);
             }
         }
         table.label_base_lengths.insert(key.len());
+        table.label_base_labels.insert(labels(key));
     }
 
-    /// Compiles the label wildcards, once all rules are in. On a size limit, names the
-    /// mode and the rule (the last of its group) that crossed it.
-    pub(crate) fn finish(&mut self, rules: &[Vec<Rule>; 2]) -> Result<(), (Mode, RuleIndex)> {
-        let mut total = 0usize;
+    /// Builds the tries of the label wildcards, once all rules are in: linear in the bytes
+    /// of their literals, whatever their number, shapes and bases.
+    pub(crate) fn finish(&mut self, rules: &[Vec<Rule>; 2]) {
         for (at, table) in self.tables.iter_mut().enumerate() {
             let mode = Mode::ALL[at / 2];
             let rules = &rules[mode.slot()];
+            let next = &self.next[mode.slot()];
             for group in &mut table.label_groups {
-                let last = *group.members.last().expect("a group has a rule");
-                let (set, size) =
-                    LabelSet::build(rules, &group.members, MAX_LABEL_WILDCARD_DFA_BYTES)
-                        .map_err(|OverLimit| (mode, last))?;
-                total += size;
-                if total > MAX_LABEL_WILDCARD_TOTAL_BYTES {
-                    return Err((mode, last));
-                }
-                group.set = Some(set);
-                group.members.shrink_to_fit();
+                let mut member = group.head;
+                let members = std::iter::from_fn(|| {
+                    let this = member;
+                    (this != NONE).then(|| {
+                        member = next[this as usize];
+                        this
+                    })
+                });
+                group.root = self.label_wildcards.add_group(rules, members);
             }
         }
-        Ok(())
     }
 
     /// Drops spare capacity once all rules are in.
@@ -273,13 +284,14 @@ impl Index {
                 .shrink_to_fit(|&head| hasher.hash_one(rules[head as usize].host_key()));
             let groups = &table.label_groups;
             table.labels.shrink_to_fit(|&group| {
-                hasher.hash_one(rules[groups[group as usize].members[0] as usize].host_key())
+                hasher.hash_one(rules[groups[group as usize].head as usize].host_key())
             });
             table.label_groups.shrink_to_fit();
         }
         for next in &mut self.next {
             next.shrink_to_fit();
         }
+        self.label_wildcards.shrink_to_fit();
     }
 
     /// The rule of `key` and `wildcard` kind that allows `port`: a rule for exactly this
@@ -337,12 +349,11 @@ impl Index {
         let hash = self.hasher.hash_one(parent);
         let groups = &table.label_groups;
         let group = *table.labels.find(hash, |&group| {
-            rules[groups[group as usize].members[0] as usize].host_key() == parent
+            rules[groups[group as usize].head as usize].host_key() == parent
         })?;
-        let rule = groups[group as usize]
-            .set
-            .as_ref()?
-            .best(rules, label, port)?;
+        let rule = self
+            .label_wildcards
+            .best(groups[group as usize].root, rules, label, port)?;
         Some((parent.len(), rule))
     }
 
@@ -366,7 +377,9 @@ impl Index {
         if origin.host_kind() != HostKind::Domain {
             return Err(Miss::NoRule);
         }
-        if !table.label_groups.is_empty() {
+        let mut count = labels(host);
+        // A label wildcard's host has one label more than its base.
+        if table.label_base_labels.contains(count - 1) {
             if let Some((base_len, rule)) = self.find_label_wildcard(table, rules, host, port) {
                 return self.wildcard_hit(host, base_len, rule);
             }
@@ -375,7 +388,6 @@ impl Index {
             return Err(Miss::NoRule);
         }
         // `parent` has `count` labels; probe it only within the table's base lengths.
-        let mut count = labels(host);
         let mut parent = host;
         while count > table.min_base {
             let Some(dot) = parent.find('.') else { break };

@@ -58,17 +58,19 @@
 //! `*`; then the lower index. (`spec-table.md`, section 4, states the order and shows it.)
 //!
 //! How they are compiled: exact hosts and `*.` bases stay in the hash index. The label
-//! wildcards of each (mode, scheme, base) become regex-automata dense DFAs when the policy
-//! is built: one scanning the label forward for patterns with the longer literal prefix, one
-//! scanning it backward (patterns reversed) for the others, so the literals come first and
-//! the `*` loop last, which keeps determinization small. A check consults them only if the
-//! policy has label wildcards and only for the base that equals the origin's parent domain,
-//! steps the DFA over at most 63 bytes by hand, and maps the pattern IDs back to rules; it
-//! allocates nothing and needs no per-thread cache. Each automaton is bounded by
-//! [`MAX_LABEL_WILDCARD_DFA_BYTES`] (NFA, determinization and DFA) and all of a policy's by
-//! [`MAX_LABEL_WILDCARD_TOTAL_BYTES`]; a policy over a limit fails to build with
-//! [`PatternErrorKind::LabelWildcardLimit`] instead of building without bound.
-//!
+//! wildcards of each (mode, scheme, base) become, when the policy is built, a trie of their
+//! distinct literal prefixes in which each node that ends a prefix owns a reverse trie of
+//! the suffixes of the patterns with that prefix; a suffix node holds the rules of its
+//! `prefix*suffix`, lowest index first. Building takes time and memory linear in the bytes
+//! of the entries, whatever their number, shapes and bases, and has no size limit. A check
+//! consults the tries only if the policy has label wildcards and only for the base that
+//! equals the origin's parent domain: it walks the origin's leftmost label (at most 63
+//! bytes) forward through the prefix trie and, at each prefix, backward through its suffix
+//! trie, leaving at least one byte for the `*`. That is at most 2,015 trie steps for a
+//! 63-byte label, each a binary search over at most 38 sorted edge bytes (the label
+//! alphabet), and typically a handful; the rules of each fitting pattern are then scanned
+//! as the ports of an exact host are. A check allocates nothing and does not recurse.
+
 //! # Errors
 //!
 //! [`PolicyBuilder::build`] validates every entry and reports all bad ones at once, each
@@ -151,7 +153,7 @@
 //! | origin | [`MAX_ORIGIN_LEN`] = 2048 bytes | denied as [`OriginErrorKind::TooLong`], unread | one pass over the bytes, then at most one hash probe per label (a valid name has at most 127 labels of at most 253 bytes in all) |
 //! | entry | [`MAX_PATTERN_LEN`] = 2048 bytes | refused as [`PatternErrorKind::TooLong`], unread | linear in its length, plus one Public Suffix List lookup for a wildcard |
 //! | domain name | 253 bytes, labels of 1–63 | malformed origin, invalid entry | |
-//! | rules | none but memory (indices are `u32`: 4 294 967 295 per mode) | | build is linear in the number of entries |
+//! | rules | none but memory (indices are `u32`: 4 294 967 295 per mode) | | build is linear in the bytes of the entries, label wildcards included |
 //!
 //! A canonical ASCII origin (what browsers send) is checked without allocating and without
 //! recursion. Other spellings (uppercase, Unicode, IPv4 shorthand, IPv6) take the WHATWG
@@ -170,7 +172,7 @@ mod config;
 mod error;
 mod host;
 mod index;
-mod label;
+mod label_wildcard;
 mod lint;
 mod mode;
 mod origin;
@@ -193,7 +195,6 @@ pub mod reference;
 pub use config::{EntryConfig, PolicyConfig};
 pub use error::{write_with_carets, BuildError, EntryError, PatternError, PatternErrorKind, Span};
 pub use host::{Host, HostKind, MAX_LABEL_LEN, MAX_NAME_LEN};
-pub use label::{MAX_LABEL_WILDCARD_DFA_BYTES, MAX_LABEL_WILDCARD_TOTAL_BYTES};
 pub use lint::{Warning, WarningKind};
 pub use mode::{Mode, ParseModeError};
 pub use origin::{Origin, OriginErrorKind, MAX_ORIGIN_LEN};

@@ -501,16 +501,7 @@ impl PolicyBuilder {
         if !errors.is_empty() {
             return Err(BuildError::new(errors));
         }
-        if let Err((mode, rule)) = index.finish(&rules) {
-            let rule = &rules[mode.slot()][rule as usize];
-            let entry = rule.entry();
-            let host = pattern::parse_located(entry).map_or(0..entry.len(), |at| at.host);
-            return Err(BuildError::new(vec![EntryError {
-                mode,
-                index: rule.index(),
-                error: PatternError::new(PatternErrorKind::LabelWildcardLimit, entry, host),
-            }]));
-        }
+        index.finish(&rules);
         for slot in &mut rules {
             slot.shrink_to_fit();
         }

@@ -98,7 +98,7 @@ const CANONICAL: &[(Mode, &str, bool)] = &[
     (Mode::Test, "http://127.0.0.1:8080", true),
     (Mode::Live, "https://xn--bcher-kva.example", true),
     // misses: unknown host, wrong port, wildcard apex, wrong mode, wrong scheme
-    // label wildcards: forward and reverse DFAs, and misses that reach them
+    // label wildcards: prefix and suffix tries, and misses that reach them
     (Mode::Live, "https://pr-123.preview.berbix.dev", true),
     (
         Mode::Live,

@@ -208,6 +208,48 @@ pub fn rules_with_label_wildcards(n: usize, label_rules: usize, seed: u64) -> Ve
     out
 }
 
+/// `n` label wildcards built to be hard for an automaton, spread round-robin over `bases`
+/// bases (`b0.example.com`, ...): 20–30 `a`s before the `*` (so the prefixes nest), and
+/// 16–24 random letters and digits and `x9k2` after it (so that after the prefix every
+/// suffix is a live candidate at once), all live `https` on the default port.
+pub fn adversarial_label_wildcards(n: usize, bases: usize, seed: u64) -> Vec<GenRule> {
+    const ALNUM: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut rng = Rng::new(seed);
+    (0..n)
+        .map(|i| {
+            let prefix = "a".repeat(rng.range(20, 30) as usize);
+            let len = rng.range(16, 24);
+            let suffix: String = (0..len)
+                .map(|_| char::from(ALNUM[rng.range(0, ALNUM.len() as u64 - 1) as usize]))
+                .chain("x9k2".chars())
+                .collect();
+            GenRule {
+                mode: Mode::Live,
+                https: true,
+                host: format!("b{}.example.com", i % bases),
+                wildcard: false,
+                label: Some((prefix, suffix)),
+                port: Port::Default,
+            }
+        })
+        .collect()
+}
+
+/// The exact hosts of the same size as `rules`' label wildcards: each `*` replaced by `x`.
+pub fn exact_twins(rules: &[GenRule]) -> Vec<GenRule> {
+    rules
+        .iter()
+        .map(|rule| {
+            let (prefix, suffix) = rule.label.as_ref().expect("a label wildcard");
+            GenRule {
+                host: format!("{prefix}x{suffix}.{}", rule.host),
+                label: None,
+                ..rule.clone()
+            }
+        })
+        .collect()
+}
+
 /// The builder for `rules`.
 pub fn builder(rules: &[GenRule]) -> PolicyBuilder {
     let mut builder = Policy::builder();
