@@ -1,9 +1,12 @@
 //! A gateway in front of a trivial handler: every request must come from an origin that its
-//! tenant allows in the mode of its API secret, or it gets 403.
+//! tenant allows in the mode of its API secret, or it gets 403. Browsers can call it:
+//! tower-http's `CorsLayer` answers preflights from the same policy, and a demo page (the
+//! "customer site") on a second loopback port calls it with a test key and a live key.
 //!
 //! ```sh
 //! cargo run --example gateway --features tower,serde
 //! # listening on http://127.0.0.1:8080 (GATEWAY_ADDR to change it)
+//! # demo page on http://localhost:3000/ (DEMO_ADDR to change it): open it in a browser
 //!
 //! curl -i -u secret_live_demo: -H 'Origin: https://docs.berbix.com' http://127.0.0.1:8080/   # 200
 //! curl -i -u secret_live_demo: -H 'Origin: https://evil.example' http://127.0.0.1:8080/      # 403
@@ -11,20 +14,28 @@
 //! curl -i -u secret_test_demo: -H 'Origin: http://localhost:3000' http://127.0.0.1:8080/     # 200
 //! curl -i -u secret_live_demo: -H 'Origin: https://app.acme.example' -H 'X-Tenant: acme' http://127.0.0.1:8080/  # 200
 //! curl -i -u secret_live_demo: -H 'Origin: https://app.acme.example' -H 'X-Tenant: nobody' http://127.0.0.1:8080/ # 403: unknown tenant
+//! curl -i -X OPTIONS -H 'Origin: http://localhost:3000' -H 'Access-Control-Request-Method: GET' \
+//!   -H 'Access-Control-Request-Headers: authorization' http://127.0.0.1:8080/                # 200: CORS preflight granted
 //! ```
 //!
 //! - Tenants: `default` uses `examples/policy.toml` and is the tenant of a request without
-//!   `X-Tenant`; `acme` uses [`ACME_POLICY`] below. Any other `X-Tenant` is denied.
+//!   `X-Tenant`; `acme` uses [`ACME_POLICY`] below. Any other `X-Tenant` is denied. A browser
+//!   names its tenant in the path instead (`/t/acme`), because a CORS preflight carries no
+//!   custom header: [`cors_tenant_of`] reads only the path, and the gate's [`tenant_of`]
+//!   reads `X-Tenant`, then the path.
 //! - Mode: from the API secret in `Authorization` (`curl -u secret_live_…:` sends it as the
 //!   Basic user name; `Authorization: Bearer secret_test_…` works too). The gateway only reads
 //!   the key's prefix: a real one would also authenticate the key.
+//! - CORS: `CorsLayer` outside the gate grants an origin that the tenant allows in *any*
+//!   mode (a preflight has no key, so no mode); the gate then checks the real request in its
+//!   key's mode, and its 403 carries the CORS headers, so the page can read why. `Authorization`
+//!   and `Content-Type` are allowed request headers, preflights are cached for 10 minutes,
+//!   and `Vary` names `Origin` and the preflight's request headers.
 //! - Hot reload: edit `examples/policy.toml` while it runs; the file is read again within a
 //!   second of a change and swapped in for the `default` tenant. A file with a bad entry is
 //!   reported and the running policy is kept.
 //! - Every denial is logged to stderr with the tenant, mode, origin (cut to 128 bytes, printed
-//!   escaped) and precise reason (`unknown_tenant` for the last request above). The 403
-//!   body gives every denial the same reason, `origin_not_allowed` (the default
-//!   `PublicReason::Uniform`), so that a client cannot probe which tenants exist.
+//!   escaped) and reason.
 
 use std::error::Error;
 use std::net::SocketAddr;
@@ -32,10 +43,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use axum::response::Html;
 use axum::routing::get;
 use axum::Router;
 use http::request::Parts;
+use http::{header, Method};
 use origin_policy::{Denial, OriginPolicyLayer, Policy, PolicyStore};
+use tower_http::cors::{AllowOrigin, CorsLayer};
 
 /// The tenant of a request without `X-Tenant`, served from `examples/policy.toml`.
 pub const DEFAULT_TENANT: &str = "default";
@@ -71,10 +85,19 @@ pub fn tenants(default_policy: Policy) -> Result<Arc<PolicyStore<String>>, toml:
     Ok(Arc::new(store))
 }
 
-/// The tenant of a request: its `X-Tenant` header, or [`DEFAULT_TENANT`] without one.
+/// The tenant of a request: its `X-Tenant` header, or else [`cors_tenant_of`].
 pub fn tenant_of(parts: &Parts) -> Option<&str> {
     match parts.headers.get("x-tenant") {
         Some(value) => value.to_str().ok(),
+        None => cors_tenant_of(parts),
+    }
+}
+
+/// The tenant as a CORS preflight shows it: the path `/t/NAME` (or `/t/NAME/...`), or
+/// [`DEFAULT_TENANT`] for any other path. A preflight carries no `X-Tenant`.
+pub fn cors_tenant_of(parts: &Parts) -> Option<&str> {
+    match parts.uri.path().strip_prefix("/t/") {
+        Some(rest) => rest.split('/').next().filter(|name| !name.is_empty()),
         None => Some(DEFAULT_TENANT),
     }
 }
@@ -97,11 +120,66 @@ pub fn gate(store: Arc<PolicyStore<String>>) -> OriginPolicyLayer {
         .on_deny(log_denial)
 }
 
-/// The whole application: a trivial handler behind the gate.
+/// The CORS side, from the same store: an origin the tenant allows in any mode may call,
+/// with `Authorization` and `Content-Type`; preflights are cached for 10 minutes.
+pub fn cors(store: &Arc<PolicyStore<String>>) -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::predicate(
+            store.cors_predicate_any_mode(cors_tenant_of),
+        ))
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .max_age(Duration::from_secs(600))
+}
+
+/// The whole application: a trivial handler behind the gate, with `CorsLayer` outside it
+/// (axum applies the last `.layer` outermost).
 pub fn app(store: Arc<PolicyStore<String>>) -> Router {
+    let hello = || async { "hello from behind the origin gate\n" };
     Router::new()
-        .route("/", get(|| async { "hello from behind the origin gate\n" }))
-        .layer(gate(store))
+        .route("/", get(hello))
+        .route("/t/{tenant}", get(hello))
+        .layer(gate(store.clone()))
+        .layer(cors(&store))
+}
+
+/// The demo page (the "customer site"): on load it calls the gateway at `gateway` with a
+/// test key and with a live key, and shows each answer (status and body, or the browser's
+/// network error) in `<pre id="test">` and `<pre id="live">`.
+pub fn demo_page(gateway: &str) -> String {
+    format!(
+        r#"<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>origin-policy demo</title></head>
+<body>
+<h1>A customer site calling the gateway</h1>
+<p>This page's origin: <code id="origin"></code>. Gateway: <code>{gateway}</code>.</p>
+<p>With a test key (<code>secret_test_demo</code>):</p>
+<pre id="test">pending</pre>
+<p>With a live key (<code>secret_live_demo</code>):</p>
+<pre id="live">pending</pre>
+<script>
+document.getElementById("origin").textContent = location.origin;
+for (const [id, key] of [["test", "secret_test_demo"], ["live", "secret_live_demo"]]) {{
+  fetch("{gateway}/", {{ headers: {{ Authorization: "Bearer " + key }} }})
+    .then(async (response) => {{
+      document.getElementById(id).textContent = response.status + " " + (await response.text()).trim();
+    }})
+    .catch((error) => {{
+      document.getElementById(id).textContent = "network-error " + error;
+    }});
+}}
+</script>
+</body>
+</html>
+"#
+    )
+}
+
+/// The demo site: [`demo_page`] at `/`.
+pub fn demo_site(gateway: &str) -> Router {
+    let page = demo_page(gateway);
+    Router::new().route("/", get(move || async move { Html(page) }))
 }
 
 /// Re-reads the policy file whenever its modification time changes and swaps it in for
@@ -145,7 +223,17 @@ async fn main() -> Result<(), Box<dyn Error + Send + Sync>> {
     let store = tenants(read_policy(&path)?)?;
     tokio::spawn(reload_on_change(store.clone(), path));
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    println!("listening on http://{}", listener.local_addr()?);
+    let gateway = format!("http://{}", listener.local_addr()?);
+    println!("listening on {gateway}");
+    let demo_addr: SocketAddr = std::env::var("DEMO_ADDR")
+        .unwrap_or_else(|_| "127.0.0.1:3000".to_owned())
+        .parse()?;
+    let demo = tokio::net::TcpListener::bind(demo_addr).await?;
+    let demo_port = demo.local_addr()?.port();
+    println!(
+        "demo page on http://localhost:{demo_port}/ (a test-mode origin): open it in a browser"
+    );
+    tokio::spawn(async move { axum::serve(demo, demo_site(&gateway)).await });
     axum::serve(listener, app(store))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

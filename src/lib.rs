@@ -204,8 +204,8 @@ pub use scheme::Scheme;
 
 #[cfg(feature = "tower")]
 pub use middleware::{
-    mode_from_authorization, Denial, DenialReason, MissingOrigin, OriginPolicy, OriginPolicyLayer,
-    PublicReason, ResponseFuture, DENIAL_LOG_MAX_LEN, UNIFORM_DENIAL_CODE,
+    is_cors_preflight, mode_from_authorization, Denial, DenialReason, MissingOrigin, OriginPolicy,
+    OriginPolicyLayer, PublicReason, ResponseFuture, DENIAL_LOG_MAX_LEN, UNIFORM_DENIAL_CODE,
 };
 #[cfg(feature = "store")]
 pub use store::PolicyStore;

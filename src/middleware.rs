@@ -240,6 +240,27 @@ where
     }
 }
 
+/// The modes a request's origin is checked in: its own, or for a CORS preflight, which has
+/// no credentials, any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ModeScope {
+    One(Mode),
+    Any,
+}
+
+/// Whether the request is a CORS preflight
+/// ([Fetch, CORS-preflight request](https://fetch.spec.whatwg.org/#cors-preflight-request)):
+/// `OPTIONS` with an `Origin` and an `Access-Control-Request-Method` header. A browser
+/// sends it before a cross-origin request that carries `Authorization` or a custom header,
+/// and never puts credentials or custom headers in it.
+pub fn is_cors_preflight(parts: &Parts) -> bool {
+    parts.method == http::Method::OPTIONS
+        && parts.headers.contains_key(header::ORIGIN)
+        && parts
+            .headers
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD)
+}
+
 /// The outcome of [`Shared::decide`]: allowed, or denied in this mode for this reason.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Verdict {
@@ -279,6 +300,13 @@ struct Shared {
 /// 3. **the origin**: the `Origin` header, checked with [`Policy::check`]. Without one,
 ///    [`MissingOrigin`] decides (deny by default). Several `Origin` headers, or a value that
 ///    is not UTF-8, are denied.
+///
+/// A CORS preflight ([`is_cors_preflight`]: `OPTIONS` with `Origin` and
+/// `Access-Control-Request-Method`) has no credentials by design, so it skips step 1: its
+/// origin passes if the policy allows it in any mode ([`Policy::check_any_mode`]), and the
+/// request goes on to a `CorsLayer` inside the gate, or to the service. The real request
+/// that follows is checked in its key's mode. A preflight whose origin no mode allows is
+/// denied like any other request (and so gets no CORS grant).
 ///
 /// ```
 /// use origin_policy::{Mode, OriginPolicyLayer, Policy};
@@ -361,22 +389,36 @@ struct Shared {
 /// The two do different jobs: `CorsLayer` tells the browser which origins may read
 /// responses (the `Access-Control-*` headers), and this layer refuses to serve the others.
 /// Put `CorsLayer` outside this layer (added after it in axum's `Router::layer` calls, or
-/// before it in a `ServiceBuilder`), so that it answers CORS preflights itself: a preflight
-/// carries neither `Authorization` nor custom headers, so this layer could find no mode or
-/// tenant in it. Give `CorsLayer` the same policy through [`Policy::cors_predicate`], so
-/// the CORS headers and the 403 gate share one source of truth:
+/// before it in a `ServiceBuilder`), so that it answers CORS preflights itself and adds its
+/// headers to this layer's 403s too.
+///
+/// A browser sends `Authorization` only on the real request, after a preflight that
+/// carries neither the key nor custom headers, so the CORS side cannot know the mode. Give
+/// `CorsLayer` the policy through [`Policy::cors_predicate_any_mode`] (or, for a store,
+/// [`PolicyStore::cors_predicate_any_mode`] with a tenant read from the path or `Host`):
+/// it grants an origin the policy allows in any mode, and this layer then checks the real
+/// request in its key's mode. A page on an origin allowed only in test mode that calls with
+/// a live key gets a 403 that carries the CORS headers, so it can read
+/// `origin not allowed for live mode: ...` instead of an opaque network error; an origin
+/// allowed in no mode gets no CORS headers at all. (With a fixed mode,
+/// [`Policy::cors_predicate`] for that mode is the exact answer.)
 ///
 /// ```
 /// use origin_policy::{Mode, OriginPolicyLayer, Policy};
 /// use tower::ServiceBuilder;
 /// use tower_http::cors::{AllowOrigin, CorsLayer};
 ///
-/// let policy = Policy::builder().allow(Mode::Live, "https://*.berbix.com").build()?;
+/// let policy = Policy::builder()
+///     .allow(Mode::Live, "https://*.berbix.com")
+///     .allow(Mode::Test, "http://localhost:*")
+///     .build()?;
 /// let middleware = ServiceBuilder::new()
-///     .layer(CorsLayer::new().allow_origin(AllowOrigin::predicate(
-///         policy.cors_predicate(Mode::Live),
-///     )))
-///     .layer(OriginPolicyLayer::new(policy).fixed_mode(Mode::Live));
+///     .layer(
+///         CorsLayer::new()
+///             .allow_origin(AllowOrigin::predicate(policy.cors_predicate_any_mode()))
+///             .allow_headers([http::header::AUTHORIZATION, http::header::CONTENT_TYPE]),
+///     )
+///     .layer(OriginPolicyLayer::new(policy).mode_from_api_secret());
 /// # let _ = middleware;
 /// # Ok::<(), origin_policy::BuildError>(())
 /// ```
@@ -754,10 +796,13 @@ impl Shared {
     /// credentials, so that a request without any learns nothing about tenants), then the
     /// tenant's policy, then the origin.
     fn decide(&self, parts: &Parts, hook: Option<&DenialHook>) -> Verdict {
-        let mode = match &self.mode {
-            ModeSource::Unset => None,
-            ModeSource::Fixed(mode) => Some(*mode),
-            ModeSource::FromRequest(mode) => mode(parts),
+        // A CORS preflight carries no credentials by design: it is checked in every mode,
+        // and the real request that follows is checked in its key's mode.
+        let preflight = is_cors_preflight(parts);
+        let mode = match (&self.mode, preflight) {
+            (_, true) | (ModeSource::Unset, false) => None,
+            (ModeSource::Fixed(mode), false) => Some(*mode),
+            (ModeSource::FromRequest(mode), false) => mode(parts),
         };
         let tenant = match &self.policies {
             Policies::One(_) => None,
@@ -766,17 +811,19 @@ impl Shared {
         let deny = |origin: Option<&str>, reason: DenialReason| {
             record_denial(parts, hook, tenant, mode, origin, reason)
         };
-        let Some(mode) = mode else {
-            return deny(None, DenialReason::NoMode);
+        let scope = match (mode, preflight) {
+            (_, true) => ModeScope::Any,
+            (Some(mode), false) => ModeScope::One(mode),
+            (None, false) => return deny(None, DenialReason::NoMode),
         };
         match &self.policies {
-            Policies::One(policy) => self.decide_origin(parts, policy, mode, &deny),
+            Policies::One(policy) => self.decide_origin(parts, policy, scope, &deny),
             Policies::Tenants(tenants) => {
                 let Some(tenant) = tenant else {
                     return deny(None, DenialReason::UnknownTenant);
                 };
                 tenants.with_policy(tenant, &mut |policy| match policy {
-                    Some(policy) => self.decide_origin(parts, policy, mode, &deny),
+                    Some(policy) => self.decide_origin(parts, policy, scope, &deny),
                     None => deny(None, DenialReason::UnknownTenant),
                 })
             }
@@ -789,7 +836,7 @@ impl Shared {
         &self,
         parts: &Parts,
         policy: &Policy,
-        mode: Mode,
+        scope: ModeScope,
         deny: &dyn Fn(Option<&str>, DenialReason) -> Verdict,
     ) -> Verdict {
         let headers = &parts.headers;
@@ -809,7 +856,11 @@ impl Shared {
         let Ok(origin) = std::str::from_utf8(origin) else {
             return deny(None, DenialReason::NonUtf8Origin);
         };
-        match policy.check(mode, origin).deny_reason() {
+        let decision = match scope {
+            ModeScope::One(mode) => policy.check(mode, origin),
+            ModeScope::Any => policy.check_any_mode(origin),
+        };
+        match decision.deny_reason() {
             None => Verdict::Allow { by_referer },
             Some(reason) => deny(Some(origin), DenialReason::Policy(reason)),
         }
@@ -1057,6 +1108,95 @@ impl Policy {
         move |origin: &HeaderValue, _: &Parts| {
             std::str::from_utf8(origin.as_bytes())
                 .is_ok_and(|origin| policy.is_allowed(mode, origin))
+        }
+    }
+
+    /// A predicate for tower-http's `AllowOrigin::predicate` that grants CORS to an origin
+    /// this policy allows in *any* mode ([`Policy::check_any_mode`]). This is the one to
+    /// use in front of [`OriginPolicyLayer::mode_from_api_secret`]: a browser sends
+    /// `Authorization` only after a CORS preflight, and the preflight carries no key, so the
+    /// CORS side cannot know the mode. The gate then checks the real request in its key's
+    /// mode and answers 403 when the origin is not allowed there; since `CorsLayer` (outside
+    /// the gate) grants the origin, that 403 carries the CORS headers and the page can read
+    /// why. An origin allowed in no mode gets no CORS headers at all.
+    ///
+    /// ```
+    /// use origin_policy::{Mode, OriginPolicyLayer, Policy};
+    /// use tower::ServiceBuilder;
+    /// use tower_http::cors::{AllowOrigin, CorsLayer};
+    ///
+    /// let policy = Policy::builder()
+    ///     .allow(Mode::Live, "https://www.berbix.com")
+    ///     .allow(Mode::Test, "http://localhost:*")
+    ///     .build()?;
+    /// let middleware = ServiceBuilder::new()
+    ///     .layer(CorsLayer::new().allow_origin(AllowOrigin::predicate(
+    ///         policy.cors_predicate_any_mode(),
+    ///     )))
+    ///     .layer(OriginPolicyLayer::new(policy).mode_from_api_secret());
+    /// # let _ = middleware;
+    /// # Ok::<(), origin_policy::BuildError>(())
+    /// ```
+    pub fn cors_predicate_any_mode(
+        &self,
+    ) -> impl Fn(&HeaderValue, &Parts) -> bool + Clone + Send + Sync + 'static {
+        let policy = self.clone();
+        move |origin: &HeaderValue, _: &Parts| {
+            std::str::from_utf8(origin.as_bytes())
+                .is_ok_and(|origin| policy.check_any_mode(origin).is_allowed())
+        }
+    }
+}
+
+impl<K> PolicyStore<K>
+where
+    K: std::borrow::Borrow<str> + Hash + Eq + Send + Sync + 'static,
+{
+    /// [`Policy::cors_predicate_any_mode`] for a store: the predicate finds the request's
+    /// tenant with `tenant`, then grants CORS to an origin that tenant's current policy
+    /// allows in any mode. It reads the store on every call, so swaps reach it at once.
+    ///
+    /// `tenant` sees the requests `CorsLayer` sees, preflights included, and a preflight
+    /// carries no `Authorization`, no cookies and none of the request's custom headers
+    /// (`X-Tenant`): only the method, the path and query, `Host`, `Origin` and the
+    /// `Access-Control-Request-*` headers. So the tenant must come from the path
+    /// (`/t/acme/...`), the query or the `Host` (`acme.api.example.com`). A request whose
+    /// tenant is not found, or not in the store, gets no CORS grant.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use origin_policy::{Mode, Policy, PolicyStore};
+    /// use tower_http::cors::{AllowOrigin, CorsLayer};
+    ///
+    /// let store = Arc::new(PolicyStore::<String>::new());
+    /// store.insert(
+    ///     "acme".to_owned(),
+    ///     Policy::builder().allow(Mode::Test, "http://localhost:*").build()?,
+    /// );
+    /// // The tenant is the first path segment: /acme/v1/...
+    /// let cors = CorsLayer::new().allow_origin(AllowOrigin::predicate(
+    ///     store.cors_predicate_any_mode(|parts| parts.uri.path().split('/').nth(1)),
+    /// ));
+    /// # let _ = cors;
+    /// # Ok::<(), origin_policy::BuildError>(())
+    /// ```
+    pub fn cors_predicate_any_mode<F>(
+        self: &Arc<Self>,
+        tenant: F,
+    ) -> impl Fn(&HeaderValue, &Parts) -> bool + Clone + Send + Sync + 'static
+    where
+        F: for<'a> Fn(&'a Parts) -> Option<&'a str> + Clone + Send + Sync + 'static,
+    {
+        let store = Arc::clone(self);
+        move |origin: &HeaderValue, parts: &Parts| {
+            let (Some(tenant), Ok(origin)) =
+                (tenant(parts), std::str::from_utf8(origin.as_bytes()))
+            else {
+                return false;
+            };
+            store.with_policy(tenant, |policy| {
+                policy.is_some_and(|policy| policy.check_any_mode(origin).is_allowed())
+            })
         }
     }
 }

@@ -276,6 +276,39 @@ impl Policy {
         }
     }
 
+    /// The decision for a request whose mode is not known, such as a CORS preflight (it
+    /// carries no credentials by design): the first allowing decision of
+    /// [`Mode::ALL`] (live, then test), or else live mode's denial. An origin allowed here
+    /// may still be refused in the mode of the real request's key; that check is
+    /// [`check`](Self::check).
+    ///
+    /// ```
+    /// use origin_policy::{Mode, Policy};
+    ///
+    /// let policy = Policy::builder()
+    ///     .allow(Mode::Live, "https://www.berbix.com")
+    ///     .allow(Mode::Test, "http://localhost:*")
+    ///     .build()?;
+    /// assert!(policy.check_any_mode("http://localhost:3000").is_allowed());
+    /// assert!(policy.check_any_mode("https://www.berbix.com").is_allowed());
+    /// assert!(!policy.check_any_mode("https://evil.example").is_allowed());
+    /// # Ok::<(), origin_policy::BuildError>(())
+    /// ```
+    pub fn check_any_mode(&self, origin: &str) -> Decision<'_> {
+        let parsed = match Origin::parse(origin) {
+            Ok(parsed) => parsed,
+            Err(kind) => return Decision::Deny(kind.into()),
+        };
+        let live = self.decide(Mode::Live, &parsed);
+        if live.is_allowed() {
+            return live;
+        }
+        match self.decide(Mode::Test, &parsed) {
+            test if test.is_allowed() => test,
+            _ => live,
+        }
+    }
+
     /// `self.check(mode, origin).is_allowed()`.
     pub fn is_allowed(&self, mode: Mode, origin: &str) -> bool {
         self.check(mode, origin).is_allowed()

@@ -1,0 +1,274 @@
+//! The browser path in a real browser: headless Chromium (Debian's `chromium`) loads the
+//! gateway example's demo page from several origins, and the page calls the gateway with
+//! `fetch` and `Authorization: Bearer <key>`, in both modes, against the shipped
+//! `examples/policy.toml`:
+//!
+//! | page origin | test key | live key |
+//! |---|---|---|
+//! | `http://localhost:PORT` (test list: `http://localhost:*`) | 200, body read | 403, body read |
+//! | `http://127.0.0.2:PORT` (neither list) | CORS failure | CORS failure |
+//! | `https://www.berbix.com:PORT` (live list: `https://www.berbix.com:*`) | 403, body read | 200, body read |
+//!
+//! The https page is served by `openssl s_server -WWW` with a throwaway certificate, and
+//! Chromium maps `www.berbix.com` to 127.0.0.1 (`--host-resolver-rules`) and accepts the
+//! certificate (`--ignore-certificate-errors`). Each page is one Chromium run with
+//! `--dump-dom`, after a virtual-time budget that lets the page's fetches finish; the test
+//! reads the answers the page wrote into its `<pre>` elements.
+//!
+//! Every server listens on a loopback address with an ephemeral port and stops with the
+//! test. Without `chromium` or `openssl` the test fails when `CI=true` (`.ci/run` installs
+//! both) and is skipped, loudly, otherwise.
+
+#![cfg(all(feature = "tower", feature = "serde"))]
+
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use tokio::net::TcpListener;
+
+#[path = "../examples/gateway.rs"]
+#[allow(dead_code)]
+mod gateway;
+
+/// The longest one Chromium run may take before the test fails instead of hanging.
+const BROWSER_TIMEOUT: Duration = Duration::from_secs(90);
+
+const GATEWAY_BODY: &str = "hello from behind the origin gate";
+
+/// Whether a program is on the `PATH`.
+fn installed(program: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {program}")])
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
+}
+
+/// `Some(reason)` when the test cannot run here; panics instead under `CI=true`.
+fn missing_components() -> Option<String> {
+    let missing: Vec<&str> = ["chromium", "openssl"]
+        .into_iter()
+        .filter(|program| !installed(program))
+        .collect();
+    if missing.is_empty() {
+        return None;
+    }
+    let reason = format!(
+        "{} not installed (Debian packages chromium, chromium-driver, openssl; .ci/run installs them)",
+        missing.join(", ")
+    );
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "CI=true and {reason}"
+    );
+    Some(reason)
+}
+
+/// A scratch directory, removed on drop.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        let path = std::env::temp_dir().join(format!(
+            "origin-policy-{name}-{}-{:?}",
+            std::process::id(),
+            Instant::now()
+        ));
+        std::fs::create_dir_all(&path).unwrap();
+        Scratch(path)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A child process, killed on drop.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn serve(addr: &str, router: axum::Router) -> SocketAddr {
+    let listener = TcpListener::bind(addr).await.unwrap();
+    let local = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    local
+}
+
+/// A free port on 127.0.0.1 for a server that cannot bind port 0 itself.
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// Waits (boundedly) until something accepts connections on `addr`.
+fn wait_for_listener(addr: SocketAddr) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
+        assert!(Instant::now() < deadline, "nothing listens on {addr}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// `openssl s_server -WWW` serving `dir` over TLS on 127.0.0.1:`port`, with a fresh
+/// self-signed certificate for `www.berbix.com`.
+fn https_file_server(dir: &Path, port: u16) -> Running {
+    let status = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        ])
+        .args([
+            "-subj",
+            "/CN=www.berbix.com",
+            "-keyout",
+            "key.pem",
+            "-out",
+            "cert.pem",
+        ])
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "openssl req failed");
+    let child = Command::new("openssl")
+        .args([
+            "s_server", "-quiet", "-WWW", "-cert", "cert.pem", "-key", "key.pem",
+        ])
+        .args(["-accept", &format!("127.0.0.1:{port}")])
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let running = Running(child);
+    wait_for_listener(SocketAddr::from(([127, 0, 0, 1], port)));
+    running
+}
+
+/// What the demo page showed: the answers to its test-key and live-key calls.
+#[derive(Debug)]
+struct Shown {
+    test: String,
+    live: String,
+}
+
+/// The text of `<pre id="ID">` in a dumped DOM.
+fn pre_text(dom: &str, id: &str) -> Option<String> {
+    let open = format!("<pre id=\"{id}\">");
+    let start = dom.find(&open)? + open.len();
+    let end = dom[start..].find("</pre>")? + start;
+    Some(dom[start..end].to_owned())
+}
+
+/// Loads `url` in a fresh headless Chromium and returns what the page shows.
+fn load_in_chromium(url: &str, extra_flags: &[&str]) -> Shown {
+    let profile = Scratch::new("chromium-profile");
+    let mut command = Command::new("chromium");
+    command
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--no-first-run",
+            "--no-default-browser-check",
+            "--dump-dom",
+            "--virtual-time-budget=15000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.0.display()))
+        .args(extra_flags)
+        .arg(url)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let mut child = Running(command.spawn().unwrap());
+    let deadline = Instant::now() + BROWSER_TIMEOUT;
+    loop {
+        if child.0.try_wait().unwrap().is_some() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "chromium took over {BROWSER_TIMEOUT:?} on {url}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let mut dom = String::new();
+    std::io::Read::read_to_string(child.0.stdout.as_mut().unwrap(), &mut dom).unwrap();
+    let shown = |id| {
+        pre_text(&dom, id)
+            .unwrap_or_else(|| panic!("no <pre id={id:?}> in the DOM of {url}:\n{dom}"))
+    };
+    Shown {
+        test: shown("test"),
+        live: shown("live"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_calls_the_gateway_from_allowed_and_other_origins_in_both_modes() {
+    if let Some(reason) = missing_components() {
+        eprintln!("SKIPPED browser test: {reason}");
+        return;
+    }
+    let policy = gateway::read_policy(&gateway::policy_path()).unwrap();
+    let store = gateway::tenants(policy).unwrap();
+    let gateway_addr = serve("127.0.0.1:0", gateway::app(store)).await;
+    let gateway_url = format!("http://{gateway_addr}");
+    let local = serve("127.0.0.1:0", gateway::demo_site(&gateway_url)).await;
+    let unlisted = serve("127.0.0.2:0", gateway::demo_site(&gateway_url)).await;
+    let pages = Scratch::new("https-pages");
+    std::fs::write(pages.0.join("demo.html"), gateway::demo_page(&gateway_url)).unwrap();
+    let https_port = free_port();
+    let _https = https_file_server(&pages.0, https_port);
+
+    let runs = tokio::task::spawn_blocking(move || {
+        let localhost = load_in_chromium(&format!("http://localhost:{}/", local.port()), &[]);
+        let neither = load_in_chromium(&format!("http://{unlisted}/"), &[]);
+        let live_site = load_in_chromium(
+            &format!("https://www.berbix.com:{https_port}/demo.html"),
+            &[
+                "--host-resolver-rules=MAP www.berbix.com 127.0.0.1",
+                "--ignore-certificate-errors",
+            ],
+        );
+        (localhost, neither, live_site)
+    });
+    let (localhost, neither, live_site) = runs.await.unwrap();
+
+    // A test-mode origin: the test key's call reads the body, the live key's a readable 403.
+    assert_eq!(
+        localhost.test,
+        format!("200 {GATEWAY_BODY}"),
+        "{localhost:?}"
+    );
+    assert_eq!(
+        localhost.live, "403 origin not allowed for live mode: origin_not_allowed",
+        "{localhost:?}"
+    );
+    // An origin in neither list: no CORS grant, so the page sees a network error only.
+    for shown in [&neither.test, &neither.live] {
+        assert!(shown.starts_with("network-error "), "{neither:?}");
+    }
+    // A live-mode https origin: the live key's call reads the body.
+    assert_eq!(
+        live_site.live,
+        format!("200 {GATEWAY_BODY}"),
+        "{live_site:?}"
+    );
+    assert_eq!(
+        live_site.test, "403 origin not allowed for test mode: origin_not_allowed",
+        "{live_site:?}"
+    );
+}
