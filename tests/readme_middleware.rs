@@ -10,12 +10,18 @@ mod snippet {
     // README SNIPPET START
     use axum::{routing::get, Router};
     use origin_policy::{Mode, OriginPolicyLayer, Policy};
+    use tower_http::cors::{AllowOrigin, CorsLayer};
 
     fn app() -> Result<Router, origin_policy::BuildError> {
         let policy = Policy::builder()
             .allow(Mode::Live, "https://*.berbix.com")
             .allow(Mode::Test, "http://localhost:*")
             .build()?;
+        // A preflight carries no key, so CORS grants an origin that any mode allows ...
+        let cors = CorsLayer::new()
+            .allow_origin(AllowOrigin::predicate(policy.cors_predicate_any_mode()))
+            .allow_headers([http::header::AUTHORIZATION, http::header::CONTENT_TYPE]);
+        // ... and the gate checks the real request in the mode of its key.
         let gate = OriginPolicyLayer::new(policy)
             // secret_live_… / secret_test_… keys: Bearer token or Basic user name
             .mode_from_api_secret()
@@ -30,7 +36,9 @@ mod snippet {
             });
         Ok(Router::new()
             .route("/", get(|| async { "hello" }))
-            .layer(gate))
+            .layer(gate)
+            // the last layer is the outermost: CORS answers preflights before the gate
+            .layer(cors))
     }
 
     #[tokio::main]
@@ -77,6 +85,30 @@ mod snippet {
                 let response = app.clone().oneshot(request(key, origin)).await.unwrap();
                 assert_eq!(response.status(), status, "{key} {origin}");
             }
+            // A browser's preflight from a test-mode origin is granted, and the live-key
+            // request that follows gets a 403 the page can read.
+            let preflight = Request::options("/")
+                .header("origin", "http://localhost:3000")
+                .header("access-control-request-method", "GET")
+                .header("access-control-request-headers", "authorization")
+                .body(axum::body::Body::empty())
+                .unwrap();
+            let response = app.clone().oneshot(preflight).await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+            assert_eq!(
+                response.headers()["access-control-allow-origin"],
+                "http://localhost:3000"
+            );
+            let response = app
+                .clone()
+                .oneshot(request("secret_live_demo", "http://localhost:3000"))
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::FORBIDDEN);
+            assert_eq!(
+                response.headers()["access-control-allow-origin"],
+                "http://localhost:3000"
+            );
         }
     }
 }
