@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::BuildError;
 use crate::mode::Mode;
-use crate::policy::{Policy, PolicyBuilder, PolicyOptions, Rule};
+use crate::policy::{Policy, PolicyBuilder, PolicyOptions};
+use crate::rule::Rule;
 
 /// A policy as a file holds it: the entries of each mode, with optional notes, and the
 /// options. [`build`](Self::build) validates it into a [`Policy`].

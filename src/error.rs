@@ -3,7 +3,7 @@
 use std::fmt;
 use std::ops::Range;
 
-use crate::mode::Mode;
+use crate::mode::{EntryName, Mode};
 
 error_kinds! {
     /// What is wrong with a pattern. Each kind has a stable name (its `Debug` form), which
@@ -223,13 +223,19 @@ pub struct EntryError {
     pub error: PatternError,
 }
 
+impl EntryError {
+    /// The entry's name in messages, `live[3]`.
+    pub fn name(&self) -> EntryName {
+        EntryName {
+            mode: self.mode,
+            index: self.index,
+        }
+    }
+}
+
 impl fmt::Display for EntryError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}[{}]: {:?}: {}",
-            self.mode, self.index, self.error.kind, self.error
-        )
+        write!(f, "{}: {:?}: {}", self.name(), self.error.kind, self.error)
     }
 }
 

@@ -147,6 +147,36 @@ pub(crate) fn check_name(name: &str) -> Result<(), (NameProblem, Range<usize>)> 
     Ok(())
 }
 
+/// Splits an origin's authority, `host[:port]`, where the host may be a bracketed IPv6
+/// address: the port starts at the first `:` after the host. `None` when a `[` is not
+/// closed, or something other than `:port` follows the `]`. Origins, rules' canonical
+/// texts and the CLI's account of what was written all split this way. (An entry is split
+/// by the pattern parser, where a wildcard may stand before the bracket: `*.[::1]`.)
+///
+/// ```
+/// use origin_policy::split_host_port;
+///
+/// assert_eq!(split_host_port("x.com:8443"), Some(("x.com", Some("8443"))));
+/// assert_eq!(split_host_port("[::1]:3000"), Some(("[::1]", Some("3000"))));
+/// assert_eq!(split_host_port("[::1]"), Some(("[::1]", None)));
+/// assert_eq!(split_host_port("[::1"), None);
+/// assert_eq!(split_host_port("[::1]x"), None);
+/// ```
+pub fn split_host_port(authority: &str) -> Option<(&str, Option<&str>)> {
+    if authority.starts_with('[') {
+        let close = authority.find(']')?;
+        let (host, after) = authority.split_at(close + 1);
+        return match after {
+            "" => Some((host, None)),
+            _ => after.strip_prefix(':').map(|port| (host, Some(port))),
+        };
+    }
+    Some(match authority.split_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (authority, None),
+    })
+}
+
 /// Drops one trailing dot, as both rules and origins do (`x.com.` is `x.com`).
 pub(crate) fn strip_trailing_dot(name: &str) -> &str {
     name.strip_suffix('.').unwrap_or(name)

@@ -37,25 +37,12 @@ use crate::label_wildcard::LabelWildcards;
 use crate::mode::Mode;
 use crate::origin::Origin;
 use crate::pattern::{HostPattern, PortSpec};
-use crate::policy::Rule;
-use crate::public_suffix;
+use crate::public_suffix::{self, PublicSuffixBoundary};
+use crate::rule::{Rule, RuleIndex};
 use crate::scheme::Scheme;
-
-/// A rule's position in its mode's rule list.
-pub(crate) type RuleIndex = u32;
 
 /// The end of a chain.
 const NONE: RuleIndex = RuleIndex::MAX;
-
-/// Whether a wildcard may match a host under a public suffix longer than its base
-/// ([`public_suffix::within_owner`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum PublicSuffixBoundary {
-    /// It may not: the default.
-    Enforced,
-    /// It may: [`PolicyOptions::allow_public_suffix_wildcards`](crate::PolicyOptions::allow_public_suffix_wildcards).
-    Ignored,
-}
 
 /// Why [`Index::lookup`] found no rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -47,9 +47,8 @@
 //! group is complete; the drafts are scratch space reused from group to group.
 
 use crate::host::is_label_byte;
-use crate::index::RuleIndex;
 use crate::pattern::{HostPattern, PortSpec};
-use crate::policy::Rule;
+use crate::rule::{Rule, RuleIndex};
 
 /// No node, no rule.
 const NONE: u32 = u32::MAX;

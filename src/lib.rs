@@ -179,6 +179,7 @@ mod origin;
 mod pattern;
 mod policy;
 mod public_suffix;
+mod rule;
 mod scheme;
 
 #[cfg(feature = "tower")]
@@ -194,12 +195,14 @@ pub mod reference;
 #[cfg(feature = "serde")]
 pub use config::{EntryConfig, PolicyConfig};
 pub use error::{write_with_carets, BuildError, EntryError, PatternError, PatternErrorKind, Span};
-pub use host::{Host, HostKind, MAX_LABEL_LEN, MAX_NAME_LEN};
+pub use host::{split_host_port, Host, HostKind, MAX_LABEL_LEN, MAX_NAME_LEN};
 pub use lint::{Warning, WarningKind};
-pub use mode::{Mode, ParseModeError};
+pub use mode::{EntryName, Mode, ParseModeError};
 pub use origin::{Origin, OriginErrorKind, MAX_ORIGIN_LEN};
 pub use pattern::{HostPattern, Pattern, PortSpec, MAX_PATTERN_LEN};
-pub use policy::{Decision, DenyReason, Policy, PolicyBuilder, PolicyOptions, Rule};
+pub use policy::{Decision, DenyReason, Policy, PolicyBuilder, PolicyOptions};
+pub use public_suffix::registrable_domain;
+pub use rule::Rule;
 pub use scheme::Scheme;
 
 #[cfg(feature = "tower")]

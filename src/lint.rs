@@ -4,11 +4,11 @@ use std::collections::HashMap;
 use std::fmt;
 
 use crate::host::Host;
-use crate::index::PublicSuffixBoundary;
 use crate::mode::Mode;
 use crate::pattern::{self, HostPattern, Pattern, PortSpec};
-use crate::policy::{Policy, Rule};
-use crate::public_suffix;
+use crate::policy::Policy;
+use crate::public_suffix::{self, PublicSuffixBoundary};
+use crate::rule::Rule;
 use crate::scheme::Scheme;
 
 error_kinds! {
@@ -106,7 +106,7 @@ impl<'p> Warning<'p> {
 impl fmt::Display for Warning<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let rule = self.rule;
-        let name = |rule: &Rule| format!("{}[{}] {}", rule.mode(), rule.index(), rule);
+        let name = |rule: &Rule| format!("{} {}", rule.name(), rule);
         match (self.kind, self.other) {
             (WarningKind::Duplicate, Some(other)) => {
                 write!(f, "{} duplicates {}", name(rule), name(other))
@@ -116,9 +116,8 @@ impl fmt::Display for Warning<'_> {
             }
             (WarningKind::ExplicitDefaultPort, _) => write!(
                 f,
-                "{}[{}] {} names the default port; write {}",
-                rule.mode(),
-                rule.index(),
+                "{} {} names the default port; write {}",
+                rule.name(),
                 rule.entry().trim_matches(|c: char| c.is_ascii_whitespace()),
                 rule
             ),

@@ -102,6 +102,23 @@ impl FromStr for Mode {
     }
 }
 
+/// An entry's name in messages: its mode and its position among that mode's entries, from
+/// 0, written `live[3]`. Rules ([`Rule::name`](crate::Rule::name)), build errors and lint warnings name entries
+/// this way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EntryName {
+    /// The mode of the entry.
+    pub mode: Mode,
+    /// The position among the entries of that mode, from 0.
+    pub index: usize,
+}
+
+impl fmt::Display for EntryName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}[{}]", self.mode, self.index)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

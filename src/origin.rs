@@ -381,7 +381,8 @@ pub(crate) fn parse_as_browser(input: &str) -> Result<Origin<'static>, OriginErr
         Some(b'?') => return Err(Kind::Query),
         Some(_) => return Err(Kind::Fragment),
     }
-    let (host_text, port_text) = split_host_port(authority)?;
+    let (host_text, port_text) =
+        host::split_host_port(authority).ok_or(OriginErrorKind::InvalidIpv6)?;
     let port = match port_text {
         None => scheme.default_port(),
         Some("") => return Err(Kind::EmptyPort),
@@ -426,25 +427,6 @@ fn is_scheme_syntax(text: &str) -> bool {
     let mut bytes = text.bytes();
     bytes.next().is_some_and(|b| b.is_ascii_alphabetic())
         && bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
-}
-
-/// Splits `host[:port]`, where the host may be a bracketed IPv6 address.
-fn split_host_port(authority: &str) -> Result<(&str, Option<&str>), OriginErrorKind> {
-    if authority.starts_with('[') {
-        let close = authority.find(']').ok_or(OriginErrorKind::InvalidIpv6)?;
-        let (host, after) = authority.split_at(close + 1);
-        return match after {
-            "" => Ok((host, None)),
-            _ => match after.strip_prefix(':') {
-                Some(port) => Ok((host, Some(port))),
-                None => Err(OriginErrorKind::InvalidIpv6),
-            },
-        };
-    }
-    Ok(match authority.split_once(':') {
-        Some((host, port)) => (host, Some(port)),
-        None => (authority, None),
-    })
 }
 
 fn name_problem_kind(problem: NameProblem) -> OriginErrorKind {

@@ -68,6 +68,52 @@ impl HostPattern {
         }
     }
 
+    /// Whether the host part alone allows `host`, a canonical host of `kind` (as
+    /// [`Origin::host`] and [`Origin::host_kind`] give it), whatever the scheme and port:
+    /// the same host; for `*.base`, a domain ending in `.base` with at least one more label;
+    /// for `prefix*suffix.base`, a domain whose parent is `base` and whose first label
+    /// fits. The plain definition, as [`Pattern::matches`] uses it.
+    pub fn matches(&self, host: &str, kind: host::HostKind) -> bool {
+        match self {
+            HostPattern::Exact(exact) => exact.kind() == kind && exact.to_string() == host,
+            HostPattern::Subdomains(base) => {
+                kind == host::HostKind::Domain
+                    && host
+                        .strip_suffix(base.as_str())
+                        .is_some_and(|front| front.len() > 1 && front.ends_with('.'))
+            }
+            HostPattern::LabelWildcard {
+                prefix,
+                suffix,
+                base,
+            } => {
+                kind == host::HostKind::Domain
+                    && host.split_once('.').is_some_and(|(label, parent)| {
+                        parent == base && HostPattern::label_fits(prefix, suffix, label)
+                    })
+            }
+        }
+    }
+
+    /// The base of a wildcard (`*.base` or `prefix*suffix.base`); `None` for an exact host.
+    pub fn wildcard_base(&self) -> Option<&str> {
+        match self {
+            HostPattern::Subdomains(base) | HostPattern::LabelWildcard { base, .. } => Some(base),
+            HostPattern::Exact(_) => None,
+        }
+    }
+
+    /// Whether this is a wildcard that would match sites of other owners: its base is a
+    /// public suffix, or the names right under it are (a wildcard rule of the List, such as
+    /// `*.sch.uk`). [`PolicyBuilder::build`](crate::PolicyBuilder::build) refuses such a
+    /// wildcard unless the policy opts out. Both sections of the
+    /// [Public Suffix List](https://publicsuffix.org/) count, and a TLD the List does not
+    /// know does too.
+    pub fn is_public_suffix_wildcard(&self) -> bool {
+        self.wildcard_base()
+            .is_some_and(public_suffix::covers_public_suffix)
+    }
+
     /// Whether the pattern names a local address other than loopback
     /// ([`Host::is_local_address`]): `0.0.0.0`, `[::]` and their kin.
     pub fn is_local_address(&self) -> bool {
@@ -154,28 +200,7 @@ impl Pattern {
     pub fn matches(&self, origin: &Origin<'_>) -> bool {
         self.scheme == origin.scheme()
             && self.port.allows(origin.port())
-            && match &self.host {
-                HostPattern::Exact(host) => host.to_string() == origin.host(),
-                HostPattern::Subdomains(base) => {
-                    origin.host_kind() == host::HostKind::Domain
-                        && origin.host().len() > base.len() + 1
-                        && origin.host().ends_with(base.as_str())
-                        && origin.host().as_bytes()[origin.host().len() - base.len() - 1] == b'.'
-                }
-                HostPattern::LabelWildcard {
-                    prefix,
-                    suffix,
-                    base,
-                } => {
-                    origin.host_kind() == host::HostKind::Domain
-                        && origin
-                            .host()
-                            .split_once('.')
-                            .is_some_and(|(label, parent)| {
-                                parent == base && HostPattern::label_fits(prefix, suffix, label)
-                            })
-                }
-            }
+            && self.host.matches(origin.host(), origin.host_kind())
     }
 
     /// How specific the pattern is: when several rules allow an origin, the greatest wins.
@@ -198,18 +223,24 @@ impl Pattern {
     }
 }
 
-impl fmt::Display for Pattern {
+impl fmt::Display for HostPattern {
+    /// The canonical host part: `www.x.com`, `*.x.com`, `pr-*.x.com`, `[::1]`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}://", self.scheme)?;
-        match &self.host {
-            HostPattern::Exact(host) => write!(f, "{host}")?,
-            HostPattern::Subdomains(base) => write!(f, "*.{base}")?,
+        match self {
+            HostPattern::Exact(host) => write!(f, "{host}"),
+            HostPattern::Subdomains(base) => write!(f, "*.{base}"),
             HostPattern::LabelWildcard {
                 prefix,
                 suffix,
                 base,
-            } => write!(f, "{prefix}*{suffix}.{base}")?,
+            } => write!(f, "{prefix}*{suffix}.{base}"),
         }
+    }
+}
+
+impl fmt::Display for Pattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}://{}", self.scheme, self.host)?;
         match self.port {
             PortSpec::Exact(port) if port == self.scheme.default_port() => Ok(()),
             PortSpec::Exact(port) => write!(f, ":{port}"),

@@ -4,108 +4,13 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::error::{BuildError, EntryError, PatternError, PatternErrorKind};
-use crate::host::{is_loopback_name, Host};
-use crate::index::{Index, Miss, PublicSuffixBoundary, RuleIndex};
+use crate::index::{Index, Miss};
 use crate::mode::Mode;
 use crate::origin::{Origin, OriginErrorKind};
-use crate::pattern::{self, HostPattern, Located, Pattern};
-use crate::public_suffix;
+use crate::pattern::{self, Located, Pattern};
+use crate::public_suffix::{self, PublicSuffixBoundary};
+use crate::rule::{Rule, RuleIndex};
 use crate::scheme::Scheme;
-
-/// One entry of a built policy: its pattern, the mode it serves and its position there.
-///
-/// Kept small, because a policy may hold 100,000 of them: the entry as written and the
-/// note are stored (boxed, together) only when there is a note or the entry differs from
-/// the canonical text, which is the common case of neither.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Rule {
-    pattern: Pattern,
-    text: Box<str>,
-    extra: Option<Box<Extra>>,
-    index: u32,
-    mode: Mode,
-}
-
-/// The rarely present parts of a rule.
-#[derive(Clone, PartialEq, Eq)]
-struct Extra {
-    /// The entry as written, when it is not the canonical text.
-    entry: Option<Box<str>>,
-    note: Option<Box<str>>,
-}
-
-impl Rule {
-    /// The mode the rule was created in, and the only one it serves.
-    pub fn mode(&self) -> Mode {
-        self.mode
-    }
-
-    /// The position among the entries of its mode, from 0, as given to the builder.
-    pub fn index(&self) -> usize {
-        self.index as usize
-    }
-
-    /// The parsed pattern.
-    pub fn pattern(&self) -> &Pattern {
-        &self.pattern
-    }
-
-    /// The canonical text of the pattern.
-    pub fn as_str(&self) -> &str {
-        &self.text
-    }
-
-    /// The entry exactly as it was given to the builder.
-    pub fn entry(&self) -> &str {
-        self.extra
-            .as_ref()
-            .and_then(|extra| extra.entry.as_deref())
-            .unwrap_or(&self.text)
-    }
-
-    /// The note given with the entry ([`PolicyBuilder::allow_with_note`]), such as why the
-    /// domain is on the list. Decisions carry it through [`Decision::rule`].
-    pub fn note(&self) -> Option<&str> {
-        self.extra.as_ref().and_then(|extra| extra.note.as_deref())
-    }
-
-    /// The text the index keys this rule by: the host of an exact rule (its canonical
-    /// text), the base of a wildcard. Borrowed from the rule, never stored twice.
-    pub(crate) fn host_key(&self) -> &str {
-        match self.pattern.host() {
-            HostPattern::Exact(Host::Domain(name)) => name,
-            HostPattern::Subdomains(base) | HostPattern::LabelWildcard { base, .. } => base,
-            HostPattern::Exact(Host::Ipv4(_) | Host::Ipv6(_)) => {
-                // `scheme://host[:port]`, where an IPv6 host is bracketed.
-                let rest = &self.text[self.pattern.scheme().as_str().len() + 3..];
-                let end = match rest.find(']') {
-                    Some(close) => close + 1,
-                    None => rest.find(':').unwrap_or(rest.len()),
-                };
-                &rest[..end]
-            }
-        }
-    }
-}
-
-impl fmt::Debug for Rule {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Rule")
-            .field("mode", &self.mode)
-            .field("index", &self.index())
-            .field("pattern", &self.pattern)
-            .field("text", &self.as_str())
-            .field("entry", &self.entry())
-            .field("note", &self.note())
-            .finish()
-    }
-}
-
-impl fmt::Display for Rule {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
-    }
-}
 
 /// Why a check denied an origin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -218,7 +123,7 @@ impl fmt::Display for Decision<'_> {
     /// or `deny no matching rule`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Decision::Allow(rule) => write!(f, "allow {}[{}] {}", rule.mode, rule.index, rule),
+            Decision::Allow(rule) => write!(f, "allow {} {}", rule.name(), rule),
             Decision::AllowTestLoopback => {
                 f.write_str("allow test loopback (implicit_test_loopback)")
             }
@@ -337,9 +242,8 @@ impl Policy {
         if !rule.pattern().matches(origin) {
             return Err(DenyReason::NoMatchingRule);
         }
-        let base = match rule.pattern().host() {
-            HostPattern::Subdomains(base) | HostPattern::LabelWildcard { base, .. } => base,
-            HostPattern::Exact(_) => return Ok(()),
+        let Some(base) = rule.pattern().host().wildcard_base() else {
+            return Ok(());
         };
         if self.inner.options.allow_public_suffix_wildcards
             || public_suffix::within_owner(origin.host(), base.len())
@@ -501,25 +405,14 @@ impl PolicyBuilder {
             match pattern::parse_located(text).and_then(|located| self.admit(mode, text, located)) {
                 Ok(pattern) => {
                     let slot = &mut rules[mode.slot()];
-                    let canonical = pattern.to_string();
-                    let entry_text = (*text != canonical).then(|| text.as_str().into());
-                    let note = entry.note.as_deref().map(Box::from);
-                    let extra = (entry_text.is_some() || note.is_some()).then(|| {
-                        Box::new(Extra {
-                            entry: entry_text,
-                            note,
-                        })
-                    });
-                    // More than 2^32 entries would not fit in memory anyway.
-                    let position = u32::try_from(position).unwrap_or(u32::MAX);
                     let id = RuleIndex::try_from(slot.len()).ok();
-                    slot.push(Rule {
+                    slot.push(Rule::new(
                         mode,
-                        index: position,
-                        text: canonical.into_boxed_str(),
-                        extra,
+                        position,
                         pattern,
-                    });
+                        text,
+                        entry.note.as_deref(),
+                    ));
                     if let Some(id) = id.filter(|_| errors.is_empty()) {
                         index.insert(mode, slot, id);
                     }
@@ -563,16 +456,13 @@ impl PolicyBuilder {
                 return fail(PatternErrorKind::LocalAddressInLive, located.host);
             }
         }
-        if let HostPattern::Subdomains(base) | HostPattern::LabelWildcard { base, .. } =
-            pattern.host()
+        // `*.localhost` is a public suffix by the List's implicit rule, and test mode's own.
+        let test_loopback = mode == Mode::Test && pattern.host().is_loopback();
+        if pattern.host().is_public_suffix_wildcard()
+            && !self.options.allow_public_suffix_wildcards
+            && !test_loopback
         {
-            let test_loopback = mode == Mode::Test && is_loopback_name(base);
-            if !self.options.allow_public_suffix_wildcards
-                && !test_loopback
-                && public_suffix::covers_public_suffix(base)
-            {
-                return fail(PatternErrorKind::PublicSuffixWildcard, located.host);
-            }
+            return fail(PatternErrorKind::PublicSuffixWildcard, located.host);
         }
         Ok(pattern)
     }

@@ -7,11 +7,41 @@
 //! rules, through the `psl` crate, and so does the List's implicit `*` rule: a TLD the List
 //! does not know is a public suffix of one label.
 
+/// Whether a wildcard may match a host under a public suffix longer than its base
+/// ([`within_owner`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PublicSuffixBoundary {
+    /// It may not: the default.
+    Enforced,
+    /// It may: [`PolicyOptions::allow_public_suffix_wildcards`](crate::PolicyOptions::allow_public_suffix_wildcards).
+    Ignored,
+}
+
 /// The public suffix of `name` (a canonical domain name: lowercase ASCII, no trailing dot),
 /// as a suffix of it, or `None` when the List gives none (an empty or malformed name).
 pub(crate) fn suffix_of(name: &str) -> Option<&str> {
     let suffix = psl::suffix(name.as_bytes())?;
     name.get(name.len().checked_sub(suffix.as_bytes().len())?..)
+}
+
+/// The registrable domain of `name` (a canonical domain name: lowercase ASCII, no trailing
+/// dot): its public suffix and one label more, by the
+/// [Public Suffix List](https://publicsuffix.org/) (both sections, with its wildcard and
+/// exception rules). Names with the same registrable domain belong to the same owner;
+/// `alice.github.io` and `bob.github.io` do not, since `github.io` is a public suffix.
+/// `None` for a public suffix itself (`com`, `github.io`, `localhost`).
+///
+/// ```
+/// use origin_policy::registrable_domain;
+///
+/// assert_eq!(registrable_domain("news.bbc.co.uk"), Some("bbc.co.uk"));
+/// assert_eq!(registrable_domain("alice.github.io"), Some("alice.github.io"));
+/// assert_eq!(registrable_domain("bucket.s3.amazonaws.com"), Some("bucket.s3.amazonaws.com"));
+/// assert_eq!(registrable_domain("github.io"), None);
+/// ```
+pub fn registrable_domain(name: &str) -> Option<&str> {
+    let domain = psl::domain(name.as_bytes())?;
+    name.get(name.len().checked_sub(domain.as_bytes().len())?..)
 }
 
 /// Whether `name` is itself a public suffix (by any rule, the implicit `*` included).

@@ -11,7 +11,8 @@ use crate::host::HostKind;
 use crate::mode::Mode;
 use crate::origin::{self, Origin};
 use crate::pattern::HostPattern;
-use crate::policy::{Decision, DenyReason, Policy, Rule};
+use crate::policy::{Decision, DenyReason, Policy};
+use crate::rule::Rule;
 
 /// Reads an origin through the general path only (never the allocation-free fast path).
 pub fn parse_origin(input: &str) -> Result<Origin<'static>, crate::OriginErrorKind> {

@@ -328,7 +328,7 @@ fn report_build_error(err: &BuildError, entries: &Entries) -> String {
                 line_col: None,
             }) => format!("{path}: {}[{index}]", entry.mode),
             Some(Source::Flag { occurrence, .. }) => format!("--{} #{occurrence}", entry.mode),
-            None => format!("{}[{}]", entry.mode, entry.index),
+            None => entry.name().to_string(),
         };
         let error = &entry.error;
         // The library's `Display` of the error shows the pattern with only control

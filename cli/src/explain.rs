@@ -5,8 +5,8 @@ use std::cmp::Reverse;
 use std::fmt::Write as _;
 
 use origin_policy::{
-    Decision, DenyReason, Host, HostKind, HostPattern, Mode, Origin, OriginErrorKind, Policy,
-    PortSpec, Rule,
+    registrable_domain, split_host_port, Decision, DenyReason, Host, HostKind, HostPattern, Mode,
+    Origin, OriginErrorKind, Policy, PortSpec, Rule,
 };
 
 use crate::escape::{echo, escape};
@@ -118,20 +118,7 @@ impl<'a> Written<'a> {
     /// host may be a bracketed IPv6 address.
     fn of(input: &'a str) -> Written<'a> {
         let (scheme, authority) = input.split_once("://").unwrap_or(("", input));
-        let (host, port) = if authority.starts_with('[') {
-            match authority.find(']') {
-                Some(close) => {
-                    let (host, after) = authority.split_at(close + 1);
-                    (host, after.strip_prefix(':'))
-                }
-                None => (authority, None),
-            }
-        } else {
-            match authority.split_once(':') {
-                Some((host, port)) => (host, Some(port)),
-                None => (authority, None),
-            }
-        };
+        let (host, port) = split_host_port(authority).unwrap_or((authority, None));
         Written { scheme, host, port }
     }
 }
@@ -174,7 +161,7 @@ fn describe_decision(out: &mut String, mode: Mode, input: &str, decision: &Decis
 
 /// `live[2] https://*.berbix.com`
 fn name(rule: &Rule) -> String {
-    format!("{}[{}] {}", rule.mode(), rule.index(), rule)
+    format!("{} {}", rule.name(), rule)
 }
 
 /// How a rule's host stands to the origin's host.
@@ -275,7 +262,7 @@ fn describe_rules(
     };
     line(out, "rules", &header);
     let shown = &candidates[..candidates.len().min(MAX_RULES_SHOWN)];
-    let label = |rule: &Rule| format!("{}[{}]", rule.mode(), rule.index());
+    let label = |rule: &Rule| rule.name().to_string();
     let label_width = shown.iter().map(|c| label(c.rule).len()).max().unwrap_or(0);
     let text_width = shown
         .iter()
@@ -368,67 +355,25 @@ fn reasons(
 
 /// `*.base` of a wildcard rule.
 fn wildcard_of(rule: &Rule) -> String {
-    match rule.pattern().host() {
-        HostPattern::Subdomains(base) => format!("*.{base}"),
-        HostPattern::LabelWildcard {
-            prefix,
-            suffix,
-            base,
-        } => format!("{prefix}*{suffix}.{base}"),
-        HostPattern::Exact(host) => host.to_string(),
-    }
+    rule.pattern().host().to_string()
 }
 
 /// How the rule's host pattern stands to the origin's host.
 fn host_fit(rule: &Rule, origin: &Origin<'_>) -> HostFit {
-    let host = origin.host();
-    let is_domain = origin.host_kind() == HostKind::Domain;
-    match rule.pattern().host() {
-        HostPattern::Exact(exact) => {
-            if exact.to_string() == host {
-                HostFit::Matches
-            } else {
-                match exact {
-                    Host::Domain(name) if is_domain => related(name, host),
-                    _ => HostFit::Unrelated,
-                }
-            }
-        }
-        HostPattern::Subdomains(base) => {
-            if !is_domain {
-                HostFit::Unrelated
-            } else if host == base {
-                HostFit::WildcardBase
-            } else if host
-                .strip_suffix(base.as_str())
-                .is_some_and(|front| front.len() > 1 && front.ends_with('.'))
-            {
-                HostFit::Matches
-            } else {
-                related(base, host)
-            }
-        }
-        HostPattern::LabelWildcard { base, .. } => {
-            if !is_domain {
-                HostFit::Unrelated
-            } else if host_fits_label(rule, host) {
-                HostFit::Matches
-            } else {
-                related(base, host)
-            }
-        }
+    let (host, kind) = (origin.host(), origin.host_kind());
+    let pattern = rule.pattern().host();
+    if pattern.matches(host, kind) {
+        return HostFit::Matches;
     }
-}
-
-/// Whether the host part of a label-wildcard rule fits `host`, whatever the scheme and port.
-fn host_fits_label(rule: &Rule, host: &str) -> bool {
-    let pattern = rule.pattern();
-    let port = match pattern.port() {
-        PortSpec::Exact(port) => port,
-        PortSpec::Any => pattern.scheme().default_port(),
-    };
-    Origin::parse(&format!("{}://{host}:{port}", pattern.scheme()))
-        .is_ok_and(|origin| pattern.matches(&origin))
+    match (pattern, kind) {
+        (HostPattern::Subdomains(base), HostKind::Domain) if base == host => HostFit::WildcardBase,
+        (HostPattern::Exact(Host::Domain(name)), HostKind::Domain) => related(name, host),
+        (
+            HostPattern::Subdomains(base) | HostPattern::LabelWildcard { base, .. },
+            HostKind::Domain,
+        ) => related(base, host),
+        _ => HostFit::Unrelated,
+    }
 }
 
 fn related(name: &str, host: &str) -> HostFit {
@@ -438,24 +383,24 @@ fn related(name: &str, host: &str) -> HostFit {
     }
 }
 
-/// The heuristic for "another host of the same domain" (the CLI has no Public Suffix
-/// List): the names share their last two labels (`app.berbix.com` and `*.berbix.com`), or
-/// one is the other with labels in front (`localhost` and `app.localhost`). Gives the
-/// number of trailing labels they share, or 0 when they are not related. Under a
-/// multi-label public suffix (`co.uk`, `github.io`) it also relates other owners' names;
-/// the list puts those last, since they share fewer labels.
+/// "Another host of the same domain": the names have the same registrable domain by the
+/// Public Suffix List (`app.berbix.com` and `*.berbix.com`, but never `alice.github.io`
+/// and `bob.github.io`, nor `news.bbc.co.uk` and `news.itv.co.uk`), or both are loopback
+/// names (`localhost` and `app.localhost`). Gives the number of trailing labels they share,
+/// for the order, or 0 when they are not related.
 fn related_labels(a: &str, b: &str) -> usize {
-    let shared = a
-        .rsplit('.')
+    let same_owner = match (registrable_domain(a), registrable_domain(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => false,
+    };
+    let loopback = |name: &str| Host::Domain(name.to_owned()).is_loopback();
+    if !(same_owner || (loopback(a) && loopback(b))) {
+        return 0;
+    }
+    a.rsplit('.')
         .zip(b.rsplit('.'))
         .take_while(|(x, y)| x == y)
-        .count();
-    let shorter = a.split('.').count().min(b.split('.').count());
-    if shared >= 2 || (shared > 0 && shared == shorter) {
-        shared
-    } else {
-        0
-    }
+        .count()
 }
 
 /// For a denied, well-formed origin: the entry that would allow it in `mode`, or why no
@@ -536,14 +481,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn related_names_share_two_labels_or_one_is_under_the_other() {
+    fn related_names_have_one_registrable_domain() {
         assert_eq!(related_labels("app.berbix.com", "www.berbix.com"), 2);
         assert_eq!(related_labels("berbix.com", "a.b.berbix.com"), 2);
         assert_eq!(related_labels("localhost", "app.localhost"), 1);
         assert_eq!(related_labels("a.b.co.uk", "c.b.co.uk"), 3);
         assert_eq!(related_labels("berbix.com", "evil.com"), 0);
         assert_eq!(related_labels("berbix.com", "berbix.net"), 0);
-        assert_eq!(related_labels("com", "berbix.com"), 1);
+        assert_eq!(related_labels("com", "berbix.com"), 0);
+        assert_eq!(related_labels("alice.github.io", "bob.github.io"), 0);
+        assert_eq!(related_labels("news.bbc.co.uk", "news.itv.co.uk"), 0);
+        assert_eq!(
+            related_labels("x.bucket.s3.amazonaws.com", "other.s3.amazonaws.com"),
+            0
+        );
     }
 
     #[test]

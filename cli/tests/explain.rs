@@ -466,3 +466,50 @@ fn explain_help_describes_the_output() {
         top.stdout
     );
 }
+
+/// "Closest rules" go by the Public Suffix List: other owners' sites under a shared public
+/// suffix (`github.io`, `co.uk`) are not "the same domain", and explain never lists them
+/// as related nor suggests an entry the builder refuses.
+#[test]
+fn other_owners_under_a_public_suffix_are_not_related() {
+    let mut args: Vec<String> = Vec::new();
+    for entry in [
+        "https://www.berbix.com",
+        "https://docs.example.org",
+        "https://*.shop.example.net",
+        "https://app.acme.test",
+        "https://1.2.3.4",
+        "https://[2001:db8::1]",
+        "https://a.b.c.example.com",
+        "https://pr-*.preview.example.com",
+        "https://x.io",
+        "https://y.co.uk",
+        "https://alice.github.io",
+        "https://news.bbc.co.uk",
+    ] {
+        args.extend(["--live".to_owned(), entry.to_owned()]);
+    }
+    for (origin, other_owner) in [
+        ("https://bob.github.io", "alice.github.io"),
+        ("https://news.itv.co.uk", "news.bbc.co.uk"),
+    ] {
+        let mut call = vec!["explain".to_owned(), "--mode".to_owned(), "live".to_owned()];
+        call.extend(args.iter().cloned());
+        call.push(origin.to_owned());
+        let run = run(&call);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        assert!(
+            !run.stdout.contains(other_owner),
+            "{origin} lists {other_owner}:\n{}",
+            run.stdout
+        );
+        assert!(
+            run.stdout.contains("none for this host or its domain"),
+            "{}",
+            run.stdout
+        );
+        // The suggestion is the origin itself, which the builder accepts.
+        let suggested = format!("the live entry `{origin}`");
+        assert!(run.stdout.contains(&suggested), "{}", run.stdout);
+    }
+}
