@@ -91,8 +91,8 @@ impl Rule {
             .unwrap_or(&self.text)
     }
 
-    /// The note given with the entry ([`PolicyBuilder::allow_with_note`]), such as why the
-    /// domain is on the list. Decisions carry it through [`Decision::rule`].
+    /// The note given with the entry ([`PolicyBuilder::allow_with_note`](crate::PolicyBuilder::allow_with_note)), such as why the
+    /// domain is on the list. Decisions carry it through [`Decision::rule`](crate::Decision::rule).
     pub fn note(&self) -> Option<&str> {
         self.extra.as_ref().and_then(|extra| extra.note.as_deref())
     }
