@@ -48,7 +48,8 @@ use axum::routing::get;
 use axum::Router;
 use http::request::Parts;
 use http::{header, Method};
-use origin_policy::{Denial, OriginPolicyLayer, Policy, PolicyStore};
+use origin_policy::middleware::{Denial, OriginPolicyLayer};
+use origin_policy::{Policy, PolicyStore};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 /// The tenant of a request without `X-Tenant`, served from `examples/policy.toml`.

@@ -480,11 +480,14 @@ pub fn build_policy(data: &[u8]) {
     }
 }
 
-/// `request` (feature `tower`): whole requests through [`crate::OriginPolicyLayer`] around a
-/// trivial inner service, polled to completion on the calling thread, under every
-/// [`crate::MissingOrigin`], every [`crate::PublicReason`] and both `vary_on_allow`
-/// settings. The status, body and headers of each response, what the inner service
-/// received, what the denial hook got, and [`crate::OriginPolicyLayer::allows`] must all
+/// `request` (feature `tower`): whole requests through
+/// [`middleware::OriginPolicyLayer`](crate::middleware::OriginPolicyLayer) around a trivial
+/// inner service, polled to completion on the calling thread, under every
+/// [`MissingOrigin`](crate::middleware::MissingOrigin), every
+/// [`PublicReason`](crate::middleware::PublicReason) and both `vary_on_allow` settings. The
+/// status, body and headers of each response, what the inner service received, what the
+/// denial hook got, and
+/// [`OriginPolicyLayer::allows`](crate::middleware::OriginPolicyLayer::allows) must all
 /// match a plain model of the gate written here: the mode from the credentials first, then
 /// the tenant, then the `Origin` (or the `Referer`), judged by the reference matcher.
 ///
@@ -518,10 +521,10 @@ mod request_check {
     use tower_service::Service;
 
     use super::MAX_INPUT_LEN;
-    use crate::{
-        mode_from_authorization, reference, DenialReason, DenyReason, MissingOrigin, Mode,
-        OriginPolicyLayer, Policy, PolicyStore, PublicReason,
+    use crate::middleware::{
+        mode_from_authorization, DenialReason, MissingOrigin, OriginPolicyLayer, PublicReason,
     };
+    use crate::{reference, DenyReason, Mode, Policy, PolicyStore};
 
     /// Headers past this many are ignored.
     const MAX_HEADERS: usize = 24;

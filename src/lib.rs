@@ -122,19 +122,24 @@
 //! |---|---|---|
 //! | `serde` | off | `Serialize` and `Deserialize` for `Policy` and `PolicyOptions`; `PolicyConfig` and `EntryConfig`, the policy-file format |
 //! | `store` | off | `PolicyStore`: tenant key → policy, lock-free reads and atomic swaps |
-//! | `tower` | off | `OriginPolicyLayer`, the 403 gate for tower services (implies `store`) |
+//! | `tower` | off | `middleware`: `OriginPolicyLayer`, the 403 gate for tower services (implies `store`) |
 //! | `testing` | off | the naive reference matcher (`reference`) and the fuzz checks (`fuzz_checks`), for tests and fuzz targets |
 //!
 //! # Middleware
 //!
-//! With the `tower` feature, `OriginPolicyLayer` puts a policy in front of any tower
-//! service (axum, hyper, tonic): a request whose `Origin` is not allowed for its tenant and
-//! mode gets `403 Forbidden`, any other goes to the inner service unchanged. The mode is
-//! fixed or read from the request (`Mode::from_api_secret` on the key in `Authorization`),
-//! the policy is one `Policy` or a tenant's entry in a `PolicyStore` (feature `store`,
-//! implied by `tower`), which swaps policies atomically while requests run. The layer's
-//! docs describe the 403 body, the denial hook and how it composes with tower-http's
-//! `CorsLayer` (`Policy::cors_predicate`); `examples/gateway.rs` is a runnable gateway.
+//! With the `tower` feature, `origin_policy::middleware::OriginPolicyLayer` puts a policy
+//! in front of any tower service (axum, hyper, tonic): a request whose `Origin` is not
+//! allowed for its tenant and mode gets `403 Forbidden`, any other goes to the inner
+//! service unchanged. The mode is fixed or read from the request (`Mode::from_api_secret`
+//! on the key in `Authorization`), the policy is one `Policy` or a tenant's entry in a
+//! `PolicyStore` (feature `store`, implied by `tower`), which swaps policies atomically
+//! while requests run. The layer's docs describe the 403 body, the denial hook and how it
+//! composes with tower-http's `CorsLayer` (`Policy::cors_predicate`); `examples/gateway.rs`
+//! is a runnable gateway.
+#![cfg_attr(
+    feature = "tower",
+    doc = "The module is [`middleware`]; the layer, [`middleware::OriginPolicyLayer`]."
+)]
 //!
 //! # Input safety
 //!
@@ -182,10 +187,11 @@ mod public_suffix;
 mod rule;
 mod scheme;
 
-#[cfg(feature = "tower")]
-mod middleware;
 #[cfg(feature = "store")]
 mod store;
+
+#[cfg(feature = "tower")]
+pub mod middleware;
 
 #[cfg(feature = "testing")]
 pub mod fuzz_checks;
@@ -205,11 +211,6 @@ pub use public_suffix::registrable_domain;
 pub use rule::Rule;
 pub use scheme::Scheme;
 
-#[cfg(feature = "tower")]
-pub use middleware::{
-    is_cors_preflight, mode_from_authorization, Denial, DenialReason, MissingOrigin, OriginPolicy,
-    OriginPolicyLayer, PublicReason, ResponseFuture, DENIAL_LOG_MAX_LEN, UNIFORM_DENIAL_CODE,
-};
 #[cfg(feature = "store")]
 pub use store::PolicyStore;
 

@@ -20,7 +20,8 @@ use http_body_util::{BodyExt, Empty};
 use hyper::body::Bytes;
 use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
-use origin_policy::{MissingOrigin, Mode, OriginPolicyLayer, Policy, PolicyStore, PublicReason};
+use origin_policy::middleware::{MissingOrigin, OriginPolicyLayer, PublicReason};
+use origin_policy::{Mode, Policy, PolicyStore};
 use tokio::net::{TcpListener, TcpStream};
 
 #[path = "../examples/gateway.rs"]
@@ -440,7 +441,7 @@ fn denials_reach_the_hook() {
         ] {
             assert_eq!(status_for(addr, &headers).await, StatusCode::FORBIDDEN);
         }
-        let truncated = &long[..origin_policy::DENIAL_LOG_MAX_LEN];
+        let truncated = &long[..origin_policy::middleware::DENIAL_LOG_MAX_LEN];
         assert_eq!(
             *seen.lock().unwrap(),
             [

@@ -10,10 +10,10 @@ use std::future::{ready, Ready};
 use std::sync::{Arc, Mutex};
 
 use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
-use origin_policy::{
-    DenialReason, DenyReason, MissingOrigin, Mode, OriginPolicy, OriginPolicyLayer, Policy,
-    PolicyStore, PublicReason, UNIFORM_DENIAL_CODE,
+use origin_policy::middleware::{
+    DenialReason, MissingOrigin, OriginPolicy, OriginPolicyLayer, PublicReason, UNIFORM_DENIAL_CODE,
 };
+use origin_policy::{DenyReason, Mode, Policy, PolicyStore};
 use tower::util::ServiceFn;
 use tower::{service_fn, Layer, ServiceBuilder, ServiceExt};
 use tower_http::cors::{AllowOrigin, CorsLayer};

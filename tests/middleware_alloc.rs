@@ -26,7 +26,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use http::{HeaderMap, Request, Response, StatusCode};
-use origin_policy::{MissingOrigin, Mode, OriginPolicyLayer, Policy, PolicyStore};
+use origin_policy::middleware::{MissingOrigin, OriginPolicyLayer};
+use origin_policy::{Mode, Policy, PolicyStore};
 use tower_layer::Layer;
 use tower_service::Service;
 

@@ -9,7 +9,8 @@
 mod snippet {
     // README SNIPPET START
     use axum::{routing::get, Router};
-    use origin_policy::{Mode, OriginPolicyLayer, Policy};
+    use origin_policy::middleware::OriginPolicyLayer;
+    use origin_policy::{Mode, Policy};
     use tower_http::cors::{AllowOrigin, CorsLayer};
 
     fn app() -> Result<Router, origin_policy::BuildError> {

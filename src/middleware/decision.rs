@@ -1,0 +1,191 @@
+//! The decision for one request, shared by the layer's services: first the mode (from the
+//! credentials), then the tenant's policy, then the origin, with CORS preflights checked in
+//! any mode ([`is_cors_preflight`]).
+
+use std::hash::Hash;
+use std::sync::Arc;
+
+use http::header;
+use http::request::Parts;
+
+use super::denial::{record_denial, DenialHook, DenialReason, PublicReason};
+use super::missing_origin::MissingOrigin;
+use super::referer::referer_origin;
+use super::single::{single, Single};
+use crate::mode::Mode;
+use crate::policy::Policy;
+use crate::store::PolicyStore;
+
+type ModeFn = dyn Fn(&Parts) -> Option<Mode> + Send + Sync;
+
+/// Where the layer takes each request's mode from.
+#[derive(Clone)]
+pub(super) enum ModeSource {
+    Unset,
+    Fixed(Mode),
+    FromRequest(Arc<ModeFn>),
+}
+
+/// The one policy, or the tenants' store.
+#[derive(Clone)]
+pub(super) enum Policies {
+    One(Policy),
+    Tenants(Arc<dyn TenantPolicies>),
+}
+
+/// A store with the closure that names a request's tenant, with the key type erased.
+pub(super) trait TenantPolicies: Send + Sync {
+    /// The tenant the request names, if any.
+    fn tenant<'a>(&self, parts: &'a Parts) -> Option<&'a str>;
+
+    /// Calls `decide` with the policy of `tenant`, if the store holds one.
+    fn with_policy(
+        &self,
+        tenant: &str,
+        decide: &mut dyn FnMut(Option<&Policy>) -> Verdict,
+    ) -> Verdict;
+}
+
+pub(super) struct StoreLookup<K, F> {
+    pub(super) store: Arc<PolicyStore<K>>,
+    pub(super) tenant: F,
+}
+
+impl<K, F> TenantPolicies for StoreLookup<K, F>
+where
+    K: std::borrow::Borrow<str> + Hash + Eq + Send + Sync + 'static,
+    F: for<'a> Fn(&'a Parts) -> Option<&'a str> + Send + Sync + 'static,
+{
+    fn tenant<'a>(&self, parts: &'a Parts) -> Option<&'a str> {
+        (self.tenant)(parts)
+    }
+
+    fn with_policy(
+        &self,
+        tenant: &str,
+        decide: &mut dyn FnMut(Option<&Policy>) -> Verdict,
+    ) -> Verdict {
+        self.store.with_policy(tenant, decide)
+    }
+}
+
+/// The modes a request's origin is checked in: its own, or for a CORS preflight, which has
+/// no credentials, any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ModeScope {
+    One(Mode),
+    Any,
+}
+
+/// Whether the request is a CORS preflight
+/// ([Fetch, CORS-preflight request](https://fetch.spec.whatwg.org/#cors-preflight-request)):
+/// `OPTIONS` with an `Origin` and an `Access-Control-Request-Method` header. A browser
+/// sends it before a cross-origin request that carries `Authorization` or a custom header,
+/// and never puts credentials or custom headers in it.
+pub fn is_cors_preflight(parts: &Parts) -> bool {
+    parts.method == http::Method::OPTIONS
+        && parts.headers.contains_key(header::ORIGIN)
+        && parts
+            .headers
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD)
+}
+
+/// The outcome of [`Shared::decide`]: allowed, or denied in this mode for this reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Verdict {
+    /// Allowed; `by_referer`: the request had no `Origin` and its `Referer` decided
+    /// ([`MissingOrigin::UseReferer`]).
+    Allow {
+        by_referer: bool,
+    },
+    Deny(Option<Mode>, DenialReason),
+}
+
+/// The configuration an [`OriginPolicyLayer`](super::OriginPolicyLayer) builds and all its
+/// services share.
+#[derive(Clone)]
+pub(super) struct Shared {
+    pub(super) policies: Policies,
+    pub(super) mode: ModeSource,
+    pub(super) missing_origin: MissingOrigin,
+    pub(super) vary_on_allow: bool,
+    pub(super) public_reason: PublicReason,
+    pub(super) on_deny: Option<Arc<DenialHook>>,
+}
+
+impl Shared {
+    /// Decides one request, calling `hook` on a denial: first the mode (from the
+    /// credentials, so that a request without any learns nothing about tenants), then the
+    /// tenant's policy, then the origin.
+    pub(super) fn decide(&self, parts: &Parts, hook: Option<&DenialHook>) -> Verdict {
+        // A CORS preflight carries no credentials by design: it is checked in every mode,
+        // and the real request that follows is checked in its key's mode.
+        let preflight = is_cors_preflight(parts);
+        let mode = match (&self.mode, preflight) {
+            (_, true) | (ModeSource::Unset, false) => None,
+            (ModeSource::Fixed(mode), false) => Some(*mode),
+            (ModeSource::FromRequest(mode), false) => mode(parts),
+        };
+        let tenant = match &self.policies {
+            Policies::One(_) => None,
+            Policies::Tenants(tenants) => tenants.tenant(parts),
+        };
+        let deny = |origin: Option<&str>, reason: DenialReason| {
+            record_denial(parts, hook, tenant, mode, origin, reason);
+            Verdict::Deny(mode, reason)
+        };
+        let scope = match (mode, preflight) {
+            (_, true) => ModeScope::Any,
+            (Some(mode), false) => ModeScope::One(mode),
+            (None, false) => return deny(None, DenialReason::NoMode),
+        };
+        match &self.policies {
+            Policies::One(policy) => self.decide_origin(parts, policy, scope, &deny),
+            Policies::Tenants(tenants) => {
+                let Some(tenant) = tenant else {
+                    return deny(None, DenialReason::UnknownTenant);
+                };
+                tenants.with_policy(tenant, &mut |policy| match policy {
+                    Some(policy) => self.decide_origin(parts, policy, scope, &deny),
+                    None => deny(None, DenialReason::UnknownTenant),
+                })
+            }
+        }
+    }
+
+    /// The origin step: the `Origin` header (or what [`MissingOrigin`] says instead),
+    /// checked against `policy` in `mode`. `deny` takes the origin checked, if any.
+    fn decide_origin(
+        &self,
+        parts: &Parts,
+        policy: &Policy,
+        scope: ModeScope,
+        deny: &dyn Fn(Option<&str>, DenialReason) -> Verdict,
+    ) -> Verdict {
+        let headers = &parts.headers;
+        let (origin, by_referer) = match single(headers, header::ORIGIN) {
+            Single::One(value) => (value.as_bytes(), false),
+            Single::Several => return deny(None, DenialReason::MultipleOrigins),
+            Single::Absent => match self.missing_origin {
+                MissingOrigin::Deny => return deny(None, DenialReason::MissingOrigin),
+                MissingOrigin::Allow => return Verdict::Allow { by_referer: false },
+                MissingOrigin::UseReferer => match single(headers, header::REFERER) {
+                    Single::One(value) => (referer_origin(value.as_bytes()), true),
+                    Single::Several => return deny(None, DenialReason::MultipleOrigins),
+                    Single::Absent => return deny(None, DenialReason::MissingOrigin),
+                },
+            },
+        };
+        let Ok(origin) = std::str::from_utf8(origin) else {
+            return deny(None, DenialReason::NonUtf8Origin);
+        };
+        let decision = match scope {
+            ModeScope::One(mode) => policy.check(mode, origin),
+            ModeScope::Any => policy.check_any_mode(origin),
+        };
+        match decision.deny_reason() {
+            None => Verdict::Allow { by_referer },
+            Some(reason) => deny(Some(origin), DenialReason::Policy(reason)),
+        }
+    }
+}

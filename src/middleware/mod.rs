@@ -1,0 +1,57 @@
+//! Tower middleware (feature `tower`): [`OriginPolicyLayer`] answers 403 to a request whose
+//! origin is not allowed for its tenant and mode, and passes every other request through.
+//!
+//! ```
+//! use origin_policy::middleware::{MissingOrigin, OriginPolicyLayer};
+//! use origin_policy::{Mode, Policy};
+//!
+//! let policy = Policy::builder()
+//!     .allow(Mode::Live, "https://*.berbix.com")
+//!     .allow(Mode::Test, "http://localhost:*")
+//!     .build()?;
+//! let layer = OriginPolicyLayer::new(policy)
+//!     .mode_from_api_secret()
+//!     .on_missing_origin(MissingOrigin::UseReferer)
+//!     .on_deny(|denial| eprintln!("403 {} {:?}", denial.reason.code(), denial.origin));
+//! // axum: Router::new().route(...).layer(layer)
+//! # let _ = layer;
+//! # Ok::<(), origin_policy::BuildError>(())
+//! ```
+//!
+//! What is here:
+//!
+//! - [`OriginPolicyLayer`], the layer and its settings, whose docs describe the order of the
+//!   checks, the 403 response, the `Vary` of allowed responses, the denial hook and the
+//!   composition with tower-http's `CorsLayer`; [`OriginPolicy`], the service it wraps
+//!   around the inner one, and that service's [`ResponseFuture`];
+//! - [`MissingOrigin`], what to do with a request without `Origin`;
+//! - [`mode_from_authorization`], the mode from the API secret in `Authorization`;
+//! - [`is_cors_preflight`], the requests that are checked in any mode;
+//! - [`DenialReason`] and [`Denial`], what the denial hook gets; [`PublicReason`] and
+//!   [`UNIFORM_DENIAL_CODE`], what the 403 body says; [`DENIAL_LOG_MAX_LEN`];
+//! - and, on [`Policy`](crate::Policy) and [`PolicyStore`](crate::PolicyStore), the CORS
+//!   predicates for tower-http's `AllowOrigin::predicate`:
+//!   [`Policy::cors_predicate`](crate::Policy::cors_predicate),
+//!   [`Policy::cors_predicate_any_mode`](crate::Policy::cors_predicate_any_mode) and
+//!   [`PolicyStore::cors_predicate_any_mode`](crate::PolicyStore::cors_predicate_any_mode).
+
+mod accept;
+mod authorization;
+mod cors;
+mod decision;
+mod denial;
+mod layer;
+mod missing_origin;
+mod referer;
+mod service;
+mod single;
+mod vary;
+
+pub use self::authorization::mode_from_authorization;
+pub use self::decision::is_cors_preflight;
+pub use self::denial::{
+    Denial, DenialReason, PublicReason, DENIAL_LOG_MAX_LEN, UNIFORM_DENIAL_CODE,
+};
+pub use self::layer::OriginPolicyLayer;
+pub use self::missing_origin::MissingOrigin;
+pub use self::service::{OriginPolicy, ResponseFuture};

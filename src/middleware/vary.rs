@@ -1,0 +1,107 @@
+//! The `Vary` an allowed response needs: [`AllowVary`] and [`add_vary`].
+
+use http::header::{self, HeaderMap, HeaderValue};
+
+/// What an allowed response's `Vary` must name, besides what it already names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum AllowVary {
+    /// Nothing: [`OriginPolicyLayer::vary_on_allow`](super::OriginPolicyLayer::vary_on_allow)
+    /// is off.
+    Nothing,
+    /// `origin`: the `Origin` header (or its absence) decided.
+    Origin,
+    /// `origin` and `referer`: there was no `Origin`, and the `Referer` decided.
+    OriginAndReferer,
+}
+
+/// Appends one `Vary` value naming those of `origin` and `referer` (as `vary` asks) that no
+/// `Vary` value names yet; nothing when a value is `*` or both are named. The value is
+/// static, so appending allocates nothing when the map has room.
+pub(super) fn add_vary(headers: &mut HeaderMap, vary: AllowVary) {
+    let (mut origin, mut referer) = match vary {
+        AllowVary::Nothing => return,
+        AllowVary::Origin => (false, true),
+        AllowVary::OriginAndReferer => (false, false),
+    };
+    for value in headers.get_all(header::VARY) {
+        let Ok(text) = value.to_str() else { continue };
+        for token in text.split(',').map(str::trim) {
+            if token == "*" {
+                return;
+            }
+            origin |= token.eq_ignore_ascii_case("origin");
+            referer |= token.eq_ignore_ascii_case("referer");
+        }
+    }
+    let missing = match (origin, referer) {
+        (true, true) => return,
+        (false, true) => "origin",
+        (true, false) => "referer",
+        (false, false) => "origin, referer",
+    };
+    headers.append(header::VARY, HeaderValue::from_static(missing));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vary_values(headers: &HeaderMap) -> Vec<&str> {
+        headers
+            .get_all(header::VARY)
+            .iter()
+            .map(|value| value.to_str().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn vary_is_added_once() {
+        for vary in [AllowVary::Origin, AllowVary::OriginAndReferer] {
+            let mut headers = HeaderMap::new();
+            add_vary(&mut headers, vary);
+            add_vary(&mut headers, vary);
+            assert_eq!(headers.get_all(header::VARY).iter().count(), 1);
+        }
+        let mut headers = HeaderMap::new();
+        add_vary(&mut headers, AllowVary::Nothing);
+        assert!(headers.is_empty());
+    }
+
+    #[test]
+    fn vary_names_only_what_is_missing() {
+        for (existing, vary, expected) in [
+            (&[][..], AllowVary::Origin, &["origin"][..]),
+            (&[], AllowVary::OriginAndReferer, &["origin, referer"]),
+            (
+                &["Accept-Encoding"],
+                AllowVary::Origin,
+                &["Accept-Encoding", "origin"],
+            ),
+            (
+                &["Origin"],
+                AllowVary::OriginAndReferer,
+                &["Origin", "referer"],
+            ),
+            (
+                &["REFERER, x"],
+                AllowVary::OriginAndReferer,
+                &["REFERER, x", "origin"],
+            ),
+            (&["referer"], AllowVary::Origin, &["referer", "origin"]),
+            (
+                &["origin", "referer"],
+                AllowVary::OriginAndReferer,
+                &["origin", "referer"],
+            ),
+            (&["*"], AllowVary::OriginAndReferer, &["*"]),
+            (&["a, *"], AllowVary::Origin, &["a, *"]),
+        ] {
+            let mut headers = HeaderMap::new();
+            for value in existing {
+                headers.append(header::VARY, HeaderValue::from_static(value));
+            }
+            add_vary(&mut headers, vary);
+            assert_eq!(vary_values(&headers), expected, "{existing:?} {vary:?}");
+        }
+    }
+}
