@@ -1,12 +1,12 @@
 //! Section 5: lint. Each row's rules are built, and `Policy::lint` must report the row's
-//! warnings, in order.
+//! warnings, in order, each with the `Display` line the row writes out.
 
 use std::collections::BTreeSet;
 use std::fmt;
 
 use origin_policy::{Mode, Rule, Warning, WarningKind};
 
-use crate::markdown::{show, value_list, Row, Token};
+use crate::markdown::{show, show_text, value_list, Row, Token};
 use crate::matching::{build_rules, ModeSpec};
 use crate::report::Report;
 
@@ -91,38 +91,6 @@ fn warning_spec_of(warning: &Warning<'_>) -> WarningSpec {
     }
 }
 
-/// The line the section documents for a warning, built from its parts.
-fn documented_line(warning: &Warning<'_>) -> String {
-    let name = |rule: &Rule| format!("{}[{}] {}", rule.mode(), rule.index(), rule.as_str());
-    let rule = warning.rule();
-    match (warning.kind(), warning.other()) {
-        (WarningKind::Duplicate, Some(other)) => {
-            format!("{} duplicates {}", name(rule), name(other))
-        }
-        (WarningKind::Redundant, Some(other)) => {
-            format!("{} is covered by {}", name(rule), name(other))
-        }
-        (WarningKind::ExplicitDefaultPort, None) => format!(
-            "{}[{}] {} names the default port; write {}",
-            rule.mode(),
-            rule.index(),
-            rule.entry().trim_matches(|c: char| c.is_ascii_whitespace()),
-            rule.as_str()
-        ),
-        (WarningKind::InsecureTestHttp, None) => format!(
-            "{} uses http for a host that is not loopback: such traffic can be read and \
-             changed in transit",
-            name(rule)
-        ),
-        (WarningKind::PublicSuffixHost, None) => format!(
-            "{} names a public suffix itself: the platform's own site, not one of its users' \
-             sites",
-            name(rule)
-        ),
-        (kind, other) => format!("<{kind:?} with other rule {:?}>", other.map(Rule::index)),
-    }
-}
-
 pub fn run(rows: &[Row], report: &mut Report) -> BTreeSet<String> {
     let mut kinds_shown = BTreeSet::new();
     let mut seen = BTreeSet::new();
@@ -132,9 +100,10 @@ pub fn run(rows: &[Row], report: &mut Report) -> BTreeSet<String> {
                 value_list(&row.cells[0], true)?,
                 value_list(&row.cells[1], true)?,
                 warning_list(&row.cells[2])?,
+                value_list(&row.cells[3], true)?,
             ))
         })();
-        let (live, test, expected) = match read {
+        let (live, test, expected, expected_lines) = match read {
             Ok(values) => values,
             Err(problem) => {
                 report.fail(row.line, problem);
@@ -179,16 +148,36 @@ pub fn run(rows: &[Row], report: &mut Report) -> BTreeSet<String> {
                 ),
             );
         }
-        for warning in &warnings {
-            let line = warning.to_string();
-            let documented = documented_line(warning);
-            if line != documented || line.contains(['\n', '\r', '\t']) {
-                report.fail(
-                    row.line,
-                    format!("the warning line {line:?} is not the documented {documented:?}"),
-                );
-            }
-        }
+        let lines: Vec<String> = warnings.iter().map(ToString::to_string).collect();
+        report.fail_all(row.line, compare_lines(&expected_lines, &lines));
     }
     kinds_shown
+}
+
+/// The **lines** column against each warning's `Display`, position by position; and every
+/// warning's `Display` must be a single line.
+fn compare_lines(expected: &[String], actual: &[String]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (at, line) in actual.iter().enumerate() {
+        if line.contains(['\n', '\r', '\t']) {
+            problems.push(format!(
+                "warning {}: its line {} is not one line",
+                at + 1,
+                show(line)
+            ));
+        }
+    }
+    let shown = |line: Option<&String>| line.map_or("(none)".into(), |line| show_text(line));
+    for at in 0..expected.len().max(actual.len()) {
+        let (want, have) = (expected.get(at), actual.get(at));
+        if want != have {
+            problems.push(format!(
+                "warning {}: the table's line is {}, the warning's `Display` is {}",
+                at + 1,
+                shown(want),
+                shown(have)
+            ));
+        }
+    }
+    problems
 }

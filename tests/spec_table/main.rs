@@ -25,7 +25,8 @@ use origin_policy::reference;
 
 use origin_policy::{OriginErrorKind, PatternErrorKind, WarningKind};
 
-use markdown::{one_value, show, split_cells, tokenize, unescape, Layout, Token};
+use markdown::Spaces::{Escaped, Inner};
+use markdown::{one_value, show, show_text, split_cells, tokenize, unescape, Layout, Token};
 use report::Report;
 
 const SPEC_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/spec-table.md");
@@ -71,9 +72,21 @@ impl Section {
                 "4. Matching",
                 &["live rules", "test rules", "mode", "origin", "decision"],
             ),
-            Section::Lint => ("5. Lint", &["live rules", "test rules", "warnings"]),
+            Section::Lint => (
+                "5. Lint",
+                &["live rules", "test rules", "warnings", "lines"],
+            ),
         };
-        Layout { heading, header }
+        // The lint's output lines are text, with plain inner spaces.
+        let text_columns: &[_] = match self {
+            Section::Lint => &["lines"],
+            _ => &[],
+        };
+        Layout {
+            heading,
+            header,
+            text_columns,
+        }
     }
 
     fn min_rows(self) -> usize {
@@ -172,16 +185,19 @@ fn spec_table() {
 /// The escape syntax that the file documents, checked on its own.
 #[test]
 fn escapes_read_as_documented() {
-    assert_eq!(unescape("a␠b").unwrap(), "a b");
-    assert_eq!(unescape(r"\x20\t\n\r\\").unwrap(), " \t\n\r\\");
-    assert_eq!(unescape(r"\u{0}\u{3000}\u{2420}").unwrap(), "\0\u{3000}␠");
-    assert_eq!(unescape(r"x.\{ab*3}.com").unwrap(), "x.ababab.com");
-    assert!(unescape("a b").is_err());
-    assert!(unescape(r"\q").is_err());
-    assert!(unescape(r"\x8").is_err());
+    assert_eq!(unescape("a␠b", Escaped).unwrap(), "a b");
+    assert_eq!(unescape(r"\x20\t\n\r\\", Escaped).unwrap(), " \t\n\r\\");
+    assert_eq!(
+        unescape(r"\u{0}\u{3000}\u{2420}", Escaped).unwrap(),
+        "\0\u{3000}␠"
+    );
+    assert_eq!(unescape(r"x.\{ab*3}.com", Escaped).unwrap(), "x.ababab.com");
+    assert!(unescape("a b", Escaped).is_err());
+    assert!(unescape(r"\q", Escaped).is_err());
+    assert!(unescape(r"\x8", Escaped).is_err());
     assert_eq!(split_cells(r"| `a\|b` | c |").unwrap(), ["`a|b`", "c"]);
     assert_eq!(
-        tokenize("error Kind at `x`").unwrap(),
+        tokenize("error Kind at `x`", Escaped).unwrap(),
         [
             Token::Word("error".into()),
             Token::Word("Kind".into()),
@@ -189,10 +205,29 @@ fn escapes_read_as_documented() {
             Token::Code("x".into())
         ]
     );
-    assert!(tokenize("`a`b").is_err());
+    assert!(tokenize("`a`b", Escaped).is_err());
     for value in ["", " x\t", "a\\b|`c`", "\u{0}\u{a0}␠"] {
         let shown = show(value);
-        let tokens = tokenize(&shown).unwrap();
+        let tokens = tokenize(&shown, Escaped).unwrap();
+        assert_eq!(one_value(&tokens).unwrap(), value, "{shown}");
+    }
+    // A line of text may write an inner space plainly, but no space at an end or twice.
+    assert_eq!(unescape("a b␠\\x20c", Inner).unwrap(), "a b  c");
+    for raw in [" a", "a ", "a  b"] {
+        assert!(unescape(raw, Inner).is_err(), "{raw:?}");
+    }
+    assert_eq!(
+        tokenize("`a b` `c: d`", Inner).unwrap(),
+        [Token::Code("a b".into()), Token::Code("c: d".into())]
+    );
+    for value in [
+        "live[0] https://x.com names; write y",
+        " a",
+        "a  b",
+        "a\tb c",
+    ] {
+        let shown = show_text(value);
+        let tokens = tokenize(&shown, Inner).unwrap();
         assert_eq!(one_value(&tokens).unwrap(), value, "{shown}");
     }
 }

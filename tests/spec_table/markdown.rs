@@ -8,6 +8,19 @@ use crate::report::Report;
 pub struct Layout {
     pub heading: &'static str,
     pub header: &'static [&'static str],
+    /// The columns whose values are lines of text: there a single space between two other
+    /// characters may be written as a plain space (see [`Spaces`]).
+    pub text_columns: &'static [&'static str],
+}
+
+/// How a code span may write a space.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Spaces {
+    /// Only escaped, as `␠` or `\x20`: a literal space is an error.
+    Escaped,
+    /// In a line of text, also as one plain space between two other characters; a plain
+    /// space at either end of the span or next to another one is still an error.
+    Inner,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -149,7 +162,12 @@ fn read_row(number: usize, layout: &Layout, cells: &[String], report: &mut Repor
     }
     let mut tokens = Vec::with_capacity(cells.len());
     for (column, cell) in layout.header.iter().zip(cells) {
-        match tokenize(cell) {
+        let spaces = if layout.text_columns.contains(column) {
+            Spaces::Inner
+        } else {
+            Spaces::Escaped
+        };
+        match tokenize(cell, spaces) {
             Ok(cell_tokens) => tokens.push(cell_tokens),
             Err(problem) => report.fail(number, format!("column `{column}`: {problem}")),
         }
@@ -191,7 +209,7 @@ pub fn split_cells(line: &str) -> Result<Vec<String>, String> {
 }
 
 /// Reads a cell as code spans and plain words, separated by whitespace.
-pub fn tokenize(cell: &str) -> Result<Vec<Token>, String> {
+pub fn tokenize(cell: &str, spaces: Spaces) -> Result<Vec<Token>, String> {
     let mut tokens = Vec::new();
     let mut rest = cell.trim();
     while !rest.is_empty() {
@@ -203,7 +221,7 @@ pub fn tokenize(cell: &str) -> Result<Vec<Token>, String> {
             if raw.is_empty() {
                 return Err("an empty code span: write (empty) for the empty string".into());
             }
-            tokens.push(Token::Code(unescape(raw)?));
+            tokens.push(Token::Code(unescape(raw, spaces)?));
             rest = &after[end + 1..];
             if !rest.is_empty() && !rest.starts_with(char::is_whitespace) {
                 return Err(format!("text glued to a code span in {cell:?}"));
@@ -225,14 +243,27 @@ pub fn tokenize(cell: &str) -> Result<Vec<Token>, String> {
 
 /// Resolves the escapes of a code span (see "How to read the tables" in the file):
 /// `␠` and `\x20` are a space, `\t` `\n` `\r` `\\`, `\xHH` (ASCII), `\u{HEX}`, and
-/// `\{TEXT*N}` is TEXT repeated N times. A literal space is refused, so that no
-/// significant space can hide in the rendered table.
-pub fn unescape(raw: &str) -> Result<String, String> {
+/// `\{TEXT*N}` is TEXT repeated N times. A literal space is refused (except as one inner
+/// space of a line of text, [`Spaces::Inner`]), so that no significant space can hide in
+/// the rendered table.
+pub fn unescape(raw: &str, spaces: Spaces) -> Result<String, String> {
     let mut out = String::with_capacity(raw.len());
     let mut chars = raw.chars();
+    let mut previous = None;
     while let Some(ch) = chars.next() {
+        let next = chars.clone().next();
+        let inner_space = spaces == Spaces::Inner
+            && previous.is_some_and(|p: char| p != ' ')
+            && next.is_some_and(|n| n != ' ');
+        previous = Some(ch);
         match ch {
             '␠' => out.push(' '),
+            ' ' if inner_space => out.push(' '),
+            ' ' if spaces == Spaces::Inner => {
+                return Err(format!(
+                    "a literal space at an end of `{raw}` or next to another one: write it as ␠"
+                ))
+            }
             ' ' => {
                 return Err(format!(
                     "a literal space in `{raw}`: write a significant space as ␠ or \\x20"
@@ -293,6 +324,18 @@ pub fn unescape(raw: &str) -> Result<String, String> {
         }
     }
     Ok(out)
+}
+
+/// Shows a line of text the way a text column writes it: as [`show`], but with its spaces
+/// plain where [`Spaces::Inner`] reads them back.
+pub fn show_text(value: &str) -> String {
+    let plain = !value.starts_with(' ') && !value.ends_with(' ') && !value.contains("  ");
+    let shown = show(value);
+    if plain {
+        shown.replace('␠', " ")
+    } else {
+        shown
+    }
 }
 
 /// Shows a value the way the table writes it, so that a failure message can be pasted back.
