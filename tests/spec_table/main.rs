@@ -35,8 +35,8 @@ const SPEC_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/spec-table.md");
 // constants when you add rows; never lower them to make a removal pass.
 const MIN_EXAMPLE_ROWS: usize = 5;
 const MIN_PATTERN_ROWS: usize = 291;
-const MIN_ORIGIN_ROWS: usize = 125;
-const MIN_MATCHING_ROWS: usize = 199;
+const MIN_ORIGIN_ROWS: usize = 159;
+const MIN_MATCHING_ROWS: usize = 295;
 const MIN_LINT_ROWS: usize = 77;
 
 /// The executed sections, in the order of the file.

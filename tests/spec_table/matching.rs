@@ -198,7 +198,8 @@ fn verdict_of(mode: Mode, origin: &str, decision: Decision<'_>) -> (Verdict, Opt
 }
 
 /// Checks one origin against a built policy, through the policy and (with the `testing`
-/// feature) through the reference matcher. Returns the problems.
+/// feature) through the reference matcher, whose general origin parser must also read the
+/// origin as `Origin::parse` does. Returns the problems.
 pub fn check_decision(
     policy: &Policy,
     mode: Mode,
@@ -229,6 +230,17 @@ pub fn check_decision(
         if &reference != expected {
             problems.push(format!(
                 "{mode} check of {}: the table says `{expected}`, reference::check says `{reference}`",
+                show(origin)
+            ));
+        }
+        // The origin itself reads the same on the fast path and the general one.
+        let (parsed, general) = (
+            Origin::parse(origin),
+            crate::reference::parse_origin(origin),
+        );
+        if general != parsed.clone().map(Origin::into_owned) {
+            problems.push(format!(
+                "origin {}: Origin::parse gives {parsed:?}, the general path gives {general:?}",
                 show(origin)
             ));
         }
