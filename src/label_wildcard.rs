@@ -163,6 +163,18 @@ impl Draft {
         added
     }
 
+    /// Appends the children of `node` to `queue`, in byte order, for the breadth-first
+    /// copy into an arena. Returns how many there are.
+    fn queue_children(&self, node: usize, queue: &mut Vec<u32>) -> u32 {
+        let before = queue.len();
+        let mut child = self.first_child[node];
+        while child != NONE {
+            queue.push(child);
+            child = self.next_sibling[child as usize];
+        }
+        id(queue.len() - before)
+    }
+
     fn walk(&mut self, mut node: u32, bytes: impl Iterator<Item = u8>) -> u32 {
         for byte in bytes {
             node = self.step(node, byte);
@@ -250,16 +262,12 @@ impl LabelWildcards {
             };
             let draft = &self.draft.prefixes;
             let first_child = base + id(queue.len());
-            let mut child = draft.first_child[node];
-            while child != NONE {
-                queue.push(child);
-                child = draft.next_sibling[child as usize];
-            }
+            let count = draft.queue_children(node, &mut queue);
             self.prefixes.nodes.push(Node {
                 first_child,
                 value,
                 rules: 0,
-                children: children(base + id(queue.len()) - first_child),
+                children: children(count),
             });
             self.prefixes.bytes.push(draft.byte[node]);
         }
@@ -287,16 +295,12 @@ impl LabelWildcards {
                 entry = older;
             }
             let first_child = base + id(queue.len());
-            let mut child = draft.first_child[node];
-            while child != NONE {
-                queue.push(child);
-                child = draft.next_sibling[child as usize];
-            }
+            let count = draft.queue_children(node, &mut queue);
             self.suffixes.nodes.push(Node {
                 first_child,
                 value,
                 rules: id(self.rules.len()) - value,
-                children: children(base + id(queue.len()) - first_child),
+                children: children(count),
             });
             self.suffixes.bytes.push(draft.byte[node]);
         }
