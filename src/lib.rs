@@ -198,7 +198,7 @@ pub use host::{Host, HostKind, MAX_LABEL_LEN, MAX_NAME_LEN};
 pub use lint::{Warning, WarningKind};
 pub use mode::{Mode, ParseModeError};
 pub use origin::{Origin, OriginErrorKind, MAX_ORIGIN_LEN};
-pub use pattern::{HostPattern, Pattern, PortSpec, MAX_PATTERN_LEN};
+pub use pattern::{HostPattern, Pattern, PortSpec, Specificity, MAX_PATTERN_LEN};
 pub use policy::{Decision, DenyReason, Policy, PolicyBuilder, PolicyOptions, Rule};
 pub use scheme::Scheme;
 

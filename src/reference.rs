@@ -9,13 +9,13 @@ use std::net::Ipv6Addr;
 
 use crate::host::HostKind;
 use crate::mode::Mode;
-use crate::origin::{self, Origin};
+use crate::origin::Origin;
 use crate::pattern::HostPattern;
 use crate::policy::{Decision, DenyReason, Policy, Rule};
 
 /// Reads an origin through the general path only (never the allocation-free fast path).
 pub fn parse_origin(input: &str) -> Result<Origin<'static>, crate::OriginErrorKind> {
-    origin::parse_as_browser(input)
+    Origin::parse_whatwg(input)
 }
 
 /// Checks `origin` against every rule of `mode` in turn and keeps the most specific match:
