@@ -123,7 +123,6 @@
 //! | `serde` | off | `Serialize` and `Deserialize` for `Policy` and `PolicyOptions`; `PolicyConfig` and `EntryConfig`, the policy-file format |
 //! | `store` | off | `PolicyStore`: tenant key → policy, lock-free reads and atomic swaps |
 //! | `tower` | off | `OriginPolicyLayer`, the 403 gate for tower services (implies `store`) |
-//! | `testing` | off | the naive reference matcher (`reference`) and the fuzz checks (`fuzz_checks`), for tests and fuzz targets |
 //!
 //! # Middleware
 //!
@@ -185,11 +184,6 @@ mod scheme;
 mod middleware;
 #[cfg(feature = "store")]
 mod store;
-
-#[cfg(feature = "testing")]
-pub mod fuzz_checks;
-#[cfg(any(test, fuzzing, feature = "testing"))]
-pub mod reference;
 
 #[cfg(feature = "serde")]
 pub use config::{EntryConfig, PolicyConfig};

@@ -16,16 +16,15 @@
 //!     cargo test --release --all-features --test differential -- --nocapture
 //! ```
 
-#![cfg(feature = "testing")]
-
 use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::time::Instant;
 
 use origin_policy::{
-    reference, Decision, DenyReason, HostKind, HostPattern, Mode, Origin, OriginErrorKind, Policy,
-    PortSpec, Rule, Scheme,
+    Decision, DenyReason, HostKind, HostPattern, Mode, Origin, OriginErrorKind, Policy, PortSpec,
+    Rule, Scheme,
 };
+use origin_policy_testkit::reference;
 
 // ---------------------------------------------------------------------------------------
 // The generator

@@ -32,6 +32,7 @@ use origin_policy::{
     Decision, DenyReason, HostKind, HostPattern, Mode, Origin, Pattern, Policy, PortSpec, Rule,
     Scheme,
 };
+use origin_policy_testkit::reference;
 
 /// Cases per property, unless `PROPTEST_CASES` says otherwise.
 const CASES: u32 = 1000;
@@ -1292,7 +1293,6 @@ fn live_never_allows_http_or_loopback() {
 
 /// A smaller alphabet than [`LABELS`], so that rules of a big set share labels and
 /// suffixes: `foo.com`, `barfoo.com`, `*.foo.com`, `www.foo.co.uk`, `*.uk`, ...
-#[cfg(feature = "testing")]
 const DIFF_LABELS: &[&str] = &[
     "foo",
     "bar",
@@ -1304,10 +1304,8 @@ const DIFF_LABELS: &[&str] = &[
     "xn--bcher-kva",
 ];
 
-#[cfg(feature = "testing")]
 const DIFF_SUFFIXES: &[&str] = &["com", "co.uk", "uk"];
 
-#[cfg(feature = "testing")]
 const DIFF_PORTS: &[PortWriting] = &[
     PortWriting::Omitted,
     PortWriting::Omitted,
@@ -1322,7 +1320,6 @@ const DIFF_PORTS: &[PortWriting] = &[
 ];
 
 /// `1..=max` labels from [`DIFF_LABELS`] under one of [`DIFF_SUFFIXES`].
-#[cfg(feature = "testing")]
 fn diff_domain(b: &mut Bits, max: usize) -> String {
     let depth = 1 + b.below(max);
     let mut parts: Vec<&str> = (0..depth).map(|_| b.pick(DIFF_LABELS)).collect();
@@ -1333,7 +1330,6 @@ fn diff_domain(b: &mut Bits, max: usize) -> String {
 /// One entry of a big rule set, valid in its mode (with the opt-out): wildcards and exact
 /// hosts over a small alphabet, public-suffix wildcards, IP addresses, loopback hosts in
 /// test mode, both schemes in test mode, a few ports.
-#[cfg(feature = "testing")]
 fn diff_entry() -> impl Strategy<Value = (Mode, String)> {
     (any::<u64>(), rule_spelling()).prop_map(|(bits, s)| {
         let mut b = Bits(bits);
@@ -1382,7 +1378,6 @@ fn diff_entry() -> impl Strategy<Value = (Mode, String)> {
 }
 
 /// An origin over the same alphabet, made without looking at the rules.
-#[cfg(feature = "testing")]
 fn diff_origin() -> impl Strategy<Value = String> {
     any::<u64>().prop_map(|bits| {
         let mut b = Bits(bits);
@@ -1395,11 +1390,8 @@ fn diff_origin() -> impl Strategy<Value = String> {
 /// `Policy::check` (the compiled index, and the allocation-free parser for canonical
 /// input) agrees with the naive reference matcher (every rule in turn, WHATWG parsing
 /// only) on the decision and on the rule, for rule sets of up to 300 rules.
-#[cfg(feature = "testing")]
 #[test]
 fn check_agrees_with_the_reference_matcher() {
-    use origin_policy::reference;
-
     let tally = Tally::default();
     let entries =
         |sizes: std::ops::RangeInclusive<usize>| prop::collection::vec(diff_entry(), sizes);
@@ -1530,17 +1522,6 @@ static FIXED_POLICY: LazyLock<Policy> = LazyLock::new(|| {
         .unwrap()
 });
 
-/// The reference decision, where the `testing` feature provides the reference matcher.
-#[cfg(feature = "testing")]
-fn reference_check<'p>(policy: &'p Policy, mode: Mode, input: &str) -> Option<Decision<'p>> {
-    Some(origin_policy::reference::check(policy, mode, input))
-}
-
-#[cfg(not(feature = "testing"))]
-fn reference_check<'p>(_: &'p Policy, _: Mode, _: &str) -> Option<Decision<'p>> {
-    None
-}
-
 /// Nothing panics on arbitrary input: checks, origin and pattern parsing, builds, and the
 /// display of their results. On the way, checks agree with the reference matcher.
 #[test]
@@ -1555,9 +1536,7 @@ fn nothing_panics_on_arbitrary_strings() {
         let decision = policy.check(mode, &input);
         let _ = decision.to_string();
         prop_assert_eq!(policy.is_allowed(mode, &input), decision.is_allowed());
-        if let Some(expected) = reference_check(policy, mode, &input) {
-            prop_assert_eq!(decision, expected, "{:?}", input);
-        }
+        prop_assert_eq!(decision, reference::check(policy, mode, &input), "{:?}", input);
         tally.add("inputs");
         if let Ok(origin) = Origin::parse(&input) {
             tally.add("well-formed origins");

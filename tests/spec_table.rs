@@ -6,8 +6,7 @@
 //! whose behaviour differs from the table) is collected and all of them are reported at once,
 //! each with its line number.
 //!
-//! With the `testing` feature (`cargo test --workspace --all-features`, the README's test
-//! command) the matching rows are also checked against `origin_policy::reference`, the naive
+//! The matching rows are also checked against `origin_policy_testkit::reference`, the naive
 //! matcher, and the origin rows against its general (WHATWG-only) origin parser.
 
 use std::collections::BTreeSet;
@@ -754,8 +753,8 @@ fn verdict_of(mode: Mode, origin: &str, decision: Decision<'_>) -> (Verdict, Opt
     }
 }
 
-/// Checks one origin against a built policy, through the policy and (with the `testing`
-/// feature) through the reference matcher. Returns the problems.
+/// Checks one origin against a built policy, through the policy and through the reference
+/// matcher. Returns the problems.
 fn check_decision(policy: &Policy, mode: Mode, origin: &str, expected: &Verdict) -> Vec<String> {
     let mut problems = Vec::new();
     let decision = policy.check(mode, origin);
@@ -773,12 +772,11 @@ fn check_decision(policy: &Policy, mode: Mode, origin: &str, expected: &Verdict)
             show(origin)
         ));
     }
-    #[cfg(feature = "testing")]
     {
         let (reference, wrong_mode) = verdict_of(
             mode,
             origin,
-            origin_policy::reference::check(policy, mode, origin),
+            origin_policy_testkit::reference::check(policy, mode, origin),
         );
         problems.extend(wrong_mode);
         if &reference != expected {
@@ -1077,9 +1075,8 @@ fn run_origins(rows: &[Row], report: &mut Report) -> BTreeSet<String> {
                 ),
             );
         }
-        #[cfg(feature = "testing")]
         {
-            let general = origin_policy::reference::parse_origin(&input);
+            let general = origin_policy_testkit::reference::parse_origin(&input);
             if general != parsed.clone().map(Origin::into_owned) {
                 report.fail(
                     row.line,
@@ -1437,9 +1434,6 @@ fn spec_table() {
         .map(|s| format!("{}: {} rows", s.heading(), rows[s.slot()].len()))
         .collect();
     println!("spec-table.md: {}", counts.join(", "));
-    if !cfg!(feature = "testing") {
-        println!("(without the `testing` feature: the reference matcher was not consulted)");
-    }
 
     assert!(
         report.problems.is_empty(),

@@ -11,7 +11,9 @@ use std::sync::OnceLock;
 
 use arbitrary::{Arbitrary, Unstructured};
 
-use crate::{reference, Decision, DenyReason, Mode, Origin, Pattern, Policy};
+use origin_policy::{Decision, DenyReason, Mode, Origin, Pattern, Policy};
+
+use crate::reference;
 
 /// Inputs longer than this are skipped: runs should measure logic, not allocation.
 pub const MAX_INPUT_LEN: usize = 4096;
@@ -105,7 +107,7 @@ pub fn check_origin(data: &[u8]) {
             let origin = Origin::parse(&text).expect("an allowed origin parses");
             assert_eq!(
                 origin.scheme(),
-                crate::Scheme::Https,
+                origin_policy::Scheme::Https,
                 "live allowed {text:?}"
             );
             assert!(!origin.is_loopback(), "live allowed loopback {text:?}");
@@ -480,11 +482,11 @@ pub fn build_policy(data: &[u8]) {
     }
 }
 
-/// `request` (feature `tower`): whole requests through [`crate::OriginPolicyLayer`] around a
+/// `request` (feature `tower`): whole requests through [`OriginPolicyLayer`](origin_policy::OriginPolicyLayer) around a
 /// trivial inner service, polled to completion on the calling thread, under every
-/// [`crate::MissingOrigin`], every [`crate::PublicReason`] and both `vary_on_allow`
+/// [`MissingOrigin`](origin_policy::MissingOrigin), every [`PublicReason`](origin_policy::PublicReason) and both `vary_on_allow`
 /// settings. The status, body and headers of each response, what the inner service
-/// received, what the denial hook got, and [`crate::OriginPolicyLayer::allows`] must all
+/// received, what the denial hook got, and [`OriginPolicyLayer::allows`](origin_policy::OriginPolicyLayer::allows) must all
 /// match a plain model of the gate written here: the mode from the credentials first, then
 /// the tenant, then the `Origin` (or the `Referer`), judged by the reference matcher.
 ///
@@ -517,11 +519,13 @@ mod request_check {
     use tower_layer::Layer;
     use tower_service::Service;
 
-    use super::MAX_INPUT_LEN;
-    use crate::{
-        mode_from_authorization, reference, DenialReason, DenyReason, MissingOrigin, Mode,
-        OriginPolicyLayer, Policy, PolicyStore, PublicReason,
+    use origin_policy::{
+        mode_from_authorization, DenialReason, DenyReason, MissingOrigin, Mode, OriginPolicyLayer,
+        Policy, PolicyStore, PublicReason,
     };
+
+    use super::MAX_INPUT_LEN;
+    use crate::reference;
 
     /// Headers past this many are ignored.
     const MAX_HEADERS: usize = 24;
@@ -855,6 +859,8 @@ mod request_check {
             DenialReason::Policy(DenyReason::PublicSuffixBoundary) => "public_suffix_boundary",
             DenialReason::Policy(DenyReason::Opaque) => "opaque_origin",
             DenialReason::Policy(DenyReason::Malformed(_)) => "malformed_origin",
+            // `DenialReason` is `#[non_exhaustive]`: a new reason needs its code here.
+            other => panic!("the model has no code for {other:?}"),
         }
     }
 
