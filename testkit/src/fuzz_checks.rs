@@ -62,8 +62,7 @@ pub fn parse_pattern(data: &[u8]) {
 fn fixed_policy() -> &'static Policy {
     static POLICY: OnceLock<Policy> = OnceLock::new();
     POLICY.get_or_init(|| {
-        let mut builder = Policy::builder();
-        for pattern in [
+        let live = [
             "https://www.berbix.com",
             "https://berbix.com",
             "https://*.berbix.com",
@@ -74,10 +73,8 @@ fn fixed_policy() -> &'static Policy {
             "https://*.a_b.example.org",
             "https://pr-*.berbix.com",
             "https://*-eu.docs.berbix.com:*",
-        ] {
-            builder.allow(Mode::Live, pattern);
-        }
-        for pattern in [
+        ];
+        let test = [
             "http://localhost:*",
             "http://*.localhost:3000",
             "http://127.0.0.1:8080",
@@ -86,10 +83,8 @@ fn fixed_policy() -> &'static Policy {
             "https://*.staging.berbix.com",
             "http://berbix.com",
             "http://dev-*.localhost:*",
-        ] {
-            builder.allow(Mode::Test, pattern);
-        }
-        builder
+        ];
+        crate::builder(&crate::entries(&live, &test))
             .implicit_test_loopback(true)
             .build()
             .expect("the fixed fuzz policy is valid")

@@ -8,7 +8,7 @@
 //!   of (splitmix64 and the choices drawn from it, the label sets, the text of entries and
 //!   origins): the seeded differential test, the property tests, the `differential` fuzz
 //!   target and the benchmark [`workload`];
-//! - [`policy`] and [`builder`]: a policy from lists of entries.
+//! - [`policy`], [`builder`] and [`entries`]: a policy from lists of entries.
 
 #![forbid(unsafe_code)]
 
@@ -34,14 +34,18 @@ pub mod workload;
 /// assert!(policy.is_allowed(Mode::Test, "http://localhost:3000"));
 /// ```
 pub fn policy(live: &[&str], test: &[&str]) -> Policy {
-    let entries: Vec<(Mode, &str)> = live
-        .iter()
-        .map(|&entry| (Mode::Live, entry))
-        .chain(test.iter().map(|&entry| (Mode::Test, entry)))
-        .collect();
-    builder(&entries)
+    builder(&entries(live, test))
         .build()
         .unwrap_or_else(|err| panic!("invalid entries:\n{err}"))
+}
+
+/// The `live` entries and then the `test` entries, each with its mode: what [`builder`]
+/// takes.
+pub fn entries<'a>(live: &[&'a str], test: &[&'a str]) -> Vec<(Mode, &'a str)> {
+    live.iter()
+        .map(|&entry| (Mode::Live, entry))
+        .chain(test.iter().map(|&entry| (Mode::Test, entry)))
+        .collect()
 }
 
 /// A builder holding `entries` (mode and text), in order, for options to be set before
