@@ -115,6 +115,20 @@ pub mod properties {
     pub const DIFF_SUFFIXES: &[&str] = &["com", "co.uk", "uk"];
 }
 
+/// `tests/config.rs`, the round trip of generated policies through JSON and TOML.
+pub mod config {
+    /// Labels, Unicode ones among them (the formats must keep them whole).
+    pub const LABELS: &[&str] = &[
+        "www", "berbix", "foo", "a-b", "x_y", "7", "bücher", "日本", "app",
+    ];
+
+    /// Suffixes under which `label.suffix` is registrable.
+    pub const SUFFIXES: &[&str] = &["com", "co.uk", "io", "github.io", "example"];
+
+    /// Public suffixes: a wildcard over one builds only with the opt-out.
+    pub const PUBLIC_SUFFIXES: &[&str] = &["com", "co.uk", "github.io", "io"];
+}
+
 /// The `differential` fuzz target (`fuzz_checks::differential`): `arbitrary` decodes its
 /// input into indices into these lists.
 pub mod fuzz {
