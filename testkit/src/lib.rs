@@ -2,12 +2,13 @@
 //! Not published; the library's integration tests, benches and examples depend on it (as a
 //! dev-dependency), and so do the fuzz targets.
 //!
-//! - [`reference`]: the naive reference matcher the compiled index is compared against;
+//! - [`reference`](mod@reference): the naive reference matcher the compiled index is compared against;
 //! - [`fuzz_checks`]: what each fuzz target asserts, also replayed by `tests/fuzz_corpus.rs`;
 //! - [`rng`], [`alphabet`], [`text`]: what the generators of rules and origins are made
 //!   of (splitmix64 and the choices drawn from it, the label sets, the text of entries and
-//!   origins): the seeded differential test, the property tests, the `differential` fuzz
-//!   target and the benchmark [`workload`];
+//!   origins): the seeded differential test, the property tests, the config round trip,
+//!   the lint and build-linearity tests, the `differential` fuzz target and the benchmark
+//!   [`workload`];
 //! - [`policy`], [`builder`] and [`entries`]: a policy from lists of entries.
 
 #![forbid(unsafe_code)]
