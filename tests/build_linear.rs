@@ -5,9 +5,9 @@
 //! This tests success, not time: the numbers are in BENCHMARKS.md.
 
 use origin_policy::{HostPattern, Mode, Origin, Policy, PortSpec, Rule};
+use origin_policy_testkit as testkit;
 use origin_policy_testkit::rng::{Choices, SplitMix64};
 use origin_policy_testkit::text::{self, LabelShape};
-use origin_policy_testkit as testkit;
 
 /// `len` random characters of `a-z 0-9 - _`: the literals of label wildcards.
 fn literal(rng: &mut SplitMix64, len: usize) -> String {
