@@ -18,8 +18,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use origin_policy::{Mode, Origin, Pattern, Policy};
 use regex::RegexSet;
 
-#[path = "common/gen.rs"]
-mod gen;
+use origin_policy_testkit::workload as gen;
 
 use gen::{GenRule, Port, Query};
 

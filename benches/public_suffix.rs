@@ -10,8 +10,7 @@ use std::hint::black_box;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use origin_policy::{HostPattern, Policy};
 
-#[path = "common/gen.rs"]
-mod gen;
+use origin_policy_testkit::workload as gen;
 
 const RULES: usize = 1_000;
 const QUERIES: usize = 256;

@@ -21,8 +21,7 @@ use std::process::ExitCode;
 
 use origin_policy::HostPattern;
 
-#[path = "../benches/common/gen.rs"]
-mod gen;
+use origin_policy_testkit::workload as gen;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

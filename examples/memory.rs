@@ -13,8 +13,7 @@ use std::time::Instant;
 
 use origin_policy::{Mode, Rule};
 
-#[path = "../benches/common/gen.rs"]
-mod gen;
+use origin_policy_testkit::workload as gen;
 
 struct Counting;
 

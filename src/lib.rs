@@ -123,7 +123,6 @@
 //! | `serde` | off | `Serialize` and `Deserialize` for `Policy` and `PolicyOptions`; `PolicyConfig` and `EntryConfig`, the policy-file format |
 //! | `store` | off | `PolicyStore`: tenant key → policy, lock-free reads and atomic swaps |
 //! | `tower` | off | `middleware`: `OriginPolicyLayer`, the 403 gate for tower services (implies `store`) |
-//! | `testing` | off | the naive reference matcher (`reference`) and the fuzz checks (`fuzz_checks`), for tests and fuzz targets |
 //!
 //! # Middleware
 //!
@@ -193,11 +192,6 @@ mod store;
 #[cfg(feature = "tower")]
 pub mod middleware;
 
-#[cfg(feature = "testing")]
-pub mod fuzz_checks;
-#[cfg(any(test, fuzzing, feature = "testing"))]
-pub mod reference;
-
 #[cfg(feature = "serde")]
 pub use config::{EntryConfig, PolicyConfig};
 pub use error::{write_with_carets, BuildError, EntryError, PatternError, PatternErrorKind, Span};
@@ -205,7 +199,7 @@ pub use host::{split_host_port, Host, HostKind, MAX_LABEL_LEN, MAX_NAME_LEN};
 pub use lint::{Warning, WarningKind};
 pub use mode::{EntryName, Mode, ParseModeError};
 pub use origin::{Origin, OriginErrorKind, MAX_ORIGIN_LEN};
-pub use pattern::{HostPattern, Pattern, PortSpec, MAX_PATTERN_LEN};
+pub use pattern::{HostPattern, Pattern, PortSpec, Specificity, MAX_PATTERN_LEN};
 pub use policy::{Decision, DenyReason, Policy, PolicyBuilder, PolicyOptions};
 pub use public_suffix::registrable_domain;
 pub use rule::Rule;

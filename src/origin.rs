@@ -108,6 +108,27 @@ impl<'a> Origin<'a> {
         }
     }
 
+    /// Parses the value of an `Origin` header through the general path only: the host is
+    /// always read by the WHATWG host parser (the `url` crate), which [`Origin::parse`]
+    /// calls only for input that is not already in canonical ASCII form.
+    ///
+    /// The result is the same as [`Origin::parse`]'s, for every input: the allocation-free
+    /// path is an optimisation, and the test suite compares the two on every origin it
+    /// generates. This function is that comparison's other side, and a way to get an owned
+    /// origin without borrowing the input. It always allocates the host.
+    ///
+    /// ```
+    /// use origin_policy::{Origin, OriginErrorKind};
+    ///
+    /// for input in ["https://www.berbix.com", "HTTP://127.1:8080", "https://x.com/"] {
+    ///     assert_eq!(Origin::parse_whatwg(input), Origin::parse(input).map(Origin::into_owned));
+    /// }
+    /// assert_eq!(Origin::parse_whatwg("null"), Err(OriginErrorKind::Opaque));
+    /// ```
+    pub fn parse_whatwg(input: &str) -> Result<Origin<'static>, OriginErrorKind> {
+        parse_as_browser(input)
+    }
+
     /// `http` or `https`.
     pub fn scheme(&self) -> Scheme {
         self.scheme

@@ -5,28 +5,21 @@
 //! This tests success, not time: the numbers are in BENCHMARKS.md.
 
 use origin_policy::{HostPattern, Mode, Origin, Policy, PortSpec, Rule};
+use origin_policy_testkit as testkit;
+use origin_policy_testkit::rng::{Choices, SplitMix64};
+use origin_policy_testkit::text::{self, LabelShape};
 
-/// xorshift64: deterministic test data.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn literal(&mut self, len: usize) -> String {
-        const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789-_";
-        (0..len)
-            .map(|_| char::from(ALPHABET[self.below(ALPHABET.len())]))
-            .collect()
-    }
+/// `len` random characters of `a-z 0-9 - _`: the literals of label wildcards.
+fn literal(rng: &mut SplitMix64, len: usize) -> String {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789-_";
+    let shape = LabelShape {
+        min_len: len,
+        max_len: len,
+        first: ALPHABET,
+        middle: ALPHABET,
+        last: ALPHABET,
+    };
+    text::random_label(rng, &shape)
 }
 
 /// 10,000 label wildcards, live and test:
@@ -37,7 +30,7 @@ impl Rng {
 ///   over their size limit);
 /// * the rest as `aaaa*x9k2`-like patterns of random lengths on 400 bases, with ports.
 fn entries() -> Vec<(Mode, String)> {
-    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    let mut rng = SplitMix64::new(0x2545_f491_4f6c_dd1d);
     let mut out = Vec::new();
     for total in 1..=62 {
         for p in 0..=total {
@@ -50,7 +43,7 @@ fn entries() -> Vec<(Mode, String)> {
     }
     assert_eq!(out.len(), 2_015);
     for i in 0..3_000 {
-        let literal = rng.literal(60);
+        let literal = literal(&mut rng, 60);
         let entry = if i % 2 == 0 {
             format!("https://{literal}*.long.example.com")
         } else {
@@ -63,11 +56,11 @@ fn entries() -> Vec<(Mode, String)> {
         let prefix_len = [0, 1, 4, 20, 40][rng.below(5)];
         let suffix_len = [0, 1, 4, 20][rng.below(4)].max(usize::from(prefix_len == 0));
         // `aaaa` first, so that prefixes of one base share their start.
-        let prefix: String = format!("aaaa{}", rng.literal(prefix_len))
+        let prefix: String = format!("aaaa{}", literal(&mut rng, prefix_len))
             .chars()
             .take(prefix_len)
             .collect();
-        let suffix = rng.literal(suffix_len);
+        let suffix = literal(&mut rng, suffix_len);
         let port = match rng.below(4) {
             0 => ":*".to_owned(),
             1 => format!(":{}", 8000 + rng.below(3)),
@@ -113,11 +106,7 @@ fn answer(policy: &Policy, mode: Mode, origin: &str) -> Option<usize> {
 fn ten_thousand_adversarial_label_wildcards_build_and_answer() {
     let entries = entries();
     assert_eq!(entries.len(), 10_000);
-    let mut builder = Policy::builder();
-    for (mode, entry) in &entries {
-        builder.allow(*mode, entry);
-    }
-    let policy = builder
+    let policy = testkit::builder(&entries)
         .build()
         .expect("no limit below 10,000 label wildcards");
     assert_eq!(

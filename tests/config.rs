@@ -11,6 +11,9 @@ use origin_policy::{
     Decision, EntryConfig, Mode, PatternErrorKind, Policy, PolicyBuilder, PolicyConfig,
     PolicyOptions,
 };
+use origin_policy_testkit::alphabet::config::{LABELS, PUBLIC_SUFFIXES, SUFFIXES};
+use origin_policy_testkit::rng::{Bits, Choices};
+use origin_policy_testkit::text;
 
 /// The issue's example file.
 const EXAMPLE_TOML: &str = r#"
@@ -422,31 +425,8 @@ fn policies_are_equal_by_canonical_rules_notes_and_options() {
 // Property: any valid policy round-trips through JSON and TOML
 // ---------------------------------------------------------------------------------------
 
-/// Choices read out of random bits, low digits first. Zero makes the first choice
-/// everywhere, so shrinking heads to plain entries.
-struct Bits(u64);
-
-impl Bits {
-    fn below(&mut self, n: usize) -> usize {
-        let choice = self.0 % n as u64;
-        self.0 /= n as u64;
-        choice as usize
-    }
-
-    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len())]
-    }
-
-    fn one_in(&mut self, n: usize) -> bool {
-        self.below(n) == n - 1
-    }
-}
-
-const LABELS: &[&str] = &[
-    "www", "berbix", "foo", "a-b", "x_y", "7", "bücher", "日本", "app",
-];
-const SUFFIXES: &[&str] = &["com", "co.uk", "io", "github.io", "example"];
-const PUBLIC_SUFFIXES: &[&str] = &["com", "co.uk", "github.io", "io"];
+// Choices are read out of random bits (`Bits`), low digits first: zero makes the first
+// choice everywhere, so shrinking heads to plain entries.
 const IPS: &[&str] = &[
     "93.184.216.34",
     "8.8.8.8",
@@ -476,17 +456,16 @@ const NOTES: &[&str] = &[
 fn gen_entry(mode: Mode, public_suffix_wildcards: bool, shape: u64, looks: u64) -> EntryConfig {
     let mut b = Bits(shape);
     let domain = |b: &mut Bits, labels: usize| {
-        let mut name: Vec<&str> = (0..labels).map(|_| b.pick(LABELS)).collect();
-        name.push(b.pick(SUFFIXES));
-        name.join(".")
+        let labels = text::picked_labels(b, LABELS, labels);
+        text::domain(&[labels], b.pick(SUFFIXES))
     };
     let host = match b.below(if mode == Mode::Test { 5 } else { 4 }) {
         0 => {
-            let labels = 1 + b.below(3);
+            let labels = b.between(1, 3);
             domain(&mut b, labels)
         }
         1 => {
-            let labels = 1 + b.below(2);
+            let labels = b.between(1, 2);
             format!("*.{}", domain(&mut b, labels))
         }
         2 => b.pick(IPS).to_owned(),

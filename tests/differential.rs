@@ -9,95 +9,34 @@
 //! with [`Origin::parse`] (fast path first) and [`reference::parse_origin`].
 //!
 //! Hand-picked cases are rows of `spec-table.md` (sections 3 and 4), which
-//! `tests/spec_table/` also checks against the reference with the `testing` feature.
+//! `tests/spec_table/` also checks against the reference.
 //!
-//! The generator is a seeded splitmix64, so a failure is reproducible. To run longer or
-//! with another seed:
+//! The generator draws from the test kit's seeded splitmix64 (`origin_policy_testkit::rng`)
+//! over this test's label set (`alphabet::differential`), so a failure is reproducible. To
+//! run longer or with another seed:
 //!
 //! ```text
 //! ORIGIN_POLICY_DIFF_SETS=20000 ORIGIN_POLICY_DIFF_SEED=7 \
 //!     cargo test --release --all-features --test differential -- --nocapture
 //! ```
 
-#![cfg(feature = "testing")]
-
 use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::time::Instant;
 
 use origin_policy::{
-    reference, Decision, DenyReason, HostPattern, Mode, Origin, Policy, PortSpec, Rule, Scheme,
+    Decision, DenyReason, HostPattern, Mode, Origin, Policy, PortSpec, Rule, Scheme,
 };
+use origin_policy_testkit::alphabet::differential::{
+    LABELS, LABEL_MIDDLES, LABEL_PARTS, PORTS, PUBLIC_SUFFIXES, SUFFIXES,
+};
+use origin_policy_testkit::rng::{Choices, SplitMix64};
+use origin_policy_testkit::text::{self, PortText};
+use origin_policy_testkit::{self as testkit, reference};
 
 // ---------------------------------------------------------------------------------------
 // The generator
 // ---------------------------------------------------------------------------------------
-
-/// splitmix64: tiny, deterministic, good enough to pick from short lists.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Self {
-        Rng(seed)
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n` (modulo bias is irrelevant here).
-    fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n as u64) as usize
-    }
-
-    /// Uniform in `low..=high`.
-    fn between(&mut self, low: usize, high: usize) -> usize {
-        low + self.below(high - low + 1)
-    }
-
-    fn percent(&mut self, p: u64) -> bool {
-        self.next_u64() % 100 < p
-    }
-
-    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len())]
-    }
-}
-
-/// Labels that share prefixes and suffixes with each other, and a few odd but valid ones.
-const LABELS: &[&str] = &[
-    "foo",
-    "bar",
-    "barfoo",
-    "foobar",
-    "berbix",
-    "evilberbix",
-    "berbixevil",
-    "evil",
-    "www",
-    "api",
-    "app",
-    "a",
-    "b",
-    "x-y",
-    "a_b",
-    "7",
-    "xn--bcher-kva",
-    "com",
-    "localhost",
-];
-
-/// Suffixes under which `label.suffix` is registrable (so `*.label.suffix` builds).
-const SUFFIXES: &[&str] = &["com", "net", "co.uk", "github.io", "example", "io"];
-
-/// Public suffixes: a wildcard over one of these builds only with the opt-out.
-const PUBLIC_SUFFIXES: &[&str] = &["com", "net", "co.uk", "uk", "github.io", "io", "example"];
-
-const PORTS: &[u16] = &[1, 80, 443, 3000, 8080, 8443, 65535];
 
 /// IP hosts a live rule may name (not loopback).
 const PUBLIC_IPS: &[&str] = &[
@@ -200,16 +139,6 @@ const INVALID_ENTRIES: &[(Mode, &str)] = &[
     (Mode::Test, "https://*"),
 ];
 
-#[derive(Clone, Copy, Debug)]
-enum PortChoice {
-    /// No port written.
-    Omitted,
-    /// The scheme's default, written out.
-    DefaultWritten,
-    Exact(u16),
-    Any,
-}
-
 /// One rule before it is written down: a duplicate re-writes the same spec differently.
 #[derive(Clone, Debug)]
 struct Spec {
@@ -217,7 +146,7 @@ struct Spec {
     scheme: Scheme,
     /// Canonical ASCII host, `*.base`, IPv4 or bracketed IPv6.
     host: String,
-    port: PortChoice,
+    port: PortText,
 }
 
 fn other_scheme(scheme: Scheme) -> Scheme {
@@ -227,35 +156,25 @@ fn other_scheme(scheme: Scheme) -> Scheme {
     }
 }
 
-fn random_labels(rng: &mut Rng, count: usize) -> String {
-    let labels: Vec<&str> = (0..count).map(|_| rng.pick(LABELS)).collect();
-    labels.join(".")
+fn random_labels(rng: &mut SplitMix64, count: usize) -> String {
+    text::picked_labels(rng, LABELS, count)
 }
 
-/// Literal parts of label wildcards: they share characters with each other and with
-/// `LABELS`, so that patterns overlap and near-miss.
-const LABEL_PARTS: &[&str] = &[
-    "", "", "pr-", "a", "b-", "-eu", "-staging", "app-", "x", "_", "1",
-];
-
 /// The `prefix` and `suffix` of a label wildcard, never both empty.
-fn label_wildcard_parts(rng: &mut Rng) -> (&'static str, &'static str) {
+fn label_wildcard_parts(rng: &mut SplitMix64) -> (&'static str, &'static str) {
     loop {
-        let (prefix, suffix) = (rng.pick(LABEL_PARTS), rng.pick(LABEL_PARTS));
-        if !prefix.is_empty() || !suffix.is_empty() {
-            return (prefix, suffix);
+        if let Some(parts) = text::label_wildcard_parts(rng, LABEL_PARTS) {
+            return parts;
         }
     }
 }
 
-/// What a label wildcard's `*` stands for in generated origins.
-const LABEL_MIDDLES: &[&str] = &["1", "abc", "x-9", "_", "pr-", "-", "staging", "a.b"];
-
-fn registrable_base(rng: &mut Rng) -> String {
-    format!("{}.{}", rng.pick(LABELS), rng.pick(SUFFIXES))
+fn registrable_base(rng: &mut SplitMix64) -> String {
+    let label = rng.pick(LABELS);
+    text::domain(&[label], rng.pick(SUFFIXES))
 }
 
-fn gen_spec(rng: &mut Rng, mode: Mode, public_suffix_opt_out: bool) -> Spec {
+fn gen_spec(rng: &mut SplitMix64, mode: Mode, public_suffix_opt_out: bool) -> Spec {
     let scheme = match mode {
         Mode::Live => Scheme::Https,
         Mode::Test if rng.percent(50) => Scheme::Http,
@@ -305,11 +224,11 @@ fn gen_spec(rng: &mut Rng, mode: Mode, public_suffix_opt_out: bool) -> Spec {
         _ => rng.pick(ADVERSARIAL_HOSTS).to_owned(),
     };
     let port = match rng.below(9) {
-        0..=2 => PortChoice::Omitted,
-        3 => PortChoice::DefaultWritten,
-        4 => PortChoice::Exact(other_scheme(scheme).default_port()),
-        5 | 6 => PortChoice::Exact(rng.pick(PORTS)),
-        _ => PortChoice::Any,
+        0..=2 => PortText::Omitted,
+        3 => PortText::DefaultWritten,
+        4 => PortText::Exact(other_scheme(scheme).default_port()),
+        5 | 6 => PortText::Exact(rng.pick(PORTS)),
+        _ => PortText::Any,
     };
     Spec {
         mode,
@@ -320,7 +239,7 @@ fn gen_spec(rng: &mut Rng, mode: Mode, public_suffix_opt_out: bool) -> Spec {
 }
 
 /// Writes a spec as an entry, in one of the spellings that mean the same rule.
-fn render(rng: &mut Rng, spec: &Spec) -> String {
+fn render(rng: &mut SplitMix64, spec: &Spec) -> String {
     let scheme = match rng.below(10) {
         0 => spec.scheme.as_str().to_ascii_uppercase(),
         1 if spec.scheme == Scheme::Https => "Https".to_owned(),
@@ -336,14 +255,9 @@ fn render(rng: &mut Rng, spec: &Spec) -> String {
         4 if spec.host.contains("xn--bcher-kva") => spec.host.replace("xn--bcher-kva", "BÜCHER"),
         _ => spec.host.clone(),
     };
-    let port = match spec.port {
-        PortChoice::Omitted => String::new(),
-        PortChoice::DefaultWritten => format!(":{}", spec.scheme.default_port()),
-        PortChoice::Exact(port) => format!(":{port}"),
-        PortChoice::Any => ":*".to_owned(),
-    };
+    let port = spec.port.suffix(spec.scheme);
     let slash = if rng.percent(10) { "/" } else { "" };
-    let text = format!("{scheme}://{host}{port}{slash}");
+    let text = text::url(scheme, &host, &format!("{port}{slash}"));
     if rng.percent(3) {
         format!("  {text}\t")
     } else {
@@ -357,7 +271,7 @@ struct RuleSet {
     public_suffix_opt_out: bool,
 }
 
-fn gen_rule_set(rng: &mut Rng) -> RuleSet {
+fn gen_rule_set(rng: &mut SplitMix64) -> RuleSet {
     let public_suffix_opt_out = rng.percent(35);
     let count = rng.between(1, 12);
     let mut specs: Vec<Spec> = Vec::new();
@@ -381,9 +295,9 @@ fn gen_rule_set(rng: &mut Rng) -> RuleSet {
             if rng.percent(30) {
                 // Same host, another port: an exact port and `*` side by side.
                 spec.port = match rng.below(3) {
-                    0 => PortChoice::Any,
-                    1 => PortChoice::DefaultWritten,
-                    _ => PortChoice::Exact(rng.pick(PORTS)),
+                    0 => PortText::Any,
+                    1 => PortText::DefaultWritten,
+                    _ => PortText::Exact(rng.pick(PORTS)),
                 };
             }
             spec
@@ -410,12 +324,9 @@ fn gen_rule_set(rng: &mut Rng) -> RuleSet {
 }
 
 fn build(set: &RuleSet) -> Result<Policy, origin_policy::BuildError> {
-    let mut builder = Policy::builder();
-    builder.allow_public_suffix_wildcards(set.public_suffix_opt_out);
-    for (mode, text) in &set.entries {
-        builder.allow(*mode, text);
-    }
-    builder.build()
+    testkit::builder(&set.entries)
+        .allow_public_suffix_wildcards(set.public_suffix_opt_out)
+        .build()
 }
 
 /// Other spellings of IP hosts, as a browser reads them.
@@ -444,12 +355,8 @@ fn ip_variants(host: &str) -> &'static [&'static str] {
     }
 }
 
-fn origin_text(scheme: Scheme, host: &str, port: &str) -> String {
-    format!("{scheme}://{host}{port}")
-}
-
 /// Mixed case: each ASCII letter flipped with probability one half.
-fn mixed_case(rng: &mut Rng, text: &str) -> String {
+fn mixed_case(rng: &mut SplitMix64, text: &str) -> String {
     text.chars()
         .map(|c| {
             if rng.percent(50) {
@@ -462,7 +369,7 @@ fn mixed_case(rng: &mut Rng, text: &str) -> String {
 }
 
 /// One random edit: insert, delete or replace a character.
-fn mutate(rng: &mut Rng, text: &str) -> String {
+fn mutate(rng: &mut SplitMix64, text: &str) -> String {
     let mut chars: Vec<char> = text.chars().collect();
     let edits = rng.between(1, 2);
     for _ in 0..edits {
@@ -480,7 +387,7 @@ fn mutate(rng: &mut Rng, text: &str) -> String {
 }
 
 /// Origins built from one rule's host, scheme and port.
-fn origins_for_rule(rng: &mut Rng, rule: &Rule, out: &mut Vec<String>) {
+fn origins_for_rule(rng: &mut SplitMix64, rule: &Rule, out: &mut Vec<String>) {
     let pattern = rule.pattern();
     let scheme = pattern.scheme();
     let (host, wildcard, ipv6) = match pattern.host() {
@@ -498,17 +405,13 @@ fn origins_for_rule(rng: &mut Rng, rule: &Rule, out: &mut Vec<String>) {
             let middle = rng.pick(LABEL_MIDDLES);
             // Also the near misses: nothing for the `*`, and the literals alone.
             let scheme_port = format!(":{}", scheme.default_port());
-            out.push(origin_text(
+            out.push(text::url(
                 scheme,
                 &format!("{prefix}{suffix}.{base}"),
                 &scheme_port,
             ));
-            out.push(origin_text(
-                scheme,
-                &format!("{prefix}.{base}"),
-                &scheme_port,
-            ));
-            out.push(origin_text(
+            out.push(text::url(scheme, &format!("{prefix}.{base}"), &scheme_port));
+            out.push(text::url(
                 scheme,
                 &format!("q.{prefix}z{suffix}.{base}"),
                 &scheme_port,
@@ -522,7 +425,7 @@ fn origins_for_rule(rng: &mut Rng, rule: &Rule, out: &mut Vec<String>) {
         PortSpec::Exact(port) => format!(":{port}"),
         PortSpec::Any => format!(":{}", rng.pick(PORTS)),
     };
-    let sub = |rng: &mut Rng| {
+    let sub = |rng: &mut SplitMix64| {
         let depth = rng.between(1, 3);
         format!("{}.{host}", random_labels(rng, depth))
     };
@@ -530,60 +433,52 @@ fn origins_for_rule(rng: &mut Rng, rule: &Rule, out: &mut Vec<String>) {
 
     let start = out.len();
     // hits
-    out.push(origin_text(scheme, &hit_host, &hit_port));
+    out.push(text::url(scheme, &hit_host, &hit_port));
     if wildcard {
-        out.push(origin_text(scheme, &sub(rng), &hit_port));
-        out.push(origin_text(scheme, &sub(rng), ""));
+        out.push(text::url(scheme, &sub(rng), &hit_port));
+        out.push(text::url(scheme, &sub(rng), ""));
         // the apex
-        out.push(origin_text(scheme, &host, &hit_port));
+        out.push(text::url(scheme, &host, &hit_port));
         // under a deeper public suffix of the base, and that suffix itself
         let base = host.trim_start_matches("*.");
         for suffix in PLATFORM_SUFFIXES {
             if suffix.ends_with(&format!(".{base}")) {
-                out.push(origin_text(scheme, suffix, &hit_port));
+                out.push(text::url(scheme, suffix, &hit_port));
                 let label = rng.pick(LABELS);
-                out.push(origin_text(scheme, &format!("{label}.{suffix}"), &hit_port));
+                out.push(text::url(scheme, &format!("{label}.{suffix}"), &hit_port));
             }
         }
     }
     // other port, default port written out, other scheme
-    out.push(origin_text(
+    out.push(text::url(
         scheme,
         &hit_host,
         &format!(":{}", rng.pick(PORTS)),
     ));
-    out.push(origin_text(scheme, &hit_host, &format!(":{default_port}")));
-    out.push(origin_text(other_scheme(scheme), &hit_host, &hit_port));
+    out.push(text::url(scheme, &hit_host, &format!(":{default_port}")));
+    out.push(text::url(other_scheme(scheme), &hit_host, &hit_port));
     // near misses by prefix and suffix
     if !ipv6 {
         let label = rng.pick(LABELS);
-        out.push(origin_text(
-            scheme,
-            &format!("{label}{hit_host}"),
-            &hit_port,
-        ));
-        out.push(origin_text(
-            scheme,
-            &format!("{hit_host}{label}"),
-            &hit_port,
-        ));
+        out.push(text::url(scheme, &format!("{label}{hit_host}"), &hit_port));
+        out.push(text::url(scheme, &format!("{hit_host}{label}"), &hit_port));
         let suffix = rng.pick(SUFFIXES);
-        out.push(origin_text(
+        out.push(text::url(
             scheme,
             &format!("{hit_host}.{suffix}"),
             &hit_port,
         ));
-        out.push(origin_text(
+        out.push(text::url(
             scheme,
             &format!("{hit_host}.evil.net"),
             &hit_port,
         ));
         if let Some((_, parent)) = hit_host.split_once('.') {
-            out.push(origin_text(scheme, parent, &hit_port));
+            out.push(text::url(scheme, parent, &hit_port));
         }
         if let Some((front, _)) = hit_host.rsplit_once('.') {
             let suffix = rng.pick(SUFFIXES);
-            out.push(origin_text(scheme, &format!("{front}.{suffix}"), &hit_port));
+            out.push(text::url(scheme, &format!("{front}.{suffix}"), &hit_port));
         }
     }
     // other spellings of the hits
@@ -591,9 +486,9 @@ fn origins_for_rule(rng: &mut Rng, rule: &Rule, out: &mut Vec<String>) {
     out.push(hit.to_ascii_uppercase());
     out.push(mixed_case(rng, &hit));
     if !ipv6 {
-        out.push(origin_text(scheme, &format!("{hit_host}."), &hit_port));
-        out.push(origin_text(scheme, &format!("{hit_host}.."), &hit_port));
-        out.push(origin_text(
+        out.push(text::url(scheme, &format!("{hit_host}."), &hit_port));
+        out.push(text::url(scheme, &format!("{hit_host}.."), &hit_port));
+        out.push(text::url(
             scheme,
             &hit_host.replacen('.', "。", 1),
             &hit_port,
@@ -602,21 +497,21 @@ fn origins_for_rule(rng: &mut Rng, rule: &Rule, out: &mut Vec<String>) {
     if hit_host.contains("xn--bcher-kva") {
         for unicode in ["bücher", "BÜCHER", "bu\u{308}cher", "b\u{ad}ücher"] {
             let host = hit_host.replace("xn--bcher-kva", unicode);
-            out.push(origin_text(scheme, &host, &hit_port));
+            out.push(text::url(scheme, &host, &hit_port));
         }
-        out.push(origin_text(
+        out.push(text::url(
             scheme,
             &hit_host.replace("xn--bcher-kva", "xn--bcher-kvb"),
             &hit_port,
         ));
     }
     for variant in ip_variants(&host) {
-        out.push(origin_text(scheme, variant, &hit_port));
+        out.push(text::url(scheme, variant, &hit_port));
     }
     // at the length limits: labels of 62-64 bytes, names of 252-255 bytes
     if !ipv6 {
         let long_label = "l".repeat(rng.between(62, 64));
-        out.push(origin_text(
+        out.push(text::url(
             scheme,
             &format!("{long_label}.{hit_host}"),
             &hit_port,
@@ -633,7 +528,7 @@ fn origins_for_rule(rng: &mut Rng, rule: &Rule, out: &mut Vec<String>) {
             let label = "m".repeat(room.min(63));
             long_name = format!("{label}.{long_name}");
         }
-        out.push(origin_text(scheme, &long_name, &hit_port));
+        out.push(text::url(scheme, &long_name, &hit_port));
     }
     // garbage: mutations of what is there so far
     let made = out.len() - start;
@@ -644,7 +539,7 @@ fn origins_for_rule(rng: &mut Rng, rule: &Rule, out: &mut Vec<String>) {
 }
 
 /// Origins unrelated to the rules, from the same alphabet.
-fn unrelated_origin(rng: &mut Rng) -> String {
+fn unrelated_origin(rng: &mut SplitMix64) -> String {
     let scheme = if rng.percent(50) {
         Scheme::Https
     } else {
@@ -672,7 +567,7 @@ fn unrelated_origin(rng: &mut Rng) -> String {
     } else {
         format!(":{}", rng.pick(PORTS))
     };
-    origin_text(scheme, &host, &port)
+    text::url(scheme, &host, &port)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -795,7 +690,7 @@ fn check_origin(
 /// Independent of the reference: each rule allows its own plainest example.
 fn check_own_example(
     context: &Context<'_>,
-    rng: &mut Rng,
+    rng: &mut SplitMix64,
     rule: &Rule,
     failures: &mut Vec<String>,
 ) {
@@ -837,7 +732,7 @@ fn index_and_fast_parser_agree_with_the_reference() {
     let sets = env_number("ORIGIN_POLICY_DIFF_SETS", 500) as usize;
     let seed = env_number("ORIGIN_POLICY_DIFF_SEED", 0x0516_1e5e_ed00_0001);
     let started = Instant::now();
-    let mut master = Rng::new(seed);
+    let mut master = SplitMix64::new(seed);
     let mut stats = Stats::default();
     let mut failures: Vec<String> = Vec::new();
     let mut origins: Vec<String> = Vec::new();
@@ -845,7 +740,7 @@ fn index_and_fast_parser_agree_with_the_reference() {
 
     for set_number in 0..sets {
         let set_seed = master.next_u64();
-        let mut rng = Rng::new(set_seed);
+        let mut rng = SplitMix64::new(set_seed);
         let set = gen_rule_set(&mut rng);
         stats.sets += 1;
         let policy = match build(&set) {

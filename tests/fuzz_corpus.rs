@@ -2,12 +2,10 @@
 //! they found (`fuzz/artifacts/<target>/`) through the same checks the targets run, so
 //! that each stays a regression test without cargo-fuzz or a nightly toolchain.
 
-#![cfg(feature = "testing")]
-
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use origin_policy::fuzz_checks;
+use origin_policy_testkit::fuzz_checks;
 
 fn inputs(target: &str) -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");

@@ -3,16 +3,8 @@
 
 use origin_policy::{Mode, Policy, Rule, Warning, WarningKind};
 
-fn policy(live: &[&str], test: &[&str]) -> Policy {
-    let mut builder = Policy::builder();
-    for entry in live {
-        builder.allow(Mode::Live, entry);
-    }
-    for entry in test {
-        builder.allow(Mode::Test, entry);
-    }
-    builder.build().expect("valid entries")
-}
+use origin_policy_testkit::policy;
+use origin_policy_testkit::rng::{Choices, SplitMix64};
 
 /// Each warning as `Kind mode[i]` or `Kind mode[i]~mode[j]`, as `spec-table.md` writes them.
 fn compact(policy: &Policy) -> Vec<String> {
@@ -426,11 +418,8 @@ fn a_large_policy_lints_without_pairwise_comparison() {
     // One redundant rule and one duplicate among them.
     entries.push("https://deep.g7.example.com".to_owned());
     entries.push("https://*.g7.example.com".to_owned());
-    let mut builder = Policy::builder();
-    for entry in &entries {
-        builder.allow(Mode::Live, entry);
-    }
-    let policy = builder.build().expect("valid entries");
+    let entries: Vec<&str> = entries.iter().map(String::as_str).collect();
+    let policy = policy(&entries, &[]);
     assert_eq!(
         compact(&policy),
         [
@@ -512,14 +501,9 @@ fn duplicate_and_redundant_agree_with_a_pairwise_definition() {
         origins
     }
 
-    // A small deterministic generator, so that failures reproduce.
-    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut next = |bound: usize| {
-        state = state
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        ((state >> 33) as usize) % bound
-    };
+    // A seeded generator, so that failures reproduce.
+    let mut rng = SplitMix64::new(0x9e37_79b9_7f4a_7c15);
+    let mut next = |bound: usize| rng.below(bound);
     for _ in 0..300 {
         let count = 1 + next(8);
         let entries: Vec<String> = (0..count)
@@ -532,11 +516,8 @@ fn duplicate_and_redundant_agree_with_a_pairwise_definition() {
                 )
             })
             .collect();
-        let mut builder = Policy::builder();
-        for entry in &entries {
-            builder.allow(Mode::Test, entry);
-        }
-        let policy = builder.build().expect("valid test entries");
+        let entries: Vec<&str> = entries.iter().map(String::as_str).collect();
+        let policy = policy(&[], &entries);
         let rules = policy.rules(Mode::Test);
         let warnings = policy.lint();
 

@@ -32,6 +32,12 @@ use origin_policy::{
     Decision, DenyReason, HostKind, HostPattern, Mode, Origin, Pattern, Policy, PortSpec, Rule,
     Scheme,
 };
+use origin_policy_testkit::alphabet::properties::{
+    DIFF_LABELS, DIFF_SUFFIXES, IDN, LABELS, LABEL_PARTS, PORTS, PUBLIC_SUFFIXES, SUFFIXES,
+};
+use origin_policy_testkit::rng::{mix, Bits, Choices};
+use origin_policy_testkit::text::{self, LabelShape, PortText};
+use origin_policy_testkit::{self as testkit, reference};
 
 /// Cases per property, unless `PROPTEST_CASES` says otherwise.
 const CASES: u32 = 1000;
@@ -49,43 +55,9 @@ fn config() -> ProptestConfig {
 }
 
 // ---------------------------------------------------------------------------------------
-// Alphabets
+// Alphabets (the labels, suffixes and ports are this test's set in
+// `origin_policy_testkit::alphabet::properties`)
 // ---------------------------------------------------------------------------------------
-
-/// Labels that share prefixes and suffixes with each other, and a few odd but valid ones.
-const LABELS: &[&str] = &[
-    "foo",
-    "bar",
-    "barfoo",
-    "berbix",
-    "evilberbix",
-    "www",
-    "a",
-    "a_b",
-    "x-y",
-    "7",
-    "com",
-    "localhost",
-];
-
-/// Unicode labels and their punycode, as the WHATWG host parser maps them (checked by
-/// `idn_table_matches_the_host_parser`). The Unicode forms survive `to_uppercase` and back.
-const IDN: &[(&str, &str)] = &[
-    ("bücher", "xn--bcher-kva"),
-    ("münchen", "xn--mnchen-3ya"),
-    ("ünï", "xn--n-nga1b"),
-    ("日本", "xn--wgv71a"),
-    ("пример", "xn--e1afmkfd"),
-    ("ñandú", "xn--and-6ma2c"),
-];
-
-/// Suffixes under which `label.suffix` is registrable.
-const SUFFIXES: &[&str] = &["com", "co.uk", "io", "github.io"];
-
-/// Public suffixes: a wildcard over one builds only with the opt-out.
-const PUBLIC_SUFFIXES: &[&str] = &["com", "co.uk", "uk", "io", "github.io"];
-
-const PORTS: &[u16] = &[1, 80, 443, 3000, 8443, 65535];
 
 /// What an origin may carry after its host: mostly nothing.
 const PORT_SUFFIXES: &[&str] = &[
@@ -174,41 +146,6 @@ impl Tally {
             self.0.borrow(),
         );
     }
-}
-
-// ---------------------------------------------------------------------------------------
-// Decoding choices from integers
-// ---------------------------------------------------------------------------------------
-
-/// Choices read out of random bits, low digits first. Zero makes the first choice
-/// everywhere.
-struct Bits(u64);
-
-impl Bits {
-    /// In `0..n`.
-    fn below(&mut self, n: usize) -> usize {
-        let n = n as u64;
-        let choice = self.0 % n;
-        self.0 /= n;
-        choice as usize
-    }
-
-    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len())]
-    }
-
-    /// True once in `n` times (never for zero).
-    fn one_in(&mut self, n: usize) -> bool {
-        self.below(n) == n - 1
-    }
-}
-
-/// splitmix64's output function: 64 well-mixed bits out of any seed.
-fn mix(seed: u64) -> u64 {
-    let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -387,28 +324,19 @@ fn respell_origin(origin: &Origin<'_>, s: &Spelling) -> String {
     )
 }
 
-#[derive(Debug, Clone, Copy)]
-enum PortWriting {
-    Omitted,
-    Default,
-    Exact(u16),
-    Any,
-}
-
-impl PortWriting {
-    fn decode(b: &mut Bits) -> PortWriting {
-        match b.below(5) {
-            0 => PortWriting::Omitted,
-            1 => PortWriting::Default,
-            2 => PortWriting::Exact(b.pick(PORTS)),
-            3 => PortWriting::Exact(1 + b.below(65535) as u16),
-            _ => PortWriting::Any,
-        }
+/// How an entry writes its port.
+fn port_text(b: &mut Bits) -> PortText {
+    match b.below(5) {
+        0 => PortText::Omitted,
+        1 => PortText::DefaultWritten,
+        2 => PortText::Exact(b.pick(PORTS)),
+        3 => PortText::Exact(1 + b.below(65535) as u16),
+        _ => PortText::Any,
     }
 }
 
 /// A pattern's text: `host` is canonical, and `*.base` for a wildcard.
-fn write_pattern(scheme: Scheme, host: &str, port: PortWriting, s: &Spelling) -> String {
+fn write_pattern(scheme: Scheme, host: &str, port: PortText, s: &Spelling) -> String {
     let host = match host.strip_prefix("*.") {
         Some(base) => format!("*.{}", respell_host(base, s, true)),
         // A label wildcard: only the base is respelled.
@@ -419,16 +347,11 @@ fn write_pattern(scheme: Scheme, host: &str, port: PortWriting, s: &Spelling) ->
             _ => respell_host(host, s, true),
         },
     };
-    let port = match port {
-        PortWriting::Omitted => String::new(),
-        PortWriting::Default => format!(":{}", scheme.default_port()),
-        PortWriting::Exact(port) => format!(":{port}"),
-        PortWriting::Any => ":*".to_owned(),
-    };
     let slash = if s.slash { "/" } else { "" };
-    let text = format!(
-        "{}://{host}{port}{slash}",
-        respell_scheme(scheme, s.scheme_upper)
+    let text = text::url(
+        respell_scheme(scheme, s.scheme_upper),
+        &host,
+        &format!("{}{slash}", port.suffix(scheme)),
     );
     if s.pad {
         format!(" {text}\t")
@@ -478,7 +401,7 @@ fn idn_table_matches_the_host_parser() {
     );
     assert_eq!(Origin::parse(&respell_origin(&origin, &s)), Ok(origin));
     assert_eq!(
-        write_pattern(Scheme::Https, "*.xn--n-nga1b.com", PortWriting::Any, &s),
+        write_pattern(Scheme::Https, "*.xn--n-nga1b.com", PortText::Any, &s),
         "HtTps://*.ÜNÏ。ＣＯＭ。:*"
     );
 }
@@ -501,24 +424,12 @@ fn label() -> impl Strategy<Value = String> {
 /// One to seven characters from `a-z 0-9 -`, starting with a letter and not ending with
 /// `-` (so never `xn--…`).
 fn random_label(bits: u64) -> String {
-    const CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789-";
-    let mut b = Bits(bits);
-    let len = 1 + b.below(7);
-    (0..len)
-        .map(|i| {
-            let choices = match i {
-                0 => 26,
-                _ if i + 1 == len => 36,
-                _ => CHARS.len(),
-            };
-            CHARS[b.below(choices)] as char
-        })
-        .collect()
+    text::random_label(&mut Bits(bits), &LabelShape::SHORT_LDH)
 }
 
 /// `labels` under `suffix`: at or under the registrable domain `last-label.suffix`.
 fn domain_of(labels: &[String], suffix: &str) -> String {
-    format!("{}.{suffix}", labels.join("."))
+    text::domain(labels, suffix)
 }
 
 /// A registrable domain: a label under a public suffix.
@@ -592,14 +503,7 @@ fn wildcard_host(b: &mut Bits, labels: &[String]) -> String {
 
 /// The literals of a label wildcard (`front*back`), never both empty.
 fn label_wildcard_parts(b: &mut Bits) -> (&'static str, &'static str) {
-    const PARTS: &[&str] = &["", "", "bar", "foo", "x-", "-eu", "_", "1"];
-    let front = b.pick(PARTS);
-    let back = b.pick(PARTS);
-    if front.is_empty() && back.is_empty() {
-        ("bar", "")
-    } else {
-        (front, back)
-    }
+    text::label_wildcard_parts(b, LABEL_PARTS).unwrap_or(("bar", ""))
 }
 
 /// The host part of a valid pattern, in canonical form.
@@ -660,12 +564,12 @@ fn pattern_material() -> impl Strategy<Value = (u64, Vec<String>, u64, Spelling)
 fn entry() -> impl Strategy<Value = (Mode, String)> {
     pattern_material().prop_map(|(bits, labels, port, s)| {
         let mut b = Bits(bits);
-        let port = PortWriting::decode(&mut Bits(port));
+        let port = port_text(&mut Bits(port));
         good_entry(&mut b, &labels, port, &s)
     })
 }
 
-fn good_entry(b: &mut Bits, labels: &[String], port: PortWriting, s: &Spelling) -> (Mode, String) {
+fn good_entry(b: &mut Bits, labels: &[String], port: PortText, s: &Spelling) -> (Mode, String) {
     match b.below(3) {
         0 => {
             let host = domain_of(labels, b.pick(SUFFIXES));
@@ -688,7 +592,7 @@ fn good_entry(b: &mut Bits, labels: &[String], port: PortWriting, s: &Spelling) 
 fn any_entry() -> impl Strategy<Value = (Mode, String)> {
     (pattern_material(), urlish()).prop_map(|((bits, labels, port, s), junk)| {
         let mut b = Bits(bits);
-        let port = PortWriting::decode(&mut Bits(port));
+        let port = port_text(&mut Bits(port));
         let (mode, scheme) = (mode(&mut b), scheme(&mut b));
         match b.below(10) {
             0..=3 => good_entry(&mut b, &labels, port, &s),
@@ -710,12 +614,10 @@ fn any_entry() -> impl Strategy<Value = (Mode, String)> {
 }
 
 fn build(entries: &[(Mode, String)], public_suffix_opt_out: bool) -> Option<Policy> {
-    let mut builder = Policy::builder();
-    builder.allow_public_suffix_wildcards(public_suffix_opt_out);
-    for (mode, text) in entries {
-        builder.allow(*mode, text);
-    }
-    builder.build().ok()
+    testkit::builder(entries)
+        .allow_public_suffix_wildcards(public_suffix_opt_out)
+        .build()
+        .ok()
 }
 
 /// Every rule of both modes.
@@ -838,11 +740,7 @@ fn derive_from(pattern: &Pattern, recipe: &Recipe) -> String {
         PortSpec::Exact(port) => port,
         PortSpec::Any => scheme.default_port(),
     });
-    if port == scheme.default_port() {
-        format!("{scheme}://{host}")
-    } else {
-        format!("{scheme}://{host}:{port}")
-    }
+    text::origin(scheme, &host, port)
 }
 
 /// Material for an origin near a wildcard's base.
@@ -1002,7 +900,7 @@ fn overlapping_entry(
     let origin = derive_from(rule.pattern(), recipe);
     let parsed = Origin::parse(&origin).ok()?;
     let mut b = Bits(bits);
-    let port = PortWriting::decode(&mut b);
+    let port = port_text(&mut b);
     let host = match parsed.host().split_once('.') {
         Some((_, parent)) if b.one_in(2) && parsed.host_kind() == HostKind::Domain => {
             format!("*.{parent}")
@@ -1290,50 +1188,29 @@ fn live_never_allows_http_or_loopback() {
 // (5) The index against the reference matcher
 // ---------------------------------------------------------------------------------------
 
-/// A smaller alphabet than [`LABELS`], so that rules of a big set share labels and
-/// suffixes: `foo.com`, `barfoo.com`, `*.foo.com`, `www.foo.co.uk`, `*.uk`, ...
-#[cfg(feature = "testing")]
-const DIFF_LABELS: &[&str] = &[
-    "foo",
-    "bar",
-    "barfoo",
-    "berbix",
-    "evilberbix",
-    "www",
-    "a",
-    "xn--bcher-kva",
-];
-
-#[cfg(feature = "testing")]
-const DIFF_SUFFIXES: &[&str] = &["com", "co.uk", "uk"];
-
-#[cfg(feature = "testing")]
-const DIFF_PORTS: &[PortWriting] = &[
-    PortWriting::Omitted,
-    PortWriting::Omitted,
-    PortWriting::Omitted,
-    PortWriting::Omitted,
-    PortWriting::Default,
-    PortWriting::Exact(443),
-    PortWriting::Exact(80),
-    PortWriting::Exact(8443),
-    PortWriting::Any,
-    PortWriting::Any,
+const DIFF_PORTS: &[PortText] = &[
+    PortText::Omitted,
+    PortText::Omitted,
+    PortText::Omitted,
+    PortText::Omitted,
+    PortText::DefaultWritten,
+    PortText::Exact(443),
+    PortText::Exact(80),
+    PortText::Exact(8443),
+    PortText::Any,
+    PortText::Any,
 ];
 
 /// `1..=max` labels from [`DIFF_LABELS`] under one of [`DIFF_SUFFIXES`].
-#[cfg(feature = "testing")]
 fn diff_domain(b: &mut Bits, max: usize) -> String {
-    let depth = 1 + b.below(max);
-    let mut parts: Vec<&str> = (0..depth).map(|_| b.pick(DIFF_LABELS)).collect();
-    parts.push(b.pick(DIFF_SUFFIXES));
-    parts.join(".")
+    let depth = b.between(1, max);
+    let labels = text::picked_labels(b, DIFF_LABELS, depth);
+    text::domain(&[labels], b.pick(DIFF_SUFFIXES))
 }
 
 /// One entry of a big rule set, valid in its mode (with the opt-out): wildcards and exact
 /// hosts over a small alphabet, public-suffix wildcards, IP addresses, loopback hosts in
 /// test mode, both schemes in test mode, a few ports.
-#[cfg(feature = "testing")]
 fn diff_entry() -> impl Strategy<Value = (Mode, String)> {
     (any::<u64>(), rule_spelling()).prop_map(|(bits, s)| {
         let mut b = Bits(bits);
@@ -1382,7 +1259,6 @@ fn diff_entry() -> impl Strategy<Value = (Mode, String)> {
 }
 
 /// An origin over the same alphabet, made without looking at the rules.
-#[cfg(feature = "testing")]
 fn diff_origin() -> impl Strategy<Value = String> {
     any::<u64>().prop_map(|bits| {
         let mut b = Bits(bits);
@@ -1395,11 +1271,8 @@ fn diff_origin() -> impl Strategy<Value = String> {
 /// `Policy::check` (the compiled index, and the allocation-free parser for canonical
 /// input) agrees with the naive reference matcher (every rule in turn, WHATWG parsing
 /// only) on the decision and on the rule, for rule sets of up to 300 rules.
-#[cfg(feature = "testing")]
 #[test]
 fn check_agrees_with_the_reference_matcher() {
-    use origin_policy::reference;
-
     let tally = Tally::default();
     let entries =
         |sizes: std::ops::RangeInclusive<usize>| prop::collection::vec(diff_entry(), sizes);
@@ -1474,7 +1347,7 @@ fn patterns_round_trip() {
         let mut b = Bits(bits);
         let scheme = scheme(&mut b);
         let host = pattern_host(&mut b, &labels);
-        let port = PortWriting::decode(&mut Bits(port));
+        let port = port_text(&mut Bits(port));
         let text = write_pattern(scheme, &host, port, &s);
         let plain = write_pattern(scheme, &host, port, &Spelling::default());
         let pattern = Pattern::parse(&text);
@@ -1530,17 +1403,6 @@ static FIXED_POLICY: LazyLock<Policy> = LazyLock::new(|| {
         .unwrap()
 });
 
-/// The reference decision, where the `testing` feature provides the reference matcher.
-#[cfg(feature = "testing")]
-fn reference_check<'p>(policy: &'p Policy, mode: Mode, input: &str) -> Option<Decision<'p>> {
-    Some(origin_policy::reference::check(policy, mode, input))
-}
-
-#[cfg(not(feature = "testing"))]
-fn reference_check<'p>(_: &'p Policy, _: Mode, _: &str) -> Option<Decision<'p>> {
-    None
-}
-
 /// Nothing panics on arbitrary input: checks, origin and pattern parsing, builds, and the
 /// display of their results. On the way, checks agree with the reference matcher.
 #[test]
@@ -1555,9 +1417,7 @@ fn nothing_panics_on_arbitrary_strings() {
         let decision = policy.check(mode, &input);
         let _ = decision.to_string();
         prop_assert_eq!(policy.is_allowed(mode, &input), decision.is_allowed());
-        if let Some(expected) = reference_check(policy, mode, &input) {
-            prop_assert_eq!(decision, expected, "{:?}", input);
-        }
+        prop_assert_eq!(decision, reference::check(policy, mode, &input), "{:?}", input);
         tally.add("inputs");
         if let Ok(origin) = Origin::parse(&input) {
             tally.add("well-formed origins");

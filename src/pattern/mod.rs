@@ -207,14 +207,29 @@ impl Pattern {
             && self.host.matches(origin.host(), origin.host_kind())
     }
 
-    /// How specific the pattern is: when several rules allow an origin, the greatest wins.
+    /// How specific the pattern is, as an ordering key: when several rules of a policy
+    /// allow an origin, [`Policy::check`](crate::Policy::check) decides by the one whose
+    /// key is greatest, and between equal keys by the lower index.
+    ///
     /// An exact host beats any wildcard; among wildcards a longer base beats a shorter one;
-    /// on the same base a label wildcard beats a whole-label one, and between label
-    /// wildcards more literal characters win; then an exact port beats `*`. The index
-    /// encodes the same order in its walk.
-    #[cfg(any(test, fuzzing, feature = "testing"))]
-    pub(crate) fn specificity(&self) -> ((usize, u8, usize), bool) {
-        let host_rank = match &self.host {
+    /// on the same base a label wildcard (`pr-*.base`) beats `*.base`, and between label
+    /// wildcards more literal characters win; then an exact port beats `*`. The policy's
+    /// index encodes the same order in its walk, without computing keys; this method states
+    /// the order on its own, for tools that sort or explain rules.
+    ///
+    /// ```
+    /// use origin_policy::Pattern;
+    ///
+    /// let key = |text: &str| Pattern::parse(text).unwrap().specificity();
+    /// assert!(key("https://www.berbix.com") > key("https://*.www.berbix.com"));
+    /// assert!(key("https://*.docs.berbix.com") > key("https://*.berbix.com:443"));
+    /// assert!(key("https://pr-*.berbix.com") > key("https://*.berbix.com"));
+    /// assert!(key("https://pr-*.berbix.com") > key("https://p*.berbix.com"));
+    /// assert!(key("https://*.berbix.com") > key("https://*.berbix.com:*"));
+    /// assert_eq!(key("https://*.berbix.com"), key("https://*.berbix.com:8443"));
+    /// ```
+    pub fn specificity(&self) -> Specificity {
+        let (base_len, shape, literals) = match &self.host {
             HostPattern::Exact(_) => (usize::MAX, 2, 0),
             HostPattern::LabelWildcard {
                 prefix,
@@ -223,8 +238,27 @@ impl Pattern {
             } => (base.len(), 1, prefix.len() + suffix.len()),
             HostPattern::Subdomains(base) => (base.len(), 0, 0),
         };
-        (host_rank, matches!(self.port, PortSpec::Exact(_)))
+        Specificity {
+            base_len,
+            shape,
+            literals,
+            exact_port: matches!(self.port, PortSpec::Exact(_)),
+        }
     }
+}
+
+/// The ordering key of [`Pattern::specificity`]: greater is more specific. Only its order
+/// is meaningful; the fields stay private so that the order can be refined without
+/// breaking callers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Specificity {
+    /// `usize::MAX` for an exact host, the base's length for a wildcard.
+    base_len: usize,
+    /// 2 for an exact host, 1 for a label wildcard, 0 for `*.base`.
+    shape: u8,
+    /// The literal characters of a label wildcard's leftmost label.
+    literals: usize,
+    exact_port: bool,
 }
 
 impl fmt::Display for HostPattern {

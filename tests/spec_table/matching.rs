@@ -1,6 +1,6 @@
 //! Section 4: matching. Also the pieces other runners share: the mode words of a row, the
-//! policy of a row's rules, and one checked decision (through the policy and, with the
-//! `testing` feature, through the reference matcher).
+//! policy of a row's rules, and one checked decision (through the policy and through the
+//! reference matcher).
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -197,8 +197,8 @@ fn verdict_of(mode: Mode, origin: &str, decision: Decision<'_>) -> (Verdict, Opt
     }
 }
 
-/// Checks one origin against a built policy, through the policy and (with the `testing`
-/// feature) through the reference matcher, whose general origin parser must also read the
+/// Checks one origin against a built policy, through the policy and through the
+/// reference matcher, whose general origin parser must also read the
 /// origin as `Origin::parse` does. Returns the problems.
 pub fn check_decision(
     policy: &Policy,
@@ -222,7 +222,6 @@ pub fn check_decision(
             show(origin)
         ));
     }
-    #[cfg(feature = "testing")]
     {
         let (reference, wrong_mode) =
             verdict_of(mode, origin, crate::reference::check(policy, mode, origin));

@@ -1,5 +1,5 @@
-//! Section 3: origin parsing. Each row's origin goes through `Origin::parse` (and, with the
-//! `testing` feature, through the general WHATWG-only path too).
+//! Section 3: origin parsing. Each row's origin goes through `Origin::parse` (and through the
+//! general WHATWG-only path too).
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -99,7 +99,6 @@ pub fn run(rows: &[Row], report: &mut Report) -> BTreeSet<String> {
                 ),
             );
         }
-        #[cfg(feature = "testing")]
         {
             let general = crate::reference::parse_origin(&input);
             if general != parsed.clone().map(Origin::into_owned) {

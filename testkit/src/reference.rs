@@ -7,22 +7,17 @@
 
 use std::net::Ipv6Addr;
 
-use crate::host::HostKind;
-use crate::mode::Mode;
-use crate::origin::{self, Origin};
-use crate::pattern::HostPattern;
-use crate::policy::{Decision, DenyReason, Policy};
-use crate::rule::Rule;
+use origin_policy::{Decision, DenyReason, HostKind, HostPattern, Mode, Origin, Policy, Rule};
 
 /// Reads an origin through the general path only (never the allocation-free fast path).
-pub fn parse_origin(input: &str) -> Result<Origin<'static>, crate::OriginErrorKind> {
-    origin::parse_as_browser(input)
+pub fn parse_origin(input: &str) -> Result<Origin<'static>, origin_policy::OriginErrorKind> {
+    Origin::parse_whatwg(input)
 }
 
 /// Checks `origin` against every rule of `mode` in turn and keeps the most specific match:
 /// exact host over wildcard, longer wildcard base over shorter, on the same base a label
 /// wildcard (`pr-*.base`) over `*.base` and more literal characters over fewer, then exact
-/// port over `*`, and then the lowest index (`Pattern::specificity`, compared as a tuple).
+/// port over `*`, and then the lowest index ([`Pattern::specificity`](origin_policy::Pattern::specificity)).
 /// A wildcard rule does not match a host whose public suffix (by `psl::suffix`) is longer
 /// than its base, unless the policy has `allow_public_suffix_wildcards`. Without a match,
 /// test mode allows a loopback host when the policy's `implicit_test_loopback` option is

@@ -1,5 +1,6 @@
-//! A seeded generator of realistic rule sets and query sets, shared by `benches/check.rs`
-//! and `examples/memory.rs` (included with `#[path]`).
+//! A seeded generator of realistic rule sets and query sets, for the benchmarks
+//! (`benches/check.rs`, `benches/public_suffix.rs`) and the examples that measure the same
+//! policies (`examples/memory.rs`, `examples/check_instructions.rs`).
 //!
 //! Rules: about 70% exact hosts and 30% wildcards, 2–4 labels, about 20% explicit ports and
 //! 5% `*` ports, both modes (live is `https` only, as the policy demands; test mixes
@@ -7,45 +8,18 @@
 //! random host, the right host on the wrong port, a wildcard apex, the wrong mode, a
 //! shared-suffix near miss such as `barfoo.com`), all canonical ASCII origins.
 
-#![allow(dead_code)]
+use origin_policy::{Mode, Policy, PolicyBuilder, Scheme};
 
-use origin_policy::{Mode, Policy, PolicyBuilder};
+use crate::alphabet::workload::TLDS;
+use crate::rng::{Choices, SplitMix64};
+use crate::text::{self, HostShape, LabelShape, PortText};
 
-/// SplitMix64: tiny, seeded, good enough for test data.
-pub struct Rng(u64);
+type Rng = SplitMix64;
 
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        Rng(seed)
-    }
-
-    pub fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `lo..=hi`.
-    pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.next() % (hi - lo + 1)
-    }
-
-    /// True with probability `percent`%.
-    pub fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-
-    pub fn label(&mut self) -> String {
-        let len = self.range(4, 10);
-        (0..len)
-            .map(|_| (b'a' + (self.next() % 26) as u8) as char)
-            .collect()
-    }
+/// A random label of 4 to 10 letters.
+fn label(rng: &mut Rng) -> String {
+    text::random_label(rng, &LabelShape::WORDS)
 }
-
-const TLDS: [&str; 5] = ["com", "net", "org", "io", "dev"];
 
 /// The port part of a rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,35 +43,37 @@ pub struct GenRule {
 }
 
 impl GenRule {
-    pub fn scheme(&self) -> &'static str {
+    /// `https` or `http`.
+    pub fn scheme(&self) -> Scheme {
         if self.https {
-            "https"
+            Scheme::Https
         } else {
-            "http"
+            Scheme::Http
         }
     }
 
+    /// The scheme's default port.
     pub fn default_port(&self) -> u16 {
-        if self.https {
-            443
-        } else {
-            80
-        }
+        self.scheme().default_port()
     }
 
     /// The rule as written in a policy (already canonical).
     pub fn text(&self) -> String {
-        let star = match &self.label {
-            Some((prefix, suffix)) => format!("{prefix}*{suffix}."),
-            None if self.wildcard => "*.".to_owned(),
-            None => String::new(),
+        let shape = match &self.label {
+            Some((prefix, suffix)) => HostShape::Label(prefix, suffix),
+            None if self.wildcard => HostShape::Subdomains,
+            None => HostShape::Exact,
         };
         let port = match self.port {
-            Port::Default => String::new(),
-            Port::Exact(port) => format!(":{port}"),
-            Port::Any => ":*".to_owned(),
+            Port::Default => PortText::Omitted,
+            Port::Exact(port) => PortText::Exact(port),
+            Port::Any => PortText::Any,
         };
-        format!("{}://{star}{}{port}", self.scheme(), self.host)
+        text::url(
+            self.scheme(),
+            &text::host(shape, &self.host),
+            &port.suffix(self.scheme()),
+        )
     }
 
     /// Whether the rule allows the parsed origin (scheme, host, effective port).
@@ -130,15 +106,21 @@ impl GenRule {
     }
 }
 
-fn host(rng: &mut Rng, labels: u64) -> String {
-    let mut parts: Vec<String> = (0..labels - 1).map(|_| rng.label()).collect();
-    parts.push(TLDS[rng.range(0, TLDS.len() as u64 - 1) as usize].to_owned());
-    parts.join(".")
+/// `labels - 1` random labels under a top-level domain.
+fn host(rng: &mut Rng, labels: usize) -> String {
+    let parts: Vec<String> = (0..labels - 1).map(|_| label(rng)).collect();
+    let tld = rng.pick(TLDS);
+    text::domain(&parts, tld)
+}
+
+/// A port above 1023.
+fn high_port(rng: &mut Rng) -> u16 {
+    rng.between(1024, 65535) as u16
 }
 
 fn port(rng: &mut Rng) -> Port {
-    match rng.range(0, 99) {
-        0..=19 => Port::Exact(rng.range(1024, 65535) as u16),
+    match rng.below(100) {
+        0..=19 => Port::Exact(high_port(rng)),
         20..=24 => Port::Any,
         _ => Port::Default,
     }
@@ -149,18 +131,18 @@ pub fn rules(n: usize, seed: u64) -> Vec<GenRule> {
     let mut rng = Rng::new(seed);
     (0..n)
         .map(|_| {
-            let mode = if rng.chance(50) {
+            let mode = if rng.percent(50) {
                 Mode::Live
             } else {
                 Mode::Test
             };
-            let https = mode == Mode::Live || rng.chance(50);
-            let wildcard = rng.chance(30);
+            let https = mode == Mode::Live || rng.percent(50);
+            let wildcard = rng.percent(30);
             // A wildcard's base has 2–3 labels, so that the pattern has 3–4; an exact host 2–4.
             let labels = if wildcard {
-                rng.range(2, 3)
+                rng.between(2, 3)
             } else {
-                rng.range(2, 4)
+                rng.between(2, 4)
             };
             GenRule {
                 mode,
@@ -182,17 +164,20 @@ pub fn rules_with_label_wildcards(n: usize, label_rules: usize, seed: u64) -> Ve
     let mut rng = Rng::new(seed ^ 0x1ABE1);
     let bases: Vec<String> = (0..50).map(|_| host(&mut rng, 3)).collect();
     for _ in 0..label_rules {
-        let mode = if rng.chance(50) {
+        let mode = if rng.percent(50) {
             Mode::Live
         } else {
             Mode::Test
         };
-        let https = mode == Mode::Live || rng.chance(50);
-        let base = bases[rng.range(0, bases.len() as u64 - 1) as usize].clone();
-        let (prefix, suffix) = match rng.range(0, 2) {
-            0 => (format!("{}-", rng.label()), String::new()),
-            1 => (String::new(), format!("-{}", rng.label())),
-            _ => (format!("{}-", rng.label()), format!("-{}", rng.label())),
+        let https = mode == Mode::Live || rng.percent(50);
+        let base = bases[rng.below(bases.len())].clone();
+        let (prefix, suffix) = match rng.between(0, 2) {
+            0 => (format!("{}-", label(&mut rng)), String::new()),
+            1 => (String::new(), format!("-{}", label(&mut rng))),
+            _ => (
+                format!("{}-", label(&mut rng)),
+                format!("-{}", label(&mut rng)),
+            ),
         };
         let rule = GenRule {
             mode,
@@ -202,7 +187,7 @@ pub fn rules_with_label_wildcards(n: usize, label_rules: usize, seed: u64) -> Ve
             label: Some((prefix, suffix)),
             port: port(&mut rng),
         };
-        let at = rng.range(0, out.len() as u64) as usize;
+        let at = rng.below(out.len() + 1);
         out.insert(at, rule);
     }
     out
@@ -217,10 +202,10 @@ pub fn adversarial_label_wildcards(n: usize, bases: usize, seed: u64) -> Vec<Gen
     let mut rng = Rng::new(seed);
     (0..n)
         .map(|i| {
-            let prefix = "a".repeat(rng.range(20, 30) as usize);
-            let len = rng.range(16, 24);
+            let prefix = "a".repeat(rng.between(20, 30));
+            let len = rng.between(16, 24);
             let suffix: String = (0..len)
-                .map(|_| char::from(ALNUM[rng.range(0, ALNUM.len() as u64 - 1) as usize]))
+                .map(|_| char::from(ALNUM[rng.below(ALNUM.len())]))
                 .chain("x9k2".chars())
                 .collect();
             GenRule {
@@ -252,11 +237,8 @@ pub fn exact_twins(rules: &[GenRule]) -> Vec<GenRule> {
 
 /// The builder for `rules`.
 pub fn builder(rules: &[GenRule]) -> PolicyBuilder {
-    let mut builder = Policy::builder();
-    for rule in rules {
-        builder.allow(rule.mode, &rule.text());
-    }
-    builder
+    let entries: Vec<(Mode, String)> = rules.iter().map(|rule| (rule.mode, rule.text())).collect();
+    crate::builder(&entries)
 }
 
 /// Builds the policy. A random base may happen to be a public suffix; such rules are
@@ -291,18 +273,16 @@ pub struct Query {
     pub origin: String,
 }
 
+/// The origin of `host` with `rule`'s scheme, on `port` or the scheme's default.
 fn origin(rule: &GenRule, host: &str, port: Option<u16>) -> String {
-    match port {
-        Some(port) if port != rule.default_port() => format!("{}://{host}:{port}", rule.scheme()),
-        _ => format!("{}://{host}", rule.scheme()),
-    }
+    text::origin(rule.scheme(), host, port.unwrap_or(rule.default_port()))
 }
 
 fn hit_port(rng: &mut Rng, rule: &GenRule) -> Option<u16> {
     match rule.port {
         Port::Default => None,
         Port::Exact(port) => Some(port),
-        Port::Any => Some(rng.range(1024, 65535) as u16),
+        Port::Any => Some(high_port(rng)),
     }
 }
 
@@ -342,20 +322,20 @@ pub fn queries(
             if list.is_empty() {
                 None
             } else {
-                Some(list[rng.range(0, list.len() as u64 - 1) as usize].clone())
+                Some(list[rng.below(list.len())].clone())
             }
         };
         if hits.len() < count {
-            let query = if !labeled.is_empty() && rng.chance(20) {
+            let query = if !labeled.is_empty() && rng.percent(20) {
                 pick(&mut rng, &labeled).map(|rule| {
-                    let middle = rng.label();
+                    let middle = label(&mut rng);
                     let port = hit_port(&mut rng, &rule);
                     Query {
                         mode: rule.mode,
                         origin: origin(&rule, &fill(&rule, &middle), port),
                     }
                 })
-            } else if rng.chance(50) {
+            } else if rng.percent(50) {
                 pick(&mut rng, &exact).map(|rule| {
                     let port = hit_port(&mut rng, &rule);
                     Query {
@@ -365,10 +345,10 @@ pub fn queries(
                 })
             } else {
                 pick(&mut rng, &wild).map(|rule| {
-                    let depth = rng.range(1, 3);
+                    let depth = rng.between(1, 3);
                     let mut host = String::new();
                     for _ in 0..depth {
-                        host.push_str(&rng.label());
+                        host.push_str(&label(&mut rng));
                         host.push('.');
                     }
                     host.push_str(&rule.host);
@@ -385,13 +365,13 @@ pub fn queries(
         }
         if misses.len() < count {
             let kinds = if labeled.is_empty() { 4 } else { 5 };
-            let query = match rng.range(0, kinds) {
+            let query = match rng.between(0, kinds) {
                 // A label wildcard's near miss: nothing for the `*`, or one label too many.
                 5 => pick(&mut rng, &labeled).map(|rule| {
-                    let host = if rng.chance(50) {
+                    let host = if rng.percent(50) {
                         fill(&rule, "")
                     } else {
-                        format!("{}.{}", rng.label(), fill(&rule, "x"))
+                        format!("{}.{}", label(&mut rng), fill(&rule, "x"))
                     };
                     let port = hit_port(&mut rng, &rule);
                     Query {
@@ -401,8 +381,8 @@ pub fn queries(
                 }),
                 // A random host.
                 0 => {
-                    let labels = rng.range(2, 4);
-                    let mode = if rng.chance(50) {
+                    let labels = rng.between(2, 4);
+                    let mode = if rng.percent(50) {
                         Mode::Live
                     } else {
                         Mode::Test
@@ -417,7 +397,7 @@ pub fn queries(
                     .filter(|rule| rule.port != Port::Any)
                     .map(|rule| Query {
                         mode: rule.mode,
-                        origin: origin(&rule, &rule.host, Some(rng.range(1024, 65535) as u16)),
+                        origin: origin(&rule, &rule.host, Some(high_port(&mut rng))),
                     }),
                 // A wildcard's apex.
                 2 => pick(&mut rng, &wild).map(|rule| {
@@ -437,7 +417,7 @@ pub fn queries(
                 }),
                 // A shared-suffix near miss: `barfoo.com` against `*.foo.com`.
                 _ => pick(&mut rng, &wild).map(|rule| {
-                    let host = format!("{}{}", rng.label(), rule.host);
+                    let host = format!("{}{}", label(&mut rng), rule.host);
                     let port = hit_port(&mut rng, &rule);
                     Query {
                         mode: rule.mode,

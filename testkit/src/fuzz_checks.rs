@@ -11,7 +11,11 @@ use std::sync::OnceLock;
 
 use arbitrary::{Arbitrary, Unstructured};
 
-use crate::{reference, Decision, DenyReason, Mode, Origin, Pattern, Policy};
+use origin_policy::{Decision, DenyReason, Mode, Origin, Pattern, Policy, Scheme};
+
+use crate::alphabet::fuzz::{LABELS, LABEL_MIDDLES, LABEL_PARTS, PORTS};
+use crate::text::{self, HostShape, PortText};
+use crate::{reference, rng};
 
 /// Inputs longer than this are skipped: runs should measure logic, not allocation.
 pub const MAX_INPUT_LEN: usize = 4096;
@@ -58,8 +62,7 @@ pub fn parse_pattern(data: &[u8]) {
 fn fixed_policy() -> &'static Policy {
     static POLICY: OnceLock<Policy> = OnceLock::new();
     POLICY.get_or_init(|| {
-        let mut builder = Policy::builder();
-        for pattern in [
+        let live = [
             "https://www.berbix.com",
             "https://berbix.com",
             "https://*.berbix.com",
@@ -70,10 +73,8 @@ fn fixed_policy() -> &'static Policy {
             "https://*.a_b.example.org",
             "https://pr-*.berbix.com",
             "https://*-eu.docs.berbix.com:*",
-        ] {
-            builder.allow(Mode::Live, pattern);
-        }
-        for pattern in [
+        ];
+        let test = [
             "http://localhost:*",
             "http://*.localhost:3000",
             "http://127.0.0.1:8080",
@@ -82,10 +83,8 @@ fn fixed_policy() -> &'static Policy {
             "https://*.staging.berbix.com",
             "http://berbix.com",
             "http://dev-*.localhost:*",
-        ] {
-            builder.allow(Mode::Test, pattern);
-        }
-        builder
+        ];
+        crate::builder(&crate::entries(&live, &test))
             .implicit_test_loopback(true)
             .build()
             .expect("the fixed fuzz policy is valid")
@@ -103,11 +102,7 @@ pub fn check_origin(data: &[u8]) {
         assert_agrees_with_reference(policy, mode, &text);
         if mode == Mode::Live && policy.is_allowed(mode, &text) {
             let origin = Origin::parse(&text).expect("an allowed origin parses");
-            assert_eq!(
-                origin.scheme(),
-                crate::Scheme::Https,
-                "live allowed {text:?}"
-            );
+            assert_eq!(origin.scheme(), Scheme::Https, "live allowed {text:?}");
             assert!(!origin.is_loopback(), "live allowed loopback {text:?}");
             assert!(
                 !origin.is_local_address(),
@@ -138,33 +133,6 @@ fn describe(decision: Decision<'_>) -> String {
     decision.to_string()
 }
 
-/// Labels that rules and origins share, so that hosts collide and near-miss often.
-const LABELS: &[&str] = &[
-    "com",
-    "foo",
-    "bar",
-    "barfoo",
-    "berbix",
-    "www",
-    "a",
-    "b",
-    "co",
-    "uk",
-    "evil",
-    "net",
-    "xn--bcher-kva",
-    "a_b",
-    "b-c",
-    "localhost",
-    "1",
-    "0x7f",
-    "amazonaws",
-    "s3",
-    "github",
-    "io",
-];
-const PORTS: &[u16] = &[80, 443, 3000, 8080, 8443, 9999, 65535];
-
 #[derive(Debug, Arbitrary)]
 struct DifferentialCase {
     rules: Vec<RuleCase>,
@@ -180,7 +148,7 @@ struct RuleCase {
     test_mode: bool,
     http: bool,
     wildcard: bool,
-    /// A label wildcard `prefix*suffix.host` (indices into `LABEL_PARTS`), over `wildcard`.
+    /// A label wildcard `prefix*suffix.host` (indices into [`LABEL_PARTS`]), over `wildcard`.
     label_wildcard: Option<(u8, u8)>,
     host: HostCase,
     port: PortCase,
@@ -251,11 +219,6 @@ enum OriginHostCase {
     },
 }
 
-/// Literal parts of label wildcards, substrings of `LABELS` so that origins fit them.
-const LABEL_PARTS: &[&str] = &["", "b", "bar", "foo", "-c", "a_", "w", "ww", "1", "xn--"];
-/// What stands for a label wildcard's `*` in `LabelFrom` origins (`""` is a near miss).
-const LABEL_MIDDLES: &[&str] = &["", "1", "a", "bar", "-", "_", "x.y", "foo-b"];
-
 #[derive(Debug, Arbitrary)]
 enum Spelling {
     Canonical,
@@ -265,21 +228,29 @@ enum Spelling {
 }
 
 fn label(index: u8) -> &'static str {
-    LABELS[usize::from(index) % LABELS.len()]
+    rng::at(LABELS, index)
 }
 
 fn join_labels(indices: &[u8]) -> String {
-    let labels: Vec<&str> = indices.iter().take(6).map(|&i| label(i)).collect();
-    labels.join(".")
+    text::indexed_labels(LABELS, indices, 6)
+}
+
+fn scheme(http: bool) -> Scheme {
+    if http {
+        Scheme::Http
+    } else {
+        Scheme::Https
+    }
 }
 
 fn port_suffix(port: PortCase, http: bool) -> String {
-    match port {
-        PortCase::Default => String::new(),
-        PortCase::DefaultWritten => format!(":{}", if http { 80 } else { 443 }),
-        PortCase::Any => ":*".to_owned(),
-        PortCase::Listed(i) => format!(":{}", PORTS[usize::from(i) % PORTS.len()]),
-    }
+    let port = match port {
+        PortCase::Default => PortText::Omitted,
+        PortCase::DefaultWritten => PortText::DefaultWritten,
+        PortCase::Any => PortText::Any,
+        PortCase::Listed(i) => PortText::Exact(rng::at(PORTS, i)),
+    };
+    port.suffix(scheme(http))
 }
 
 impl RuleCase {
@@ -295,8 +266,7 @@ impl RuleCase {
     /// The literals of the rule's label wildcard, if it is one.
     fn label_parts(&self) -> Option<(&'static str, &'static str)> {
         let (a, b) = self.label_wildcard?;
-        let part = |i: u8| LABEL_PARTS[usize::from(i) % LABEL_PARTS.len()];
-        match (part(a), part(b)) {
+        match (rng::at(LABEL_PARTS, a), rng::at(LABEL_PARTS, b)) {
             ("", "") => Some(("b", "")),
             parts => Some(parts),
         }
@@ -308,14 +278,14 @@ impl RuleCase {
         } else {
             Mode::Live
         };
-        let scheme = if self.http { "http" } else { "https" };
-        let wildcard = match self.label_parts() {
-            Some((prefix, suffix)) => format!("{prefix}*{suffix}."),
-            None if self.wildcard => "*.".to_owned(),
-            None => String::new(),
+        let shape = match self.label_parts() {
+            Some((prefix, suffix)) => HostShape::Label(prefix, suffix),
+            None if self.wildcard => HostShape::Subdomains,
+            None => HostShape::Exact,
         };
+        let host = text::host(shape, &self.host());
         let port = port_suffix(self.port, self.http);
-        (mode, format!("{scheme}://{wildcard}{}{port}", self.host()))
+        (mode, text::url(scheme(self.http), &host, &port))
     }
 }
 
@@ -350,20 +320,20 @@ impl OriginCase {
                     .get(at)
                     .and_then(RuleCase::label_parts)
                     .unwrap_or(("", ""));
-                let middle = LABEL_MIDDLES[usize::from(*middle) % LABEL_MIDDLES.len()];
+                let middle = rng::at(LABEL_MIDDLES, *middle);
                 format!("{prefix}{middle}{suffix}.{}", rule_host(*rule))
             }
         };
-        let scheme = if self.http { "http" } else { "https" };
+        let scheme = scheme(self.http);
         let port = match self.port {
             PortCase::Any => String::new(),
             port => port_suffix(port, self.http),
         };
-        let origin = format!("{scheme}://{host}{port}");
+        let origin = text::url(scheme, &host, &port);
         match self.spelling {
             Spelling::Canonical => origin,
             Spelling::Uppercase => origin.to_ascii_uppercase(),
-            Spelling::TrailingDot => format!("{scheme}://{host}.{port}"),
+            Spelling::TrailingDot => text::url(scheme, &format!("{host}."), &port),
             Spelling::WithPath => format!("{origin}/"),
         }
     }
@@ -481,13 +451,13 @@ pub fn build_policy(data: &[u8]) {
 }
 
 /// `request` (feature `tower`): whole requests through
-/// [`middleware::OriginPolicyLayer`](crate::middleware::OriginPolicyLayer) around a trivial
+/// [`middleware::OriginPolicyLayer`](origin_policy::middleware::OriginPolicyLayer) around a trivial
 /// inner service, polled to completion on the calling thread, under every
-/// [`MissingOrigin`](crate::middleware::MissingOrigin), every
-/// [`PublicReason`](crate::middleware::PublicReason) and both `vary_on_allow` settings. The
+/// [`MissingOrigin`](origin_policy::middleware::MissingOrigin), every
+/// [`PublicReason`](origin_policy::middleware::PublicReason) and both `vary_on_allow` settings. The
 /// status, body and headers of each response, what the inner service received, what the
 /// denial hook got, and
-/// [`OriginPolicyLayer::allows`](crate::middleware::OriginPolicyLayer::allows) must all
+/// [`OriginPolicyLayer::allows`](origin_policy::middleware::OriginPolicyLayer::allows) must all
 /// match a plain model of the gate written here: the mode from the credentials first, then
 /// the tenant, then the `Origin` (or the `Referer`), judged by the reference matcher.
 ///
@@ -520,11 +490,13 @@ mod request_check {
     use tower_layer::Layer;
     use tower_service::Service;
 
-    use super::MAX_INPUT_LEN;
-    use crate::middleware::{
+    use origin_policy::middleware::{
         mode_from_authorization, DenialReason, MissingOrigin, OriginPolicyLayer, PublicReason,
     };
-    use crate::{reference, DenyReason, Mode, Policy, PolicyStore};
+    use origin_policy::{DenyReason, Mode, Policy, PolicyStore};
+
+    use super::MAX_INPUT_LEN;
+    use crate::reference;
 
     /// Headers past this many are ignored.
     const MAX_HEADERS: usize = 24;
@@ -858,6 +830,8 @@ mod request_check {
             DenialReason::Policy(DenyReason::PublicSuffixBoundary) => "public_suffix_boundary",
             DenialReason::Policy(DenyReason::Opaque) => "opaque_origin",
             DenialReason::Policy(DenyReason::Malformed(_)) => "malformed_origin",
+            // `DenialReason` is `#[non_exhaustive]`: a new reason needs its code here.
+            other => panic!("the model has no code for {other:?}"),
         }
     }
 
