@@ -166,7 +166,7 @@ impl PortSpec {
 }
 
 /// The longest entry that is parsed, in bytes; a longer one is refused as
-/// [`PatternErrorKind::TooLong`] before any parsing.
+/// [`PatternErrorKind::TooLong`](crate::PatternErrorKind::TooLong) before any parsing.
 pub const MAX_PATTERN_LEN: usize = 2048;
 
 /// Where the parts of a pattern stand in its text, for errors found after parsing.
