@@ -175,7 +175,7 @@ impl std::error::Error for PatternError {}
 
 /// Writes `text` on one line and `^` under `span`. Control characters, tabs and newlines are
 /// shown escaped, so that the line stays a line and the carets stay under their bytes.
-pub fn write_with_carets(
+pub(crate) fn write_with_carets(
     out: &mut impl fmt::Write,
     text: &str,
     span: Span,

@@ -194,7 +194,7 @@ pub mod middleware;
 
 #[cfg(feature = "serde")]
 pub use config::{EntryConfig, PolicyConfig};
-pub use error::{write_with_carets, BuildError, EntryError, PatternError, PatternErrorKind, Span};
+pub use error::{BuildError, EntryError, PatternError, PatternErrorKind, Span};
 pub use host::{split_host_port, Host, HostKind, MAX_LABEL_LEN, MAX_NAME_LEN};
 pub use lint::{Warning, WarningKind};
 pub use mode::{EntryName, Mode, ParseModeError};

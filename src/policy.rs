@@ -14,6 +14,7 @@ use crate::scheme::Scheme;
 
 /// Why a check denied an origin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum DenyReason {
     /// A well-formed `http` or `https` origin that no rule of the mode allows.
     NoMatchingRule,
@@ -84,6 +85,7 @@ impl fmt::Display for DenyReason {
 /// The answer of [`Policy::check`]: allowed by a rule, or denied for a reason.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[must_use]
+#[non_exhaustive]
 pub enum Decision<'p> {
     /// Allowed by this rule, the most specific one that matched.
     Allow(&'p Rule),

@@ -418,6 +418,7 @@ fn origins_for_rule(rng: &mut SplitMix64, rule: &Rule, out: &mut Vec<String>) {
             ));
             (format!("{prefix}{middle}{suffix}.{base}"), false, false)
         }
+        other => panic!("a host pattern this test does not know: {other}"),
     };
     let default_port = scheme.default_port();
     let hit_port = match pattern.port() {
@@ -703,6 +704,7 @@ fn check_own_example(
             suffix,
             base,
         } => format!("{prefix}z{suffix}.{base}"),
+        other => panic!("a host pattern this test does not know: {other}"),
     };
     let port = match pattern.port() {
         PortSpec::Exact(port) => port,

@@ -477,6 +477,7 @@ fn duplicate_and_redundant_agree_with_a_pairwise_definition() {
                 HostPattern::Exact(_),
                 HostPattern::Subdomains(_) | HostPattern::LabelWildcard { .. },
             ) => false,
+            (broad, narrow) => panic!("host patterns this test does not know: {broad}, {narrow}"),
         };
         broad != narrow && broad.scheme() == narrow.scheme() && ports && hosts
     }
@@ -491,6 +492,7 @@ fn duplicate_and_redundant_agree_with_a_pairwise_definition() {
                 suffix,
                 base,
             } => vec![format!("{prefix}z{suffix}.{base}")],
+            other => panic!("a host pattern this test does not know: {other}"),
         };
         let mut origins = Vec::new();
         for host in hosts {

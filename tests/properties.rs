@@ -735,6 +735,7 @@ fn derive_from(pattern: &Pattern, recipe: &Recipe) -> String {
             Shape::Glue => format!("{front}{back}.{base}"),
             Shape::Swap => format!("{front}{glue}{back}x.{base}"),
         },
+        other => panic!("a host pattern this test does not know: {other}"),
     };
     let port = recipe.port.unwrap_or(match pattern.port() {
         PortSpec::Exact(port) => port,
@@ -1318,6 +1319,7 @@ fn check_agrees_with_the_reference_matcher() {
                     Some(HostPattern::Exact(_)) => "allowed by an exact host",
                     Some(HostPattern::Subdomains(_)) => "allowed by a wildcard",
                     Some(HostPattern::LabelWildcard { .. }) => "allowed by a label wildcard",
+                    Some(other) => panic!("a host pattern this test does not know: {other}"),
                 });
             }
         }

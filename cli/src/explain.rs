@@ -155,6 +155,7 @@ fn describe_decision(out: &mut String, mode: Mode, input: &str, decision: &Decis
              implicit_test_loopback on"
         ),
         Decision::Deny(reason) => format!("deny in {mode} mode: {}", reason.describe(input)),
+        other => format!("{other} in {mode} mode"),
     };
     line(out, "decision", &text);
 }
@@ -328,7 +329,7 @@ fn reasons(
         (_, HostPattern::LabelWildcard { base, .. }) => {
             reasons.push(format!("host is not one fitting label on {base}"));
         }
-        (_, HostPattern::Exact(_)) => reasons.push("host differs".to_owned()),
+        (_, _) => reasons.push("host differs".to_owned()),
     }
     let scheme_differs = pattern.scheme() != origin.scheme();
     if scheme_differs {

@@ -481,6 +481,7 @@ fn check_one(
             Decision::Allow(rule) => (Some(rule.as_str()), rule.note(), None),
             Decision::AllowTestLoopback => (None, None, Some("implicit test loopback".to_owned())),
             Decision::Deny(reason) => (None, None, Some(reason.describe(origin))),
+            other => (None, None, Some(other.to_string())),
         };
         let record = CheckRecord {
             origin,
@@ -501,6 +502,10 @@ fn check_one(
             Decision::Allow(rule) => format!("allow\t{shown}\t{}\n", rule.as_str()),
             Decision::AllowTestLoopback => format!("allow\t{shown}\t(implicit test loopback)\n"),
             Decision::Deny(reason) => format!("deny\t{shown}\t{}\n", reason.describe(origin)),
+            other => {
+                let verdict = if other.is_allowed() { "allow" } else { "deny" };
+                format!("{verdict}\t{shown}\t{other}\n")
+            }
         }
     };
     out.write_all(line.as_bytes())

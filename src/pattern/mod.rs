@@ -40,6 +40,7 @@ pub struct Pattern {
 
 /// The host part of a [`Pattern`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum HostPattern {
     /// Exactly this host.
     Exact(Host),

@@ -194,6 +194,7 @@ fn verdict_of(mode: Mode, origin: &str, decision: Decision<'_>) -> (Verdict, Opt
         }
         Decision::Deny(DenyReason::Opaque) => (Verdict::Opaque, None),
         Decision::Deny(DenyReason::Malformed(kind)) => (Verdict::Malformed(kind), None),
+        other => panic!("a decision the spec table cannot write: {other}"),
     }
 }
 
