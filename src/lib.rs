@@ -200,7 +200,7 @@ pub use lint::{Warning, WarningKind};
 pub use mode::{EntryName, Mode, ParseModeError};
 pub use origin::{Origin, OriginErrorKind, MAX_ORIGIN_LEN};
 pub use pattern::{HostPattern, Pattern, PortSpec, Specificity, MAX_PATTERN_LEN};
-pub use policy::{Decision, DenyReason, Policy, PolicyBuilder, PolicyOptions};
+pub use policy::{Decision, DenyReason, Malformed, Policy, PolicyBuilder, PolicyOptions};
 pub use public_suffix::registrable_domain;
 pub use rule::Rule;
 pub use scheme::Scheme;

@@ -27,15 +27,45 @@ pub enum DenyReason {
     PublicSuffixBoundary,
     /// `null`: an opaque origin, which no rule can name.
     Opaque,
-    /// Not a single, well-formed origin; the kind says what is wrong.
-    Malformed(OriginErrorKind),
+    /// Not a single, well-formed origin; [`Malformed::kind`] says what is wrong.
+    Malformed(Malformed),
+}
+
+/// What is wrong with a malformed origin: an [`OriginErrorKind`] other than
+/// [`Opaque`](OriginErrorKind::Opaque), which is [`DenyReason::Opaque`]. Only the crate
+/// builds it, so `null` has one representation; build a reason with
+/// `DenyReason::from(kind)`.
+///
+/// ```
+/// use origin_policy::{DenyReason, OriginErrorKind};
+///
+/// assert_eq!(DenyReason::from(OriginErrorKind::Opaque), DenyReason::Opaque);
+/// let DenyReason::Malformed(malformed) = DenyReason::from(OriginErrorKind::Path) else {
+///     unreachable!()
+/// };
+/// assert_eq!(malformed.kind(), OriginErrorKind::Path);
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Malformed(OriginErrorKind);
+
+impl Malformed {
+    /// What is wrong with the origin; never [`OriginErrorKind::Opaque`].
+    pub fn kind(self) -> OriginErrorKind {
+        self.0
+    }
+}
+
+impl fmt::Debug for Malformed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
 }
 
 impl From<OriginErrorKind> for DenyReason {
     fn from(kind: OriginErrorKind) -> Self {
         match kind {
             OriginErrorKind::Opaque => DenyReason::Opaque,
-            kind => DenyReason::Malformed(kind),
+            kind => DenyReason::Malformed(Malformed(kind)),
         }
     }
 }
@@ -77,7 +107,7 @@ impl fmt::Display for DenyReason {
                  another owner's namespace",
             ),
             DenyReason::Opaque => f.write_str("opaque origin (null)"),
-            DenyReason::Malformed(kind) => write!(f, "malformed origin: {kind}"),
+            DenyReason::Malformed(malformed) => write!(f, "malformed origin: {}", malformed.kind()),
         }
     }
 }

@@ -34,7 +34,7 @@ fn a_megabyte_origin_is_denied_as_too_long() {
     let origin = format!("https://{}.berbix.com", "a".repeat(1 << 20));
     assert_eq!(
         policy.check(Mode::Live, &origin).deny_reason(),
-        Some(DenyReason::Malformed(OriginErrorKind::TooLong))
+        Some(DenyReason::from(OriginErrorKind::TooLong))
     );
 }
 
@@ -45,7 +45,7 @@ fn a_host_of_100k_labels_is_denied_as_too_long() {
     for mode in Mode::ALL {
         assert_eq!(
             policy.check(mode, &origin).deny_reason(),
-            Some(DenyReason::Malformed(OriginErrorKind::TooLong))
+            Some(DenyReason::from(OriginErrorKind::TooLong))
         );
     }
 }
@@ -59,12 +59,12 @@ fn the_length_limit_is_exact() {
     // Parsed (and refused for its label length), not cut off by the limit.
     assert_eq!(
         policy.check(Mode::Live, &at_limit).deny_reason(),
-        Some(DenyReason::Malformed(OriginErrorKind::LabelTooLong))
+        Some(DenyReason::from(OriginErrorKind::LabelTooLong))
     );
     let over = format!("https://{}.berbix.com", "a".repeat(filler + 1));
     assert_eq!(
         policy.check(Mode::Live, &over).deny_reason(),
-        Some(DenyReason::Malformed(OriginErrorKind::TooLong))
+        Some(DenyReason::from(OriginErrorKind::TooLong))
     );
 }
 

@@ -241,7 +241,7 @@ fn reason_codes_are_stable() {
         ),
         (DenialReason::Policy(DenyReason::Opaque), "opaque_origin"),
         (
-            DenialReason::Policy(DenyReason::Malformed(origin_policy::OriginErrorKind::Path)),
+            DenialReason::Policy(DenyReason::from(origin_policy::OriginErrorKind::Path)),
             "malformed_origin",
         ),
     ] {

@@ -193,7 +193,9 @@ fn verdict_of(mode: Mode, origin: &str, decision: Decision<'_>) -> (Verdict, Opt
             (Verdict::PublicSuffix(suffix.to_owned()), None)
         }
         Decision::Deny(DenyReason::Opaque) => (Verdict::Opaque, None),
-        Decision::Deny(DenyReason::Malformed(kind)) => (Verdict::Malformed(kind), None),
+        Decision::Deny(DenyReason::Malformed(malformed)) => {
+            (Verdict::Malformed(malformed.kind()), None)
+        }
         other => panic!("a decision the spec table cannot write: {other}"),
     }
 }
