@@ -15,6 +15,10 @@
 //! rule); boundary: `enforced` (the default) or `opted-out`
 //! (`allow_public_suffix_wildcards(true)`, which skips the public-suffix boundary). The
 //! policy is the 1,000-rule generated one of `benches/public_suffix.rs`.
+//!
+//! `check_instructions labels 0|1000 hit|miss REPS` counts the checks of the
+//! `label_wildcards_10k` bench instead: a 10,000-rule policy with that many label wildcards
+//! mixed in, over its 256 hits or 256 misses.
 
 use std::hint::black_box;
 use std::process::ExitCode;
@@ -23,8 +27,44 @@ use origin_policy::HostPattern;
 
 use origin_policy_testkit::workload as gen;
 
+/// The `label_wildcards_10k` fixture of `benches/check.rs`: hits or misses.
+fn label_wildcard_queries(
+    label_rules: usize,
+    hits: bool,
+) -> (origin_policy::Policy, Vec<gen::Query>) {
+    let n = 10_000;
+    let mut rules = gen::rules_with_label_wildcards(n, label_rules, 0x5EED ^ n as u64);
+    let policy = gen::policy(&mut rules);
+    let (hit, miss) = gen::queries(&rules, 256, 0xC0FFEE ^ n as u64, |query| {
+        policy.is_allowed(query.mode, &query.origin)
+    });
+    (policy, if hits { hit } else { miss })
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [first, label_rules, kind, reps] = args.as_slice() {
+        let (true, Ok(label_rules), true, Ok(reps)) = (
+            first == "labels",
+            label_rules.parse::<usize>(),
+            matches!(kind.as_str(), "hit" | "miss"),
+            reps.parse::<usize>(),
+        ) else {
+            eprintln!("usage: check_instructions labels 0|1000 hit|miss REPS");
+            return ExitCode::from(2);
+        };
+        let (policy, queries) = label_wildcard_queries(label_rules, kind == "hit");
+        let mut allowed = 0usize;
+        for at in 0..reps {
+            let query = &queries[at % queries.len()];
+            allowed += usize::from(policy.is_allowed(query.mode, black_box(&query.origin)));
+        }
+        println!(
+            "{allowed} of {reps} allowed, over {} origins",
+            queries.len()
+        );
+        return ExitCode::SUCCESS;
+    }
     let [kind, boundary, reps] = args.as_slice() else {
         eprintln!("usage: check_instructions wildcard|exact enforced|opted-out REPS");
         return ExitCode::from(2);
