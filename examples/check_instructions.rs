@@ -54,16 +54,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         };
         let (policy, queries) = label_wildcard_queries(label_rules, kind == "hit");
-        let mut allowed = 0usize;
-        for at in 0..reps {
-            let query = &queries[at % queries.len()];
-            allowed += usize::from(policy.is_allowed(query.mode, black_box(&query.origin)));
-        }
-        println!(
-            "{allowed} of {reps} allowed, over {} origins",
-            queries.len()
-        );
-        return ExitCode::SUCCESS;
+        return run_checks(&policy, &queries, reps);
     }
     let [kind, boundary, reps] = args.as_slice() else {
         eprintln!("usage: check_instructions wildcard|exact enforced|opted-out REPS");
@@ -100,6 +91,11 @@ fn main() -> ExitCode {
         })
         .take(256)
         .collect();
+    run_checks(&policy, &queries, reps)
+}
+
+/// The counted part: `reps` checks, round-robin over `queries`.
+fn run_checks(policy: &origin_policy::Policy, queries: &[gen::Query], reps: usize) -> ExitCode {
     let mut allowed = 0usize;
     for at in 0..reps {
         let query = &queries[at % queries.len()];
