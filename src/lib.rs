@@ -206,7 +206,7 @@ pub use rule::Rule;
 pub use scheme::Scheme;
 
 #[cfg(feature = "store")]
-pub use store::PolicyStore;
+pub use store::{BatchReport, PolicyStore, StoreSnapshot, TenantUpdate, Version, VersionedSwap};
 
 /// The README's examples, run as doctests.
 #[cfg(doctest)]

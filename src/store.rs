@@ -11,6 +11,12 @@ use rpds::HashTrieMapSync;
 use crate::mode::Mode;
 use crate::policy::Policy;
 
+mod snapshot;
+mod versioned;
+
+pub use snapshot::StoreSnapshot;
+pub use versioned::{BatchReport, TenantUpdate, Version, VersionedSwap};
+
 /// A concurrent map from a tenant key to that tenant's [`Policy`], for a gateway that
 /// serves many tenants and reloads their lists while it runs.
 ///
@@ -36,6 +42,16 @@ use crate::policy::Policy;
 /// # Ok::<(), origin_policy::BuildError>(())
 /// ```
 ///
+/// # Versioned swaps, for change feeds
+///
+/// A feed that numbers its changes (a database's versions, delivered by notifications that
+/// may arrive late, twice or out of order) writes with
+/// [`insert_if_newer`](Self::insert_if_newer) and [`remove_if_newer`](Self::remove_if_newer):
+/// a change older than what the tenant holds is ignored, so a tenant never goes back.
+/// [`apply_batch`](Self::apply_batch) applies many such changes in one atomic step (a
+/// snapshot load, a resync), and [`snapshot`](Self::snapshot) reads one consistent version
+/// of every tenant and its [`version`](Self::version).
+///
 /// # Why a persistent map behind an atomic pointer
 ///
 /// The store is an [`arc_swap::ArcSwap`] holding an immutable hash array mapped trie
@@ -57,12 +73,40 @@ use crate::policy::Policy;
 /// `PolicyStore<String>` is read with a `&str` and no allocation, and the hasher is std's
 /// randomly keyed SipHash, so tenant names cannot be chosen to collide.
 pub struct PolicyStore<K> {
-    current: ArcSwap<Tenants<K>>,
+    current: ArcSwap<State<K>>,
     /// Serializes writers, so that none loses another's update; readers never take it.
     writer: Mutex<()>,
 }
 
-type Tenants<K> = HashTrieMapSync<K, Arc<Policy>>;
+/// One published version of the store.
+struct State<K> {
+    /// What readers look up: the policy of each tenant.
+    policies: HashTrieMapSync<K, Arc<Policy>>,
+    /// The version last applied to each tenant by a versioned swap, kept after a versioned
+    /// removal too, so that an older delivery arriving late cannot bring the tenant back.
+    /// Tenants set by the unversioned methods have none.
+    versions: HashTrieMapSync<K, Version>,
+}
+
+impl<K: Hash + Eq> State<K> {
+    fn empty() -> Self {
+        State {
+            policies: HashTrieMapSync::new_sync(),
+            versions: HashTrieMapSync::new_sync(),
+        }
+    }
+}
+
+// Cloning a version shares every node of both tries (rpds is persistent), so it costs two
+// reference-count increments, whatever the number of tenants.
+impl<K: Hash + Eq> Clone for State<K> {
+    fn clone(&self) -> Self {
+        State {
+            policies: self.policies.clone(),
+            versions: self.versions.clone(),
+        }
+    }
+}
 
 impl<K> PolicyStore<K>
 where
@@ -71,7 +115,7 @@ where
     /// An empty store.
     pub fn new() -> Self {
         PolicyStore {
-            current: ArcSwap::from_pointee(HashTrieMapSync::new_sync()),
+            current: ArcSwap::from_pointee(State::empty()),
             writer: Mutex::new(()),
         }
     }
@@ -79,46 +123,55 @@ where
     /// Runs `change` on the next version of the map and publishes it; returns what
     /// `change` returns. Writers queue on the mutex; readers go on with the current
     /// version meanwhile.
-    fn write<R>(&self, change: impl FnOnce(&mut Tenants<K>) -> R) -> R {
+    fn write<R>(&self, change: impl FnOnce(&mut State<K>) -> R) -> R {
         let _writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
-        let mut next = Tenants::clone(&self.current.load());
+        let mut next = State::clone(&self.current.load());
         let result = change(&mut next);
         self.current.store(Arc::new(next));
         result
     }
 
     /// Sets the policy of `key`, atomically replacing any previous one, which is returned.
-    /// Readers see either the previous policy or this one.
+    /// Readers see either the previous policy or this one. The tenant then has no
+    /// [`version`](Self::version): this unconditional write overrides any versioned one.
     pub fn insert(&self, key: K, policy: impl Into<Arc<Policy>>) -> Option<Arc<Policy>> {
         let policy = policy.into();
-        self.write(|tenants| {
-            let previous = tenants.get(&key).cloned();
-            tenants.insert_mut(key, policy);
+        self.write(|state| {
+            let previous = state.policies.get(&key).cloned();
+            state.versions.remove_mut(&key);
+            state.policies.insert_mut(key, policy);
             previous
         })
     }
 
-    /// Removes the tenant; its requests are then denied by the middleware as an unknown
-    /// tenant. Returns the policy it had.
+    /// Removes the tenant, and any version it had; its requests are then denied by the
+    /// middleware as an unknown tenant. Returns the policy it had.
     pub fn remove<Q>(&self, key: &Q) -> Option<Arc<Policy>>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        if !self.contains_key(key) {
+        let current = self.current.load();
+        if !current.policies.contains_key(key) && !current.versions.contains_key(key) {
             return None;
         }
-        self.write(|tenants| {
-            let previous = tenants.get(key).cloned();
-            tenants.remove_mut(key);
+        drop(current);
+        self.write(|state| {
+            let previous = state.policies.get(key).cloned();
+            state.policies.remove_mut(key);
+            state.versions.remove_mut(key);
             previous
         })
     }
 
     /// Replaces every tenant at once: readers see the whole old set or the whole new one.
-    /// This costs time linear in the number of tenants given, like building them.
+    /// Every version is forgotten. This costs time linear in the number of tenants given,
+    /// like building them.
     pub fn replace_all(&self, tenants: impl IntoIterator<Item = (K, Arc<Policy>)>) {
-        let next: Tenants<K> = tenants.into_iter().collect();
+        let next = State {
+            policies: tenants.into_iter().collect(),
+            versions: HashTrieMapSync::new_sync(),
+        };
         let _writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
         self.current.store(Arc::new(next));
     }
@@ -129,7 +182,7 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.current.load().get(key).cloned()
+        self.current.load().policies.get(key).cloned()
     }
 
     /// Calls `f` with the current policy of `key`, without touching its reference count:
@@ -139,8 +192,8 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let tenants = self.current.load();
-        f(tenants.get(key).map(|policy| &**policy))
+        let state = self.current.load();
+        f(state.policies.get(key).map(|policy| &**policy))
     }
 
     /// `Some(allowed)` for a known tenant, `None` for an unknown one.
@@ -158,17 +211,17 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.current.load().contains_key(key)
+        self.current.load().policies.contains_key(key)
     }
 
     /// The number of tenants.
     pub fn len(&self) -> usize {
-        self.current.load().size()
+        self.current.load().policies.size()
     }
 
     /// Whether there is no tenant.
     pub fn is_empty(&self) -> bool {
-        self.current.load().is_empty()
+        self.current.load().policies.is_empty()
     }
 
     /// The keys of the tenants, in no particular order, from one version of the store.
@@ -176,23 +229,26 @@ where
     where
         K: Clone,
     {
-        self.current.load().keys().cloned().collect()
+        self.current.load().policies.keys().cloned().collect()
     }
 
     /// Keeps only the tenants for which `keep` is true (for example, those still present
-    /// in a freshly read configuration), removing the others in one atomic step.
+    /// in a freshly read configuration), removing the others, and their versions, in one
+    /// atomic step.
     pub fn retain(&self, mut keep: impl FnMut(&K, &Policy) -> bool)
     where
         K: Clone,
     {
-        self.write(|tenants| {
-            let gone: Vec<K> = tenants
+        self.write(|state| {
+            let gone: Vec<K> = state
+                .policies
                 .iter()
                 .filter(|(key, policy)| !keep(key, policy))
                 .map(|(key, _)| key.clone())
                 .collect();
             for key in &gone {
-                tenants.remove_mut(key);
+                state.policies.remove_mut(key);
+                state.versions.remove_mut(key);
             }
         });
     }

@@ -104,3 +104,96 @@ fn readers_during_repeated_swaps_see_one_policy_or_the_other() {
 // How an update's cost grows with the number of tenants is measured by
 // `benches/store.rs` (criterion), not asserted here: timing asserts make tests flaky and
 // are no evidence of speed.
+
+/// A feed's deliveries, duplicated and shuffled across several writer threads, leave every
+/// tenant at its greatest version, and no reader ever sees a tenant's version go down.
+#[test]
+fn shuffled_concurrent_deliveries_never_roll_a_tenant_back() {
+    const TENANTS: u64 = 20;
+    const VERSIONS: u64 = 200;
+    let store = Arc::new(PolicyStore::<String>::new());
+    let (a, _) = policies();
+    let a = Arc::new(a);
+    let done = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(|| {
+            let mut last = vec![0u64; TENANTS as usize];
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while !done.load(Ordering::Acquire) {
+                assert!(Instant::now() < deadline, "reader ran too long");
+                for (t, last) in last.iter_mut().enumerate() {
+                    let seen = store.version(&format!("t{t}")).unwrap_or(0);
+                    assert!(seen >= *last, "t{t} went from {last} back to {seen}");
+                    *last = seen;
+                }
+            }
+        });
+        let writers: Vec<_> = (0..3u64)
+            .map(|writer| {
+                let (store, a) = (&store, &a);
+                scope.spawn(move || {
+                    // Each writer delivers every version, in its own scrambled order.
+                    for step in 0..TENANTS * VERSIONS {
+                        let scrambled = (step * 7919 + writer * 104_729) % (TENANTS * VERSIONS);
+                        let (tenant, version) = (scrambled % TENANTS, scrambled / TENANTS + 1);
+                        let _ = store.insert_if_newer(format!("t{tenant}"), version, a.clone());
+                    }
+                })
+            })
+            .collect();
+        for writer in writers {
+            writer.join().unwrap();
+        }
+        done.store(true, Ordering::Release);
+        reader.join().unwrap();
+    });
+    for t in 0..TENANTS {
+        assert_eq!(store.version(&format!("t{t}")), Some(VERSIONS));
+    }
+}
+
+/// Readers of a snapshot see a batch whole or not at all: every batch moves all tenants to
+/// one version, so any snapshot shows all tenants at the same version.
+#[test]
+fn readers_see_a_batch_whole_or_not_at_all() {
+    use origin_policy::TenantUpdate;
+    const TENANTS: usize = 50;
+    const BATCHES: u64 = 2_000;
+    let store = Arc::new(PolicyStore::<String>::new());
+    let (a, b) = policies();
+    let (a, b) = (Arc::new(a), Arc::new(b));
+    let done = AtomicBool::new(false);
+    let keys: Vec<String> = (0..TENANTS).map(|t| format!("t{t}")).collect();
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(|| {
+            let deadline = Instant::now() + Duration::from_secs(20);
+            let mut snapshots = 0u64;
+            // At least one snapshot, even if the writer finishes first.
+            while snapshots == 0 || !done.load(Ordering::Acquire) {
+                assert!(Instant::now() < deadline, "reader ran too long");
+                let snapshot = store.snapshot();
+                let first = snapshot.version(&keys[0]);
+                let expected = first.map(|v| if v % 2 == 0 { &a } else { &b });
+                for key in &keys {
+                    assert_eq!(snapshot.version(key), first, "{key} in a torn batch");
+                    let policy = snapshot.get(key);
+                    assert_eq!(policy.map(|p| decisions(p)), expected.map(|p| decisions(p)));
+                }
+                snapshots += 1;
+            }
+            snapshots
+        });
+        for version in 1..=BATCHES {
+            let policy = if version % 2 == 0 { &a } else { &b };
+            let report = store.apply_batch(keys.iter().map(|key| TenantUpdate {
+                key: key.clone(),
+                version,
+                policy: Some(policy.clone()),
+            }));
+            assert_eq!(report.applied, TENANTS);
+        }
+        done.store(true, Ordering::Release);
+        assert!(reader.join().unwrap() > 0);
+    });
+    assert_eq!(store.snapshot().versions().count(), TENANTS);
+}
