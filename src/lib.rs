@@ -121,6 +121,7 @@
 //! | feature | default | gives |
 //! |---|---|---|
 //! | `serde` | off | `Serialize` and `Deserialize` for `Policy` and `PolicyOptions`; `PolicyConfig` and `EntryConfig`, the policy-file format |
+//! | `policy-file` | off | `policy_file`: a policy file's TOML or JSON text into a `Policy`, with errors located in the text (line, column, `^^^`) and hinted, as the CLI prints them (implies `serde`) |
 //! | `store` | off | `PolicyStore`: tenant key → policy, lock-free reads and atomic swaps |
 //! | `tower` | off | `middleware`: `OriginPolicyLayer`, the 403 gate for tower services (implies `store`) |
 //!
@@ -173,6 +174,7 @@ mod kinds;
 
 #[cfg(feature = "serde")]
 mod config;
+pub mod echo;
 mod error;
 mod host;
 mod index;
@@ -182,6 +184,8 @@ mod mode;
 mod origin;
 mod pattern;
 mod policy;
+#[cfg(feature = "policy-file")]
+pub mod policy_file;
 mod public_suffix;
 mod rule;
 mod scheme;

@@ -261,7 +261,9 @@ where
 {
     /// Builds `config` (the policy-file format of the `serde` feature) and, when every
     /// entry is valid, swaps it in as the policy of `key`, returning the previous one. On
-    /// error the tenant keeps its current policy and the error lists every bad entry.
+    /// error the tenant keeps its current policy and the error lists every bad entry, named
+    /// `live[i]` / `test[i]`. With the text of the file at hand, `insert_file` (feature
+    /// `policy-file`) gives the same swap with errors located in the text and hinted.
     ///
     /// The build runs on the calling thread, in time linear in the size of `config` (label
     /// wildcards included): microseconds for a short list, milliseconds for tens of
@@ -289,6 +291,47 @@ where
         config: &crate::PolicyConfig,
     ) -> Result<Option<Arc<Policy>>, crate::BuildError> {
         let policy = config.build()?;
+        Ok(self.insert(key, policy))
+    }
+}
+
+#[cfg(feature = "policy-file")]
+impl<K> PolicyStore<K>
+where
+    K: Hash + Eq,
+{
+    /// Parses and builds a policy file's `text` ([`policy_file::parse`](crate::policy_file::parse))
+    /// and, when it is a valid policy, swaps it in as the policy of `key`, returning the
+    /// previous one. On error the tenant keeps its current policy, and the error is the one
+    /// the CLI prints: a located syntax error, or every bad entry with its line, column,
+    /// `^^^` span and hint. `source_name` names the text in those messages.
+    ///
+    /// A hot reload that reads the file again calls this; it runs on the calling thread,
+    /// like [`insert_config`](Self::insert_config).
+    ///
+    /// ```
+    /// use origin_policy::policy_file::Format;
+    /// use origin_policy::{Mode, PolicyStore};
+    ///
+    /// let store = PolicyStore::new();
+    /// store.insert_file("acme".to_owned(), "acme.toml", "live = [\"https://*.acme.example\"]", Format::Toml)?;
+    ///
+    /// let err = store
+    ///     .insert_file("acme".to_owned(), "acme.toml", "live = [\"acme.example\"]", Format::Toml)
+    ///     .unwrap_err();
+    /// assert!(err.to_string().contains("acme.toml:1:9: live[0]: MissingScheme"));
+    /// assert!(err.to_string().contains("hint: add `https://` in front, as in `https://acme.example`"));
+    /// assert_eq!(store.is_allowed("acme", Mode::Live, "https://a.acme.example"), Some(true));
+    /// # Ok::<(), origin_policy::policy_file::PolicyFileError>(())
+    /// ```
+    pub fn insert_file(
+        &self,
+        key: K,
+        source_name: &str,
+        text: &str,
+        format: crate::policy_file::Format,
+    ) -> Result<Option<Arc<Policy>>, crate::policy_file::PolicyFileError> {
+        let policy = crate::policy_file::parse(source_name, text, format)?;
         Ok(self.insert(key, policy))
     }
 }

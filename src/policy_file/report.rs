@@ -1,0 +1,369 @@
+//! What goes wrong reading a policy file, located in its text: a syntax error of the file,
+//! or every bad entry with its hint; and the lint's warnings, located the same way.
+
+use std::fmt;
+
+use crate::echo::{echo, with_carets};
+use crate::error::{EntryError, PatternError, PatternErrorKind, Span};
+use crate::lint::{Warning, WarningKind};
+use crate::mode::Mode;
+
+use super::{Format, Location};
+
+/// Where an entry came from, to name it in messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EntrySite {
+    /// An entry of a policy file, by the name of the file and where the entry starts in it
+    /// (`None` when the parser could not tell). Shown as `policy.toml:12:3: live[1]`.
+    File {
+        /// The name of the file (or of the text's source) as given to the parser.
+        source_name: String,
+        /// Where the entry starts.
+        location: Option<Location>,
+    },
+    /// An entry given some other way, by the name its caller gives it (the CLI names a
+    /// `--live` flag's entry `--live #2`). Shown as that name alone.
+    Named(String),
+    /// An entry known only by its mode and index, as a [`PolicyConfig`](crate::PolicyConfig)
+    /// built in code has it. Shown as `live[1]`.
+    Unnamed,
+}
+
+/// One bad entry, located: its site, mode and index, the [`PatternError`] (kind, pattern
+/// text, span) and a hint for common mistakes.
+///
+/// `Display` prints the site, the kind's name and message, the pattern on its own line with
+/// `^^^` under the fault, and the hint, each echo escaped as [`echo`](crate::echo) says:
+///
+/// ```text
+/// policy.toml:5:3: live[2]: HttpInLive: `http` is available only in test mode; live mode is HTTPS only
+///   http://shop.example.com
+///   ^^^^
+///   hint: live mode is HTTPS only: use https, as in `https://shop.example.com`, or move it to the file's `test` list (valid in test mode)
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryDiagnostic {
+    site: EntrySite,
+    mode: Mode,
+    index: usize,
+    error: PatternError,
+    hint: Option<String>,
+}
+
+impl EntryDiagnostic {
+    /// The diagnostic of a bad entry of a build ([`BuildError::entries`](crate::BuildError::entries)),
+    /// named by `site`, with `hint` (see [`hint`](super::hint())).
+    pub fn new(site: EntrySite, entry: &EntryError, hint: Option<String>) -> Self {
+        EntryDiagnostic {
+            site,
+            mode: entry.mode,
+            index: entry.index,
+            error: entry.error.clone(),
+            hint,
+        }
+    }
+
+    /// Where the entry came from.
+    pub fn site(&self) -> &EntrySite {
+        &self.site
+    }
+
+    /// The mode whose list holds the entry.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// The entry's position among the entries of its mode, from 0.
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    /// Where the entry starts in the file, when the site is a file and the parser told.
+    pub fn location(&self) -> Option<Location> {
+        match &self.site {
+            EntrySite::File { location, .. } => *location,
+            _ => None,
+        }
+    }
+
+    /// The line where the entry starts, from 1.
+    pub fn line(&self) -> Option<usize> {
+        self.location().map(|location| location.line)
+    }
+
+    /// The column where the entry starts, from 1, in characters.
+    pub fn column(&self) -> Option<usize> {
+        self.location().map(|location| location.column)
+    }
+
+    /// What is wrong with the entry.
+    pub fn kind(&self) -> PatternErrorKind {
+        self.error.kind()
+    }
+
+    /// The entry as written.
+    pub fn pattern(&self) -> &str {
+        self.error.pattern()
+    }
+
+    /// The bytes of [`pattern`](Self::pattern) at fault.
+    pub fn span(&self) -> Span {
+        self.error.span()
+    }
+
+    /// The error of the pattern: kind, text and span.
+    pub fn error(&self) -> &PatternError {
+        &self.error
+    }
+
+    /// The hint, if the mistake is a common one.
+    pub fn hint(&self) -> Option<&str> {
+        self.hint.as_deref()
+    }
+}
+
+impl fmt::Display for EntryDiagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (mode, index) = (self.mode, self.index);
+        match &self.site {
+            EntrySite::File {
+                source_name,
+                location: Some(Location { line, column }),
+            } => write!(f, "{}:{line}:{column}: {mode}[{index}]", echo(source_name))?,
+            EntrySite::File {
+                source_name,
+                location: None,
+            } => write!(f, "{}: {mode}[{index}]", echo(source_name))?,
+            EntrySite::Named(name) => write!(f, "{}", echo(name))?,
+            EntrySite::Unnamed => write!(f, "{mode}[{index}]")?,
+        }
+        let kind = self.error.kind();
+        let (pattern, carets) = with_carets(self.error.pattern(), self.error.span().range());
+        write!(f, ": {kind:?}: {kind}\n  {pattern}\n  {carets}")?;
+        if let Some(hint) = &self.hint {
+            write!(f, "\n  hint: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A policy file that its format cannot read, or that does not hold a policy (an unknown
+/// key, a value of the wrong type): the format's message, located in the text when the
+/// parser says where.
+///
+/// `Display` prints `SOURCE:LINE:COL: not a valid policy file (expected ...):` and then the
+/// parser's message (for TOML, with the line and `^` under the fault).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    source_name: String,
+    format: Format,
+    location: Option<Location>,
+    message: String,
+    detail: String,
+}
+
+impl SyntaxError {
+    pub(crate) fn new(
+        source_name: &str,
+        format: Format,
+        location: Option<Location>,
+        message: String,
+        detail: String,
+    ) -> Self {
+        SyntaxError {
+            source_name: source_name.to_owned(),
+            format,
+            location,
+            message,
+            detail,
+        }
+    }
+
+    /// The format the text was read as.
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// Where the parser found the fault, when it says.
+    pub fn location(&self) -> Option<Location> {
+        self.location
+    }
+
+    /// The line of the fault, from 1.
+    pub fn line(&self) -> Option<usize> {
+        self.location.map(|location| location.line)
+    }
+
+    /// The column of the fault, from 1, in characters.
+    pub fn column(&self) -> Option<usize> {
+        self.location.map(|location| location.column)
+    }
+
+    /// The parser's message alone (as the parser gives it, not escaped).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for SyntaxError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let source = echo(&self.source_name);
+        match self.location {
+            Some(Location { line, column }) => write!(f, "{source}:{line}:{column}: ")?,
+            None => write!(f, "{source}: ")?,
+        }
+        write!(
+            f,
+            "not a valid policy file ({}):\n{}",
+            self.format.expected(),
+            self.detail
+        )
+    }
+}
+
+/// Why a policy file gave no policy: a [`SyntaxError`], or every bad entry
+/// ([`entries`](Self::entries)), each located and hinted.
+///
+/// `Display` prints the syntax error, or `N invalid entries:` and then each
+/// [`EntryDiagnostic`] on the lines after it: what the `origin-policy` CLI prints after
+/// `error: `.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyFileError {
+    repr: Repr,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Repr {
+    Syntax(Box<SyntaxError>),
+    Entries(Vec<EntryDiagnostic>),
+}
+
+impl PolicyFileError {
+    /// The error of bad entries, in the order given (which is the order `Display` prints).
+    /// A caller that adds entries of its own to a file's (the CLI's flags) reports them
+    /// together this way.
+    pub fn invalid_entries(entries: Vec<EntryDiagnostic>) -> Self {
+        PolicyFileError {
+            repr: Repr::Entries(entries),
+        }
+    }
+
+    pub(crate) fn syntax(error: SyntaxError) -> Self {
+        PolicyFileError {
+            repr: Repr::Syntax(Box::new(error)),
+        }
+    }
+
+    /// The syntax error, when the file could not be read as a policy at all.
+    pub fn syntax_error(&self) -> Option<&SyntaxError> {
+        match &self.repr {
+            Repr::Syntax(error) => Some(error),
+            Repr::Entries(_) => None,
+        }
+    }
+
+    /// Every bad entry (empty for a syntax error).
+    pub fn entries(&self) -> &[EntryDiagnostic] {
+        match &self.repr {
+            Repr::Entries(entries) => entries,
+            Repr::Syntax(_) => &[],
+        }
+    }
+}
+
+impl fmt::Display for PolicyFileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.repr {
+            Repr::Syntax(error) => error.fmt(f),
+            Repr::Entries(entries) => {
+                let noun = if entries.len() == 1 {
+                    "entry"
+                } else {
+                    "entries"
+                };
+                write!(f, "{} invalid {noun}:", entries.len())?;
+                for entry in entries {
+                    write!(f, "\n{entry}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for PolicyFileError {}
+
+/// A lint [`Warning`] of a policy file's rule, located where the rule's entry starts.
+///
+/// `Display` prints `SOURCE:LINE:COL: warning: KIND: MESSAGE`, as in
+/// `policy.toml:9:3: warning: Redundant: live[2] https://a.x.com is covered by live[0] https://*.x.com`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileWarning {
+    site: EntrySite,
+    kind: WarningKind,
+    mode: Mode,
+    index: usize,
+    message: String,
+}
+
+impl FileWarning {
+    /// The warning, named by `site`.
+    pub fn new(site: EntrySite, warning: &Warning<'_>) -> Self {
+        FileWarning {
+            site,
+            kind: warning.kind(),
+            mode: warning.mode(),
+            index: warning.rule().index(),
+            message: warning.to_string(),
+        }
+    }
+
+    /// Where the rule's entry came from.
+    pub fn site(&self) -> &EntrySite {
+        &self.site
+    }
+
+    /// Where the rule's entry starts in the file, when known.
+    pub fn location(&self) -> Option<Location> {
+        match &self.site {
+            EntrySite::File { location, .. } => *location,
+            _ => None,
+        }
+    }
+
+    /// What the warning is about.
+    pub fn kind(&self) -> WarningKind {
+        self.kind
+    }
+
+    /// The mode of the rule.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// The rule's index among the entries of its mode.
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    /// The warning's `Display` line (`live[2] https://a.x.com is covered by ...`).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for FileWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.site {
+            EntrySite::File {
+                source_name,
+                location: Some(Location { line, column }),
+            } => write!(f, "{}:{line}:{column}: ", echo(source_name))?,
+            EntrySite::File { source_name, .. } => write!(f, "{}: ", echo(source_name))?,
+            EntrySite::Named(name) => write!(f, "{}: ", echo(name))?,
+            EntrySite::Unnamed => {}
+        }
+        write!(f, "warning: {:?}: {}", self.kind, echo(&self.message))
+    }
+}
