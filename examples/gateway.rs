@@ -70,7 +70,7 @@ pub const ACME_TENANT: &str = "acme";
 /// wildcard, which `frame-ancestors` cannot express (so they may call the API but not
 /// embed the live flow), and in test mode by a whole-label wildcard, which it can.
 pub const ACME_POLICY: &str = r#"
-live = ["https://acme.example", "https://*.acme.example", "https://pr-*.preview.example"]
+live = ["https://acme.example", "https://*.acme.example", "https://pr-*.preview.example:*"]
 test = [
   "http://localhost:*",
   { pattern = "https://staging.acme.example", note = "staging" },
