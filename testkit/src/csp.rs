@@ -13,7 +13,7 @@
 //! - Chromium (`network::CheckCSPSource`): a host-source also matches an equal IP address,
 //!   and `http://h:80` also matches `https://h:443`.
 
-use origin_policy::{Origin, Scheme};
+use origin_policy::{Mode, Origin, Policy, Scheme};
 
 /// A host-source: `scheme://host[:port]`, parsed strictly; no path (the crate writes
 /// none).
@@ -130,6 +130,64 @@ pub fn admits(headers: &[&str], origin: &str) -> bool {
         .iter()
         .flat_map(|value| value.split(','))
         .all(|policy| policy_admits(policy, &origin))
+}
+
+/// The `http` upgrade that CSP makes and [`origin_policy::FrameAncestors`] documents:
+/// `https` on the same host and port as an origin that the policy allows over `http` in
+/// `mode`, or on 443 when it allows port 80.
+pub fn is_http_upgrade(policy: &Policy, mode: Mode, origin: &Origin<'_>) -> bool {
+    if origin.scheme() != Scheme::Https {
+        return false;
+    }
+    let http = |port: u16| {
+        let text = crate::text::origin(Scheme::Http, origin.host(), port);
+        policy.is_allowed(mode, &text)
+    };
+    http(origin.port()) || (origin.port() == 443 && http(80))
+}
+
+/// Holds `header` (a `frame-ancestors` directive for `mode` of `policy`) against the
+/// policy over `origins`, and returns what is wrong:
+///
+/// - an origin the header admits must be allowed by the policy in `mode`, or be its
+///   [`is_http_upgrade`];
+/// - an origin that a rule the directive does not leave out allows
+///   ([`Policy::rule_allows`]), or that the implicit test loopback allowance allows on a
+///   host the directive writes (`localhost`, names under it, `127.0.0.1`), must be
+///   admitted.
+pub fn problems(policy: &Policy, mode: Mode, header: &str, origins: &[String]) -> Vec<String> {
+    let left_out: std::collections::BTreeSet<usize> = policy
+        .frame_ancestors(mode)
+        .left_out()
+        .iter()
+        .filter_map(|left_out| left_out.rule().map(|name| name.index))
+        .collect();
+    let mut problems = Vec::new();
+    for text in origins {
+        let Ok(origin) = Origin::parse(text) else {
+            continue;
+        };
+        let admitted = admits(&[header], text);
+        if admitted && !policy.is_allowed(mode, text) && !is_http_upgrade(policy, mode, &origin) {
+            problems.push(format!(
+                "{header:?} admits {text:?} as an ancestor, which {mode} mode denies"
+            ));
+        }
+        let by_written_rule = policy
+            .rules(mode)
+            .iter()
+            .filter(|rule| !left_out.contains(&rule.index()))
+            .any(|rule| policy.rule_allows(rule, &origin).is_ok());
+        let host = origin.host();
+        let by_written_loopback = policy.allows_as_test_loopback(mode, &origin)
+            && (host == "localhost" || host.ends_with(".localhost") || host == "127.0.0.1");
+        if (by_written_rule || by_written_loopback) && !admitted {
+            problems.push(format!(
+                "{mode} mode allows {text:?} by what {header:?} writes out, but it does not admit it"
+            ));
+        }
+    }
+    problems
 }
 
 #[cfg(test)]

@@ -225,54 +225,6 @@ fn probes(policy: &Policy) -> Vec<String> {
     origins
 }
 
-/// The `http` upgrade: `https` on the same host and port as an origin an `http` rule
-/// allows, or on 443 when one allows port 80.
-fn is_upgrade(policy: &Policy, mode: Mode, origin: &Origin<'_>) -> bool {
-    if origin.scheme() != Scheme::Https {
-        return false;
-    }
-    let http = |port: u16| {
-        let text = origin_policy_testkit::text::origin(Scheme::Http, origin.host(), port);
-        policy.is_allowed(mode, &text)
-    };
-    http(origin.port()) || (origin.port() == 443 && http(80))
-}
-
 fn hold_against_csp(policy: &Policy, mode: Mode, header: &str) -> Vec<String> {
-    let mut problems = Vec::new();
-    let derived = policy.frame_ancestors(mode);
-    let left_out: BTreeSet<usize> = derived
-        .left_out()
-        .iter()
-        .filter_map(|left_out| left_out.rule().map(|name| name.index))
-        .collect();
-    for text in probes(policy) {
-        let Ok(origin) = Origin::parse(&text) else {
-            continue;
-        };
-        let admitted = csp::admits(&[header], &text);
-        let allowed = policy.is_allowed(mode, &text);
-        if admitted && !allowed && !is_upgrade(policy, mode, &origin) {
-            problems.push(format!(
-                "the header admits {} as an ancestor, which {mode} mode denies",
-                show(&text)
-            ));
-        }
-        let by_kept_rule = policy
-            .rules(mode)
-            .iter()
-            .filter(|rule| !left_out.contains(&rule.index()))
-            .any(|rule| policy.rule_allows(rule, &origin).is_ok());
-        let by_written_loopback = policy.allows_as_test_loopback(mode, &origin)
-            && (origin.host() == "localhost"
-                || origin.host().ends_with(".localhost")
-                || origin.host() == "127.0.0.1");
-        if (by_kept_rule || by_written_loopback) && !admitted {
-            problems.push(format!(
-                "{mode} mode allows {} by what the header writes out, but the header does not admit it",
-                show(&text)
-            ));
-        }
-    }
-    problems
+    csp::problems(policy, mode, header, &probes(policy))
 }
