@@ -8,7 +8,7 @@
 //! matches a host-source by the *wider* of two readings wherever they differ, so that a
 //! directive it finds narrow enough is narrow enough for both:
 //!
-//! - CSP3 ([`https://www.w3.org/TR/CSP3/#match-url-to-source-expression`]): `http`
+//! - CSP3 (<https://www.w3.org/TR/CSP3/#match-url-to-source-expression>): `http`
 //!   matches `https` on any port the port-part matches; host-sources match domains only;
 //! - Chromium (`network::CheckCSPSource`): a host-source also matches an equal IP address,
 //!   and `http://h:80` also matches `https://h:443`.
