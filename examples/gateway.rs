@@ -16,6 +16,8 @@
 //! curl -i -u secret_live_demo: -H 'Origin: https://app.acme.example' -H 'X-Tenant: nobody' http://127.0.0.1:8080/ # 403: unknown tenant
 //! curl -i -X OPTIONS -H 'Origin: http://localhost:3000' -H 'Access-Control-Request-Method: GET' \
 //!   -H 'Access-Control-Request-Headers: authorization' http://127.0.0.1:8080/                # 200: CORS preflight granted
+//! curl -sI http://127.0.0.1:8080/flow/live              # 200, content-security-policy: frame-ancestors https://www.berbix.com ...
+//! curl -sI 'http://127.0.0.1:8080/flow/test?tenant=acme' # 200, frame-ancestors of acme's test list
 //! ```
 //!
 //! - Tenants: `default` uses `examples/policy.toml` and is the tenant of a request without
@@ -34,6 +36,10 @@
 //! - Hot reload: edit `examples/policy.toml` while it runs; the file is read again within a
 //!   second of a change and swapped in for the `default` tenant. A file with a bad entry is
 //!   reported and the running policy is kept.
+//! - Hosted flow: `/flow/live` and `/flow/test` (`?tenant=acme` for the second tenant) serve
+//!   an embeddable page with `Content-Security-Policy: frame-ancestors ...` derived from the
+//!   tenant's list for that mode, so only the tenant's allowed pages can frame it; the demo
+//!   page frames both and shows which loaded.
 //! - Every denial is logged to stderr with the tenant, mode, origin (cut to 128 bytes, printed
 //!   escaped) and reason.
 
@@ -43,13 +49,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use axum::extract::Path as UrlPath;
 use axum::response::Html;
 use axum::routing::get;
 use axum::Router;
 use http::request::Parts;
 use http::{header, Method};
-use origin_policy::middleware::{Denial, OriginPolicyLayer};
-use origin_policy::{Policy, PolicyStore};
+use origin_policy::middleware::{Denial, FrameAncestorsLayer, MissingOrigin, OriginPolicyLayer};
+use origin_policy::{Mode, Policy, PolicyStore};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 /// The tenant of a request without `X-Tenant`, served from `examples/policy.toml`.
@@ -58,10 +65,17 @@ pub const DEFAULT_TENANT: &str = "default";
 /// A second tenant, to show the store.
 pub const ACME_TENANT: &str = "acme";
 
-/// The policy of [`ACME_TENANT`], in the same format as `examples/policy.toml`.
+/// The policy of [`ACME_TENANT`], in the same format as `examples/policy.toml`. Its
+/// preview deployments (`pr-7.preview.example`) are allowed in live mode by a label
+/// wildcard, which `frame-ancestors` cannot express (so they may call the API but not
+/// embed the live flow), and in test mode by a whole-label wildcard, which it can.
 pub const ACME_POLICY: &str = r#"
-live = ["https://acme.example", "https://*.acme.example"]
-test = ["http://localhost:*", { pattern = "https://staging.acme.example", note = "staging" }]
+live = ["https://acme.example", "https://*.acme.example", "https://pr-*.preview.example:*"]
+test = [
+  "http://localhost:*",
+  { pattern = "https://staging.acme.example", note = "staging" },
+  "https://*.preview.example:*",
+]
 "#;
 
 /// The policy file of [`DEFAULT_TENANT`].
@@ -134,7 +148,7 @@ pub fn cors(store: &Arc<PolicyStore<String>>) -> CorsLayer {
 }
 
 /// The whole application: a trivial handler behind the gate, with `CorsLayer` outside it
-/// (axum applies the last `.layer` outermost).
+/// (axum applies the last `.layer` outermost), and the hosted flow ([`flow`]).
 pub fn app(store: Arc<PolicyStore<String>>) -> Router {
     let hello = || async { "hello from behind the origin gate\n" };
     Router::new()
@@ -142,11 +156,75 @@ pub fn app(store: Arc<PolicyStore<String>>) -> Router {
         .route("/t/{tenant}", get(hello))
         .layer(gate(store.clone()))
         .layer(cors(&store))
+        .merge(flow(store))
+}
+
+/// The mode of a hosted-flow navigation: the path `/flow/live` or `/flow/test`. A frame
+/// navigation carries no `Authorization`, so the mode is in the URL.
+pub fn flow_mode(parts: &Parts) -> Option<Mode> {
+    parts.uri.path().strip_prefix("/flow/")?.parse().ok()
+}
+
+/// The tenant of a hosted-flow navigation: the query parameter `tenant` (`?tenant=acme`),
+/// or [`DEFAULT_TENANT`] without one.
+pub fn flow_tenant(parts: &Parts) -> Option<&str> {
+    let query = parts.uri.query().unwrap_or("");
+    let named = query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("tenant="));
+    Some(named.unwrap_or(DEFAULT_TENANT))
+}
+
+/// The hosted flow at `/flow/live` and `/flow/test`: an embeddable page whose responses
+/// carry `Content-Security-Policy: frame-ancestors ...` from the tenant's policy in the
+/// path's mode, so that only the tenant's allowed pages may frame it. Navigations carry no
+/// `Origin`, so the gate lets them through; a request that carries one is checked in the
+/// path's mode. An unknown mode or tenant gets a 403 and `frame-ancestors 'none'`.
+pub fn flow(store: Arc<PolicyStore<String>>) -> Router {
+    let page = |UrlPath(mode): UrlPath<String>| async move {
+        // The gate has already refused any other mode.
+        let mode = mode.parse::<Mode>().map_or("unknown", Mode::as_str);
+        Html(flow_page(mode))
+    };
+    Router::new()
+        .route("/flow/{mode}", get(page))
+        .layer(
+            OriginPolicyLayer::with_store(store.clone(), flow_tenant)
+                .mode_from(flow_mode)
+                .on_missing_origin(MissingOrigin::Allow)
+                .on_deny(log_denial),
+        )
+        .layer(FrameAncestorsLayer::with_store(store, flow_tenant).mode_from(flow_mode))
+}
+
+/// The hosted-flow page of `mode`: on load it tells the page that embeds it, as
+/// embeddable widgets do, with `window.parent.postMessage({flow: "loaded", mode}, "*")`.
+pub fn flow_page(mode: &str) -> String {
+    format!(
+        r#"<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>hosted flow ({mode})</title></head>
+<body>
+<p>The hosted flow, {mode} mode.</p>
+<script>
+window.addEventListener("load", () => {{
+  window.parent.postMessage({{ flow: "loaded", mode: "{mode}" }}, "*");
+}});
+</script>
+</body>
+</html>
+"#
+    )
 }
 
 /// The demo page (the "customer site"): on load it calls the gateway at `gateway` with a
 /// test key and with a live key, and shows each answer (status and body, or the browser's
-/// network error) in `<pre id="test">` and `<pre id="live">`.
+/// network error) in `<pre id="test">` and `<pre id="live">`. It also embeds the hosted
+/// flow of both modes in iframes and shows in `<pre id="frame-test">` and
+/// `<pre id="frame-live">` whether each one loaded (its page posted a message) or was
+/// blocked (no message two seconds after the frame's `load` event, which a browser fires
+/// for a refused frame too). The tenant is [`DEFAULT_TENANT`], or the one the page's
+/// fragment names (`#tenant=acme`).
 pub fn demo_page(gateway: &str) -> String {
     format!(
         r#"<!doctype html>
@@ -159,10 +237,32 @@ pub fn demo_page(gateway: &str) -> String {
 <pre id="test">pending</pre>
 <p>With a live key (<code>secret_live_demo</code>):</p>
 <pre id="live">pending</pre>
+<p>The hosted flow, framed, in test mode and in live mode:</p>
+<pre id="frame-test">pending</pre>
+<pre id="frame-live">pending</pre>
 <script>
 document.getElementById("origin").textContent = location.origin;
+const tenant = new URLSearchParams(location.hash.slice(1)).get("tenant") || "{DEFAULT_TENANT}";
+const named = tenant === "{DEFAULT_TENANT}";
+const api = named ? "{gateway}/" : "{gateway}/t/" + encodeURIComponent(tenant);
+window.addEventListener("message", (event) => {{
+  const data = event.data || {{}};
+  if (event.origin === "{gateway}" && data.flow === "loaded" && (data.mode === "test" || data.mode === "live")) {{
+    document.getElementById("frame-" + data.mode).textContent = "loaded";
+  }}
+}});
+for (const mode of ["test", "live"]) {{
+  const frame = document.createElement("iframe");
+  frame.title = "hosted flow, " + mode + " mode";
+  frame.src = "{gateway}/flow/" + mode + (named ? "" : "?tenant=" + encodeURIComponent(tenant));
+  frame.addEventListener("load", () => setTimeout(() => {{
+    const shown = document.getElementById("frame-" + mode);
+    if (shown.textContent === "pending") shown.textContent = "blocked";
+  }}, 2000));
+  document.body.appendChild(frame);
+}}
 for (const [id, key] of [["test", "secret_test_demo"], ["live", "secret_live_demo"]]) {{
-  fetch("{gateway}/", {{ headers: {{ Authorization: "Bearer " + key }} }})
+  fetch(api, {{ headers: {{ Authorization: "Bearer " + key }} }})
     .then(async (response) => {{
       document.getElementById(id).textContent = response.status + " " + (await response.text()).trim();
     }})

@@ -176,6 +176,7 @@ mod kinds;
 mod config;
 pub mod echo;
 mod error;
+mod frame_ancestors;
 mod host;
 mod index;
 mod label_wildcard;
@@ -199,6 +200,7 @@ pub mod middleware;
 #[cfg(feature = "serde")]
 pub use config::{EntryConfig, PolicyConfig};
 pub use error::{BuildError, EntryError, PatternError, PatternErrorKind, Span};
+pub use frame_ancestors::{FrameAncestors, LeftOut, LeftOutReason};
 pub use host::{split_host_port, Host, HostKind, MAX_LABEL_LEN, MAX_NAME_LEN};
 pub use lint::{Warning, WarningKind};
 pub use mode::{EntryName, Mode, ParseModeError};

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::fmt;
 
+use crate::frame_ancestors::{self, LeftOutReason};
 use crate::host::Host;
 use crate::mode::Mode;
 use crate::pattern::{self, HostPattern, Pattern, PortSpec};
@@ -51,6 +52,12 @@ error_kinds! {
         /// (`https://github.io`, `https://s3.amazonaws.com`): the platform's own site,
         /// rarely what the author meant (`https://me.github.io` is more likely).
         PublicSuffixHost => "the host is itself a public suffix: the platform's own site, not one of its users' sites",
+        /// A rule that the mode's `frame-ancestors` list leaves out, because CSP cannot
+        /// express it without admitting more ([`Policy::frame_ancestors`]): a label
+        /// wildcard, an IPv6 host, a host with `_`, or a `*.` wildcard with public suffixes
+        /// under its base. Pages on the rule's origins may call the service, but the
+        /// browser refuses to let them embed it. [`Warning::left_out`] says why.
+        NotInFrameAncestors => "frame-ancestors cannot express the rule: pages on its origins cannot embed the service",
     }
 }
 
@@ -66,6 +73,7 @@ error_kinds! {
 /// live[1] https://x.com:443 names the default port; write https://x.com
 /// test[0] http://staging.x.com uses http for a host that is not loopback: such traffic can be read and changed in transit
 /// live[0] https://github.io names a public suffix itself: the platform's own site, not one of its users' sites
+/// live[2] https://pr-*.x.com is left out of frame-ancestors: a wildcard inside a label: a CSP host-source has a wildcard only in front of whole labels
 /// ```
 ///
 /// (An [`ExplicitDefaultPort`](WarningKind::ExplicitDefaultPort) line shows the entry as it
@@ -75,6 +83,7 @@ pub struct Warning<'p> {
     kind: WarningKind,
     rule: &'p Rule,
     other: Option<&'p Rule>,
+    left_out: Option<LeftOutReason>,
 }
 
 impl<'p> Warning<'p> {
@@ -100,6 +109,13 @@ impl<'p> Warning<'p> {
     /// kinds.
     pub fn other(&self) -> Option<&'p Rule> {
         self.other
+    }
+
+    /// Why `frame-ancestors` leaves the rule out, for
+    /// [`NotInFrameAncestors`](WarningKind::NotInFrameAncestors); `None` for the other
+    /// kinds.
+    pub fn left_out(&self) -> Option<LeftOutReason> {
+        self.left_out
     }
 }
 
@@ -127,6 +143,12 @@ impl fmt::Display for Warning<'_> {
                  changed in transit",
                 name(rule)
             ),
+            (WarningKind::NotInFrameAncestors, _) => match self.left_out {
+                Some(reason) => {
+                    write!(f, "{} is left out of frame-ancestors: {reason}", name(rule))
+                }
+                None => write!(f, "{} is left out of frame-ancestors", name(rule)),
+            },
             (WarningKind::PublicSuffixHost, _) => write!(
                 f,
                 "{} names a public suffix itself: the platform's own site, not one of its \
@@ -141,8 +163,9 @@ impl fmt::Display for Warning<'_> {
 
 impl Policy {
     /// Reports rules that are valid but add nothing or may not be meant: duplicates, rules
-    /// made redundant by a broader rule, entries that spell out the default port, and
-    /// test-mode `http` for hosts that are not loopback. See [`WarningKind`] for each.
+    /// made redundant by a broader rule, entries that spell out the default port,
+    /// test-mode `http` for hosts that are not loopback, public suffixes as hosts, and
+    /// rules that `frame-ancestors` cannot express. See [`WarningKind`] for each.
     ///
     /// Rules are compared only within their mode. The warnings come in a stable order: live
     /// mode first, then by the index of the rule the warning is about, then in the order of
@@ -225,26 +248,36 @@ fn lint_mode<'p>(
     for rule in rules {
         first.entry(key_of(rule.pattern())).or_insert(rule);
     }
-    let mut warn = |kind, rule, other| warnings.push(Warning { kind, rule, other });
+    let mut warn_about = |kind, rule, other, left_out| {
+        warnings.push(Warning {
+            kind,
+            rule,
+            other,
+            left_out,
+        })
+    };
     for rule in rules {
         match first.get(&key_of(rule.pattern())) {
             Some(earlier) if earlier.index() != rule.index() => {
-                warn(WarningKind::Duplicate, rule, Some(*earlier));
+                warn_about(WarningKind::Duplicate, rule, Some(*earlier), None);
             }
             _ => {
                 if let Some(cover) = broadest_cover(&first, rule.pattern(), boundary) {
-                    warn(WarningKind::Redundant, rule, Some(cover));
+                    warn_about(WarningKind::Redundant, rule, Some(cover), None);
                 }
             }
         }
         if names_default_port(rule) {
-            warn(WarningKind::ExplicitDefaultPort, rule, None);
+            warn_about(WarningKind::ExplicitDefaultPort, rule, None, None);
         }
         if is_insecure_test_http(rule) {
-            warn(WarningKind::InsecureTestHttp, rule, None);
+            warn_about(WarningKind::InsecureTestHttp, rule, None, None);
         }
         if rule.pattern().host().is_public_suffix_host() {
-            warn(WarningKind::PublicSuffixHost, rule, None);
+            warn_about(WarningKind::PublicSuffixHost, rule, None, None);
+        }
+        if let Err(reason) = frame_ancestors::source_of(rule.pattern(), boundary) {
+            warn_about(WarningKind::NotInFrameAncestors, rule, None, Some(reason));
         }
     }
 }

@@ -1,9 +1,10 @@
 //! `PolicyBuilder` collects entries per mode; `Policy` answers checks.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::error::{BuildError, EntryError, PatternError, PatternErrorKind};
+use crate::frame_ancestors::FrameAncestors;
 use crate::index::{Index, Miss};
 use crate::mode::Mode;
 use crate::origin::{Origin, OriginErrorKind};
@@ -195,6 +196,8 @@ struct Compiled {
     rules: [Vec<Rule>; 2],
     index: Index,
     options: PolicyOptions,
+    /// Per mode, derived on first use: [`Policy::frame_ancestors`].
+    frame_ancestors: [OnceLock<FrameAncestors>; 2],
 }
 
 impl Policy {
@@ -305,6 +308,11 @@ impl Policy {
     /// The options the policy was built with.
     pub fn options(&self) -> PolicyOptions {
         self.inner.options
+    }
+
+    /// Where [`Policy::frame_ancestors`] keeps the list of `mode`.
+    pub(crate) fn frame_ancestors_cell(&self, mode: Mode) -> &OnceLock<FrameAncestors> {
+        &self.inner.frame_ancestors[mode.slot()]
     }
 }
 
@@ -469,6 +477,7 @@ impl PolicyBuilder {
                 rules,
                 index,
                 options: self.options,
+                frame_ancestors: Default::default(),
             }),
         })
     }

@@ -67,6 +67,33 @@ pub(crate) fn covers_public_suffix(base: &str) -> bool {
     is_public_suffix(base) || is_public_suffix(&format!("{PROBE_LABEL}.{base}"))
 }
 
+/// Whether some public suffix lies strictly under `base` (a canonical domain name): a rule
+/// of the List such as `s3.amazonaws.com` under `amazonaws.com`, or a wildcard rule
+/// deeper down (`*.compute.amazonaws.com`). Then `*.base` written anywhere that knows no
+/// public suffixes (a CSP host-source) would also match hosts in other owners' namespaces,
+/// which [`within_owner`] keeps out of a policy's wildcard.
+///
+/// The List is compiled into a lookup that reads a name's labels right to left, and the
+/// answer comes from watching which labels it reads: `base`'s labels, then a probe label
+/// that no rule names. A lookup that answers correctly for every name must read the probe
+/// whenever a rule lies under `base` (it cannot tell `s3.amazonaws.com` from
+/// `probe.amazonaws.com` otherwise, and both share the labels read before), so "the probe
+/// was not read" proves that no rule lies under `base`. A lookup that reads more than it
+/// needs only makes the answer `true` more often, which callers treat as the cautious one.
+pub(crate) fn has_public_suffix_below(base: &str) -> bool {
+    // No real label is this long-winded (see `covers_public_suffix`).
+    const PROBE_LABEL: &str = "origin-policy-probe";
+    let read = std::cell::Cell::new(0usize);
+    let labels = base
+        .as_bytes()
+        .rsplit(|&byte| byte == b'.')
+        .chain(std::iter::once(PROBE_LABEL.as_bytes()))
+        .inspect(|_| read.set(read.get() + 1));
+    psl::Psl::find(&psl::List, labels);
+    let base_labels = base.bytes().filter(|&byte| byte == b'.').count() + 1;
+    read.get() > base_labels
+}
+
 /// Whether `host`, a domain that a wildcard over a base of `base_len` bytes matches, still
 /// belongs to the owner of that base: its public suffix is no longer than the base. A host
 /// under a deeper public suffix (`bucket.s3.amazonaws.com` under `*.amazonaws.com`, whose
@@ -139,6 +166,31 @@ mod tests {
         ));
         assert!(within_owner("app.localhost", "localhost".len()));
         assert!(!within_owner("", 0));
+    }
+
+    #[test]
+    fn public_suffixes_below_a_base_are_found_by_the_probe() {
+        for base in [
+            "amazonaws.com",
+            "compute.amazonaws.com",
+            "fastly.net",
+            "com",
+            "uk",
+        ] {
+            assert!(has_public_suffix_below(base), "{base}");
+        }
+        for base in [
+            "berbix.com",
+            "x.y.berbix.com",
+            "bbc.co.uk",
+            "mybucket.s3.amazonaws.com",
+            "localhost",
+            "corp.internal",
+            "city.kawasaki.jp",
+            "xn--bcher-kva.example",
+        ] {
+            assert!(!has_public_suffix_below(base), "{base}");
+        }
     }
 
     #[test]

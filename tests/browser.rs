@@ -9,11 +9,24 @@
 //! | `http://127.0.0.2:PORT` (neither list) | CORS failure | CORS failure |
 //! | `https://www.berbix.com:PORT` (live list: `https://www.berbix.com:*`) | 403, body read | 200, body read |
 //!
+//! The same page also frames the gateway's hosted flow (`/flow/test`, `/flow/live`), whose
+//! responses carry `Content-Security-Policy: frame-ancestors ...` from the same lists; the
+//! framed page posts a message to its parent on load, and the demo page shows `loaded`, or
+//! `blocked` when none came:
+//!
+//! | page origin | framed test flow | framed live flow |
+//! |---|---|---|
+//! | `http://localhost:PORT` | loaded | blocked |
+//! | `http://127.0.0.2:PORT` | blocked | blocked |
+//! | `https://www.berbix.com:PORT` | blocked | loaded |
+//! | `https://pr-7.preview.example:PORT`, tenant `acme` (live: only the label wildcard `pr-*.preview.example:*`; test: `*.preview.example:*`) | loaded | blocked: the label wildcard is left out of `frame-ancestors` |
+//!
 //! The https page is served by `openssl s_server -WWW` with a throwaway certificate, and
 //! Chromium maps `www.berbix.com` to 127.0.0.1 (`--host-resolver-rules`) and accepts the
 //! certificate (`--ignore-certificate-errors`). Each page is one Chromium run with
 //! `--dump-dom`, after a virtual-time budget that lets the page's fetches finish; the test
-//! reads the answers the page wrote into its `<pre>` elements.
+//! reads the answers the page wrote into its `<pre>` elements. Four Chromium runs in all,
+//! one per page origin.
 //!
 //! Every server listens on a loopback address with an ephemeral port and stops with the
 //! test. Without `chromium` or `openssl` the test fails when `CI=true` (`.ci/run` installs
@@ -156,11 +169,14 @@ fn https_file_server(dir: &Path, port: u16) -> Running {
     running
 }
 
-/// What the demo page showed: the answers to its test-key and live-key calls.
+/// What the demo page showed: the answers to its test-key and live-key calls, and whether
+/// each framed flow loaded.
 #[derive(Debug)]
 struct Shown {
     test: String,
     live: String,
+    frame_test: String,
+    frame_live: String,
 }
 
 /// The text of `<pre id="ID">` in a dumped DOM.
@@ -213,11 +229,13 @@ fn load_in_chromium(url: &str, extra_flags: &[&str]) -> Shown {
     Shown {
         test: shown("test"),
         live: shown("live"),
+        frame_test: shown("frame-test"),
+        frame_live: shown("frame-live"),
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_browser_calls_the_gateway_from_allowed_and_other_origins_in_both_modes() {
+async fn a_browser_calls_and_frames_the_gateway_from_allowed_and_other_origins_in_both_modes() {
     if let Some(reason) = missing_components() {
         eprintln!("SKIPPED browser test: {reason}");
         return;
@@ -236,16 +254,21 @@ async fn a_browser_calls_the_gateway_from_allowed_and_other_origins_in_both_mode
     let runs = tokio::task::spawn_blocking(move || {
         let localhost = load_in_chromium(&format!("http://localhost:{}/", local.port()), &[]);
         let neither = load_in_chromium(&format!("http://{unlisted}/"), &[]);
+        let https_flags = [
+            "--host-resolver-rules=MAP www.berbix.com 127.0.0.1, MAP pr-7.preview.example 127.0.0.1",
+            "--ignore-certificate-errors",
+        ];
         let live_site = load_in_chromium(
             &format!("https://www.berbix.com:{https_port}/demo.html"),
-            &[
-                "--host-resolver-rules=MAP www.berbix.com 127.0.0.1",
-                "--ignore-certificate-errors",
-            ],
+            &https_flags,
         );
-        (localhost, neither, live_site)
+        let preview = load_in_chromium(
+            &format!("https://pr-7.preview.example:{https_port}/demo.html#tenant=acme"),
+            &https_flags,
+        );
+        (localhost, neither, live_site, preview)
     });
-    let (localhost, neither, live_site) = runs.await.unwrap();
+    let (localhost, neither, live_site, preview) = runs.await.unwrap();
 
     // A test-mode origin: the test key's call reads the body, the live key's a readable 403.
     assert_eq!(
@@ -271,4 +294,30 @@ async fn a_browser_calls_the_gateway_from_allowed_and_other_origins_in_both_mode
         live_site.test, "403 origin not allowed for test mode: origin_not_allowed",
         "{live_site:?}"
     );
+
+    // Embedding: frame-ancestors from the same lists. A test-mode origin frames the test
+    // flow only, a live-mode origin the live flow only, an origin in neither list nothing.
+    let frames = |shown: &Shown| (shown.frame_test.clone(), shown.frame_live.clone());
+    let (loaded, blocked) = ("loaded".to_owned(), "blocked".to_owned());
+    assert_eq!(
+        frames(&localhost),
+        (loaded.clone(), blocked.clone()),
+        "{localhost:?}"
+    );
+    assert_eq!(
+        frames(&neither),
+        (blocked.clone(), blocked.clone()),
+        "{neither:?}"
+    );
+    assert_eq!(
+        frames(&live_site),
+        (blocked.clone(), loaded.clone()),
+        "{live_site:?}"
+    );
+    // An origin that only a label wildcard allows in live mode may call the live API, but
+    // frame-ancestors cannot express the wildcard: the live flow is refused (fail closed),
+    // while the test flow, allowed by a whole-label wildcard, loads on the same page.
+    assert_eq!(preview.live, format!("200 {GATEWAY_BODY}"), "{preview:?}");
+    assert_eq!(preview.test, format!("200 {GATEWAY_BODY}"), "{preview:?}");
+    assert_eq!(frames(&preview), (loaded, blocked), "{preview:?}");
 }

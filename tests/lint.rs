@@ -169,7 +169,12 @@ fn an_exact_port_under_any_port_on_the_same_host_is_redundant() {
             &["https://[2001:db8::1]:*", "https://[2001:db8::1]"],
             &["http://127.0.0.1:*", "http://127.0.0.1:3000"]
         )),
-        ["Redundant live[1]~live[0]", "Redundant test[1]~test[0]"]
+        [
+            "NotInFrameAncestors live[0]",
+            "Redundant live[1]~live[0]",
+            "NotInFrameAncestors live[1]",
+            "Redundant test[1]~test[0]"
+        ]
     );
 }
 
@@ -289,6 +294,7 @@ fn test_http_to_a_host_that_is_not_loopback_is_reported() {
             "InsecureTestHttp test[2]",
             "InsecureTestHttp test[3]",
             "InsecureTestHttp test[4]",
+            "NotInFrameAncestors test[4]",
         ]
     );
     assert_eq!(
@@ -307,7 +313,8 @@ fn test_http_to_loopback_and_test_https_are_fine() {
     ] {
         assert_clean(&[], test);
     }
-    assert_clean(
+    // No InsecureTestHttp; the IPv6 hosts are only beyond frame-ancestors.
+    let loopback = policy(
         &[],
         &[
             "http://127.0.0.1:*",
@@ -316,6 +323,98 @@ fn test_http_to_loopback_and_test_https_are_fine() {
             "http://[::ffff:127.0.0.1]",
             "https://staging.x.com",
         ],
+    );
+    assert_eq!(
+        compact(&loopback),
+        ["NotInFrameAncestors test[2]", "NotInFrameAncestors test[3]"]
+    );
+}
+
+// --- NotInFrameAncestors ---
+
+#[test]
+fn rules_that_frame_ancestors_cannot_express_are_reported_with_the_reason() {
+    let policy = policy(
+        &[
+            "https://pr-*.x.com",
+            "https://[2001:db8::1]:8443",
+            "https://my_app.x.com",
+            "https://*.my_app.x.com",
+            "https://*.amazonaws.com",
+            "https://www.x.com",
+        ],
+        &["http://dev-*.localhost:*", "http://[::1]:3000"],
+    );
+    let found: Vec<_> = policy
+        .lint()
+        .iter()
+        .map(|warning| (compact_one(warning), warning.left_out()))
+        .collect();
+    use origin_policy::LeftOutReason::*;
+    assert_eq!(
+        found,
+        [
+            (
+                "NotInFrameAncestors live[0]".to_owned(),
+                Some(LabelWildcard)
+            ),
+            ("NotInFrameAncestors live[1]".to_owned(), Some(Ipv6Host)),
+            (
+                "NotInFrameAncestors live[2]".to_owned(),
+                Some(UnderscoreInHost)
+            ),
+            (
+                "NotInFrameAncestors live[3]".to_owned(),
+                Some(UnderscoreInHost)
+            ),
+            (
+                "NotInFrameAncestors live[4]".to_owned(),
+                Some(PublicSuffixBelowBase)
+            ),
+            (
+                "NotInFrameAncestors test[0]".to_owned(),
+                Some(LabelWildcard)
+            ),
+            ("NotInFrameAncestors test[1]".to_owned(), Some(Ipv6Host)),
+        ]
+    );
+    assert_eq!(
+        lines(&policy)[0],
+        "live[0] https://pr-*.x.com is left out of frame-ancestors: a wildcard inside a label: \
+         a CSP host-source has a wildcard only in front of whole labels"
+    );
+    // The lint names exactly the rules the derived lists leave out.
+    for mode in Mode::ALL {
+        let left_out: Vec<_> = policy
+            .frame_ancestors(mode)
+            .left_out()
+            .iter()
+            .map(|left_out| (left_out.rule(), Some(left_out.reason())))
+            .collect();
+        let warned: Vec<_> = policy
+            .lint()
+            .iter()
+            .filter(|w| w.mode() == mode && w.kind() == WarningKind::NotInFrameAncestors)
+            .map(|w| (Some(w.rule().name()), w.left_out()))
+            .collect();
+        assert_eq!(left_out, warned, "{mode}");
+    }
+}
+
+#[test]
+fn a_wildcard_needs_the_boundary_only_while_the_policy_enforces_it() {
+    let entries = [
+        (Mode::Live, "https://*.amazonaws.com"),
+        (Mode::Live, "https://*.github.io"),
+    ];
+    let opted_out = origin_policy_testkit::builder(&entries)
+        .allow_public_suffix_wildcards(true)
+        .build()
+        .unwrap();
+    assert_eq!(compact(&opted_out), Vec::<String>::new());
+    assert_clean(
+        &["https://*.mybucket.s3.amazonaws.com", "https://*.x.com:*"],
+        &[],
     );
 }
 

@@ -24,6 +24,9 @@
 //!   checks, the 403 response, the `Vary` of allowed responses, the denial hook and the
 //!   composition with tower-http's `CorsLayer`; [`OriginPolicy`], the service it wraps
 //!   around the inner one, and that service's [`ResponseFuture`];
+//! - [`FrameAncestorsLayer`], the `Content-Security-Policy: frame-ancestors` of embeddable
+//!   pages from the same policy, with its [`FrameAncestorsService`] and
+//!   [`FrameAncestorsFuture`];
 //! - [`MissingOrigin`], what to do with a request without `Origin`;
 //! - [`mode_from_authorization`], the mode from the API secret in `Authorization`;
 //! - [`is_cors_preflight`], the requests that are checked in any mode;
@@ -38,8 +41,10 @@
 mod accept;
 mod authorization;
 mod cors;
+mod csp_header;
 mod decision;
 mod denial;
+mod frame_ancestors;
 mod layer;
 mod missing_origin;
 mod referer;
@@ -52,6 +57,7 @@ pub use self::decision::is_cors_preflight;
 pub use self::denial::{
     Denial, DenialReason, PublicReason, DENIAL_LOG_MAX_LEN, UNIFORM_DENIAL_CODE,
 };
+pub use self::frame_ancestors::{FrameAncestorsFuture, FrameAncestorsLayer, FrameAncestorsService};
 pub use self::layer::OriginPolicyLayer;
 pub use self::missing_origin::MissingOrigin;
 pub use self::service::{OriginPolicy, ResponseFuture};

@@ -3,6 +3,8 @@
 //! dev-dependency), and so do the fuzz targets.
 //!
 //! - [`reference`](mod@reference): the naive reference matcher the compiled index is compared against;
+//! - [`csp`]: a naive `frame-ancestors` matcher, which the derived directives are held
+//!   against;
 //! - [`fuzz_checks`]: what each fuzz target asserts, also replayed by `tests/fuzz_corpus.rs`;
 //! - [`rng`], [`alphabet`], [`text`]: what the generators of rules and origins are made
 //!   of (splitmix64 and the choices drawn from it, the label sets, the text of entries and
@@ -16,6 +18,7 @@
 use origin_policy::{Mode, Policy, PolicyBuilder};
 
 pub mod alphabet;
+pub mod csp;
 pub mod fuzz_checks;
 pub mod reference;
 pub mod rng;

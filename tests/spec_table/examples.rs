@@ -10,7 +10,7 @@ use crate::report::Report;
 /// The example table of the product document (section "Allowed Domains"), cell by cell:
 /// (Example, Allows for, Does not allow for). Section 1 of `spec-table.md` must hold exactly
 /// this, so that no example can be dropped or edited there without editing this copy too.
-const DOCUMENT_EXAMPLES: &[(&str, &[&str], &[&str])] = &[
+pub const DOCUMENT_EXAMPLES: &[(&str, &[&str], &[&str])] = &[
     (
         "https://www.berbix.com",
         &["https://www.berbix.com"],

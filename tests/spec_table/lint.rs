@@ -37,7 +37,7 @@ fn warning_kind(name: &str) -> Result<WarningKind, String> {
 }
 
 /// `live[3]` as (mode, index).
-fn rule_ref(text: &str) -> Result<(Mode, usize), String> {
+pub fn rule_ref(text: &str) -> Result<(Mode, usize), String> {
     let bad = || format!("expected `mode[index]`, found {text:?}");
     let (mode, rest) = text.split_once('[').ok_or_else(bad)?;
     let index = rest.strip_suffix(']').ok_or_else(bad)?;

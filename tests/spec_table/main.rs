@@ -1,9 +1,9 @@
 //! Executes `spec-table.md`, the human-readable contract of `origin-policy`.
 //!
-//! The Markdown file is parsed strictly ([`markdown`]). Its five sections, their column
+//! The Markdown file is parsed strictly ([`markdown`]). Its six sections, their column
 //! layouts and the escape syntax of the values are described in the file itself ("How to
 //! read the tables"); each section has its runner here ([`examples`], [`patterns`],
-//! [`origins`], [`matching`], [`lint`]). Every row is executed; every problem (a missing
+//! [`origins`], [`matching`], [`lint`], [`frame_ancestors`]). Every row is executed; every problem (a missing
 //! section, a row that does not parse, a row whose behaviour differs from the table) is
 //! collected and all of them are reported at once, each with its line number ([`report`]).
 //!
@@ -11,6 +11,7 @@
 //! matcher, and the origin rows against its general (WHATWG-only) origin parser.
 
 mod examples;
+mod frame_ancestors;
 mod lint;
 mod markdown;
 mod matching;
@@ -21,7 +22,7 @@ mod report;
 /// The naive matcher and the general origin parser, consulted with the `testing` feature.
 use origin_policy_testkit::reference;
 
-use origin_policy::{OriginErrorKind, PatternErrorKind, WarningKind};
+use origin_policy::{LeftOutReason, OriginErrorKind, PatternErrorKind, WarningKind};
 
 use markdown::Spaces::{Escaped, Inner};
 use markdown::{one_value, show, show_text, split_cells, tokenize, unescape, Layout, Token};
@@ -35,7 +36,8 @@ const MIN_EXAMPLE_ROWS: usize = 5;
 const MIN_PATTERN_ROWS: usize = 291;
 const MIN_ORIGIN_ROWS: usize = 159;
 const MIN_MATCHING_ROWS: usize = 295;
-const MIN_LINT_ROWS: usize = 77;
+const MIN_LINT_ROWS: usize = 96;
+const MIN_FRAME_ANCESTOR_ROWS: usize = 47;
 
 /// The executed sections, in the order of the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,15 +47,17 @@ enum Section {
     Origins,
     Matching,
     Lint,
+    FrameAncestors,
 }
 
 impl Section {
-    const ALL: [Section; 5] = [
+    const ALL: [Section; 6] = [
         Section::Examples,
         Section::Patterns,
         Section::Origins,
         Section::Matching,
         Section::Lint,
+        Section::FrameAncestors,
     ];
 
     /// The `## ` heading that opens the section, and the header row every table of the
@@ -74,10 +78,15 @@ impl Section {
                 "5. Lint",
                 &["live rules", "test rules", "warnings", "lines"],
             ),
+            Section::FrameAncestors => (
+                "6. Frame ancestors",
+                &["live rules", "test rules", "mode", "header", "left out"],
+            ),
         };
         // The lint's output lines are text, with plain inner spaces.
         let text_columns: &[_] = match self {
             Section::Lint => &["lines"],
+            Section::FrameAncestors => &["header"],
             _ => &[],
         };
         Layout {
@@ -94,6 +103,7 @@ impl Section {
             Section::Origins => MIN_ORIGIN_ROWS,
             Section::Matching => MIN_MATCHING_ROWS,
             Section::Lint => MIN_LINT_ROWS,
+            Section::FrameAncestors => MIN_FRAME_ANCESTOR_ROWS,
         }
     }
 }
@@ -134,7 +144,8 @@ fn spec_table() {
         }
     }
 
-    let [example_rows, pattern_rows, origin_rows, matching_rows, lint_rows] = &rows[..] else {
+    let [example_rows, pattern_rows, origin_rows, matching_rows, lint_rows, frame_rows] = &rows[..]
+    else {
         unreachable!("one row list per section");
     };
     examples::run(example_rows, &mut report);
@@ -142,6 +153,7 @@ fn spec_table() {
     let origin_kinds = origins::run(origin_rows, &mut report);
     let shapes = matching::run(matching_rows, &mut report);
     let warning_kinds = lint::run(lint_rows, &mut report);
+    let left_out_reasons = frame_ancestors::run(frame_rows, &mut report);
 
     check_all_shown(
         PatternErrorKind::ALL,
@@ -159,6 +171,12 @@ fn spec_table() {
         WarningKind::ALL,
         &warning_kinds,
         |kind| format!("no lint row shows the warning {kind:?}"),
+        &mut report,
+    );
+    check_all_shown(
+        LeftOutReason::ALL,
+        &left_out_reasons,
+        |kind| format!("no frame-ancestors row leaves a rule out for {kind:?}"),
         &mut report,
     );
     for shape in matching::SHAPES {
