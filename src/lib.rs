@@ -173,6 +173,7 @@ mod kinds;
 
 #[cfg(feature = "serde")]
 mod config;
+mod dots;
 mod error;
 mod host;
 mod index;
@@ -185,6 +186,7 @@ mod policy;
 mod public_suffix;
 mod rule;
 mod scheme;
+mod suffix_hash;
 
 #[cfg(feature = "store")]
 mod store;
