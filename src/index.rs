@@ -40,7 +40,7 @@ use crate::label_wildcard::LabelWildcards;
 use crate::mode::Mode;
 use crate::origin::Origin;
 use crate::pattern::{HostPattern, PortSpec};
-use crate::public_suffix::{self, PublicSuffixBoundary};
+use crate::public_suffix::{self, BelowBase, PublicSuffixBoundary};
 use crate::rule::{Rule, RuleIndex};
 use crate::scheme::Scheme;
 use crate::suffix_hash::{SuffixHasher, Suffixes};
@@ -149,20 +149,28 @@ impl Index {
 
     /// A wildcard over a base of `base_len` bytes that fits `host` decides the lookup: the
     /// first one found is the most specific, and if `host` lies beyond the public-suffix
-    /// boundary of its base it does so for every shorter base too.
+    /// boundary of its base it does so for every shorter base too. Most bases have no rule
+    /// of the List below them, so the build already knows the answer
+    /// ([`BelowBase`]) and only the others cost a List lookup.
     #[inline]
     fn wildcard_hit(
         &self,
+        rules: &[Rule],
         host: &str,
         base_len: usize,
         rule: RuleIndex,
     ) -> Result<RuleIndex, Miss> {
-        match self.boundary {
-            PublicSuffixBoundary::Ignored => Ok(rule),
-            PublicSuffixBoundary::Enforced if public_suffix::within_owner(host, base_len) => {
-                Ok(rule)
-            }
-            PublicSuffixBoundary::Enforced => Err(Miss::BeyondPublicSuffix),
+        if self.boundary == PublicSuffixBoundary::Ignored {
+            return Ok(rule);
+        }
+        let within = match rules[rule as usize].below_base() {
+            BelowBase::Within => true,
+            BelowBase::Beyond => false,
+            BelowBase::Lookup => public_suffix::within_owner(host, base_len),
+        };
+        match within {
+            true => Ok(rule),
+            false => Err(Miss::BeyondPublicSuffix),
         }
     }
 
@@ -369,7 +377,7 @@ impl Index {
                     let hash = suffixes.hash_from(first_dot + 1);
                     let split = (&host[..first_dot], parent);
                     if let Some(rule) = self.find_label_wildcard(table, rules, split, hash, port) {
-                        return self.wildcard_hit(host, parent.len(), rule);
+                        return self.wildcard_hit(rules, host, parent.len(), rule);
                     }
                 }
             }
@@ -384,7 +392,7 @@ impl Index {
             }
             let hash = suffixes.hash_from(start);
             if let Some(rule) = Self::find(&table.wild, rules, next, parent, hash, port) {
-                return self.wildcard_hit(host, parent.len(), rule);
+                return self.wildcard_hit(rules, host, parent.len(), rule);
             }
         }
         Err(Miss::NoRule)
