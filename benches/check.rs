@@ -254,7 +254,34 @@ fn adversarial_build_benches(c: &mut Criterion) {
     group.finish();
 }
 
+/// The issue-17 workload ([`gen::sized_rules`]: 60% exact hosts, 30% `*.` wildcards, 10%
+/// port variants, hosts of 30 bytes on average), 1,024 hits and 1,024 misses at 10, 1,000
+/// and 100,000 rules, with the `memchr` floor over the N = 10 hits in the same group, so
+/// that the ratios come from one run: `cargo bench --bench check -- '^issue17/'`.
+fn issue17_benches(c: &mut Criterion) {
+    let mut group = c.benchmark_group("issue17");
+    for n in [10, 1_000, 100_000] {
+        let mut rules = gen::sized_rules(n, 0x17 ^ n as u64);
+        let policy = gen::policy(&mut rules);
+        let (hits, misses) = gen::queries(&rules, 1_024, 0x17_C0DE ^ n as u64, |query| {
+            policy.is_allowed(query.mode, &query.origin)
+        });
+        for (kind, queries) in [("hit", &hits), ("miss", &misses)] {
+            bench_queries(&mut group, BenchmarkId::new(kind, n), queries, |mode, o| {
+                policy.check(mode, o).is_allowed()
+            });
+        }
+        if n == 10 {
+            bench_queries(&mut group, BenchmarkId::new("memchr", n), &hits, |_, o| {
+                memchr::memchr(0xff, o.as_bytes()).is_some()
+            });
+        }
+    }
+    group.finish();
+}
+
 fn benches(c: &mut Criterion) {
+    issue17_benches(c);
     adversarial_build_benches(c);
     label_wildcard_benches(c);
     let fixtures: Vec<Fixture> = SIZES.iter().map(|&n| fixture(n)).collect();

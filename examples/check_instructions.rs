@@ -19,6 +19,12 @@
 //! `check_instructions labels 0|1000 hit|miss REPS` counts the checks of the
 //! `label_wildcards_10k` bench instead: a 10,000-rule policy with that many label wildcards
 //! mixed in, over its 256 hits or 256 misses.
+//!
+//! `check_instructions sized N hit|miss REPS` counts the issue-17 workload
+//! ([`gen::sized_rules`]: 60% exact hosts, 30% `*.` wildcards, 10% port variants, hosts of
+//! 2–4 labels and 30 bytes on average) over 1,024 hits or 1,024 misses at `N` rules.
+//! `benches/instructions.sh` runs it under callgrind for N = 10, 1,000 and 100,000 and
+//! counts only the instructions of [`run_checks`] (`--toggle-collect`).
 
 use std::hint::black_box;
 use std::process::ExitCode;
@@ -41,8 +47,34 @@ fn label_wildcard_queries(
     (policy, if hits { hit } else { miss })
 }
 
+/// The issue-17 fixture at `n` rules: 1,024 hits or 1,024 misses.
+fn sized_queries(n: usize, hits: bool) -> (origin_policy::Policy, Vec<gen::Query>) {
+    let mut rules = gen::sized_rules(n, 0x17 ^ n as u64);
+    let policy = gen::policy(&mut rules);
+    let (hit, miss) = gen::queries(&rules, 1_024, 0x17_C0DE ^ n as u64, |query| {
+        policy.is_allowed(query.mode, &query.origin)
+    });
+    let queries = if hits { hit } else { miss };
+    assert_eq!(queries.len(), 1_024, "the generator found too few queries");
+    (policy, queries)
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [first, n, kind, reps] = args.as_slice() {
+        if first == "sized" {
+            let (Ok(n), true, Ok(reps)) = (
+                n.parse::<usize>(),
+                matches!(kind.as_str(), "hit" | "miss"),
+                reps.parse::<usize>(),
+            ) else {
+                eprintln!("usage: check_instructions sized N hit|miss REPS");
+                return ExitCode::from(2);
+            };
+            let (policy, queries) = sized_queries(n, kind == "hit");
+            return run_checks(&policy, &queries, reps);
+        }
+    }
     if let [first, label_rules, kind, reps] = args.as_slice() {
         let (true, Ok(label_rules), true, Ok(reps)) = (
             first == "labels",
@@ -94,7 +126,9 @@ fn main() -> ExitCode {
     run_checks(&policy, &queries, reps)
 }
 
-/// The counted part: `reps` checks, round-robin over `queries`.
+/// The counted part: `reps` checks, round-robin over `queries`. Never inlined, so that
+/// callgrind can count it alone (`--toggle-collect='*run_checks*'`).
+#[inline(never)]
 fn run_checks(policy: &origin_policy::Policy, queries: &[gen::Query], reps: usize) -> ExitCode {
     let mut allowed = 0usize;
     for at in 0..reps {

@@ -22,14 +22,17 @@
 //! Rules that share a key and kind (the same host on several ports, the label wildcards of
 //! one base) are chained through `next`, newest first.
 //!
-//! Hashing is [`foldhash`], a fast non-cryptographic hash with a per-process random seed.
-//! HashDoS is not a concern: every key in the table comes from the trusted policy, and an
-//! attacker-chosen origin only *probes* (a bounded number of lookups, one per label of a
-//! name of at most 253 bytes); it never inserts, so it cannot build colliding chains.
+//! Exact keys and wildcard bases sit in two tables, so a probe never compares a key of the
+//! other kind. The parser hands over where the host's dots are ([`Dots`]), so the walk
+//! never searches the host for them, and the hashes of the host and of its parents come
+//! from one right-to-left pass ([`Suffixes`]).
+//!
+//! Hashing is [`crate::suffix_hash`], a fast non-cryptographic hash with a per-process
+//! random seed. HashDoS is not a concern: every key in the table comes from the trusted
+//! policy, and an attacker-chosen origin only *probes* (a bounded number of lookups, one
+//! per label of a name of at most 253 bytes); it never inserts, so it cannot build
+//! colliding chains.
 
-use std::hash::BuildHasher;
-
-use foldhash::fast::RandomState;
 use hashbrown::HashTable;
 
 use crate::host::HostKind;
@@ -37,9 +40,10 @@ use crate::label_wildcard::LabelWildcards;
 use crate::mode::Mode;
 use crate::origin::Origin;
 use crate::pattern::{HostPattern, PortSpec};
-use crate::public_suffix::{self, PublicSuffixBoundary};
+use crate::public_suffix::{self, BelowBase, PublicSuffixBoundary};
 use crate::rule::{Rule, RuleIndex};
 use crate::scheme::Scheme;
+use crate::suffix_hash::{SuffixHasher, Suffixes};
 
 /// The end of a chain.
 const NONE: RuleIndex = RuleIndex::MAX;
@@ -61,13 +65,15 @@ pub(crate) struct Index {
     next: [Vec<RuleIndex>; 2],
     /// The tries of every label-wildcard group of every table.
     label_wildcards: LabelWildcards,
-    hasher: RandomState,
+    hasher: SuffixHasher,
 }
 
 #[derive(Debug, Default)]
 struct Table {
-    /// The newest rule of each (key, kind).
-    heads: HashTable<RuleIndex>,
+    /// The newest rule of each exact host.
+    exact: HashTable<RuleIndex>,
+    /// The newest rule of each wildcard base.
+    wild: HashTable<RuleIndex>,
     /// The fewest and most labels of a wildcard base in this table; `max_base == 0` when
     /// there is no wildcard.
     min_base: usize,
@@ -122,6 +128,10 @@ fn is_wildcard(rule: &Rule) -> bool {
     matches!(rule.pattern().host(), HostPattern::Subdomains(_))
 }
 
+fn hash_key(hasher: &SuffixHasher, rules: &[Rule], rule: RuleIndex) -> u64 {
+    hasher.hash(rules[rule as usize].host_key().as_bytes())
+}
+
 fn labels(name: &str) -> usize {
     name.bytes().filter(|&b| b == b'.').count() + 1
 }
@@ -133,26 +143,34 @@ impl Index {
             boundary,
             next: Default::default(),
             label_wildcards: LabelWildcards::default(),
-            hasher: RandomState::default(),
+            hasher: SuffixHasher::default(),
         }
     }
 
     /// A wildcard over a base of `base_len` bytes that fits `host` decides the lookup: the
     /// first one found is the most specific, and if `host` lies beyond the public-suffix
-    /// boundary of its base it does so for every shorter base too.
+    /// boundary of its base it does so for every shorter base too. Most bases have no rule
+    /// of the List below them, so the build already knows the answer
+    /// ([`BelowBase`]) and only the others cost a List lookup.
     #[inline]
     fn wildcard_hit(
         &self,
+        rules: &[Rule],
         host: &str,
         base_len: usize,
         rule: RuleIndex,
     ) -> Result<RuleIndex, Miss> {
-        match self.boundary {
-            PublicSuffixBoundary::Ignored => Ok(rule),
-            PublicSuffixBoundary::Enforced if public_suffix::within_owner(host, base_len) => {
-                Ok(rule)
-            }
-            PublicSuffixBoundary::Enforced => Err(Miss::BeyondPublicSuffix),
+        if self.boundary == PublicSuffixBoundary::Ignored {
+            return Ok(rule);
+        }
+        let within = match rules[rule as usize].below_base() {
+            BelowBase::Within => true,
+            BelowBase::Beyond => false,
+            BelowBase::Lookup => public_suffix::within_owner(host, base_len),
+        };
+        match within {
+            true => Ok(rule),
+            false => Err(Miss::BeyondPublicSuffix),
         }
     }
 
@@ -166,24 +184,25 @@ impl Index {
         }
         let wildcard = is_wildcard(added);
         let key = added.host_key();
-        let hash = self.hasher.hash_one(key);
+        let hash = self.hasher.hash(key.as_bytes());
         let hasher = &self.hasher;
         let table = &mut self.tables[slot(mode, pattern.scheme())];
         let next = &mut self.next[mode.slot()];
         debug_assert_eq!(next.len(), rule as usize);
-        let same = |&head: &RuleIndex| {
-            let head = &rules[head as usize];
-            is_wildcard(head) == wildcard && head.host_key() == key
+        let same = |&head: &RuleIndex| rules[head as usize].host_key() == key;
+        let rehash = |&head: &RuleIndex| hash_key(hasher, rules, head);
+        let heads = match wildcard {
+            true => &mut table.wild,
+            false => &mut table.exact,
         };
-        let rehash = |&head: &RuleIndex| hasher.hash_one(rules[head as usize].host_key());
-        match table.heads.find_mut(hash, same) {
+        match heads.find_mut(hash, same) {
             Some(head) => {
                 next.push(*head);
                 *head = rule;
             }
             None => {
                 next.push(NONE);
-                table.heads.insert_unique(hash, rule, rehash);
+                heads.insert_unique(hash, rule, rehash);
             }
         }
         if wildcard {
@@ -203,7 +222,7 @@ impl Index {
     fn insert_label_wildcard(&mut self, mode: Mode, rules: &[Rule], rule: RuleIndex) {
         let added = &rules[rule as usize];
         let key = added.host_key();
-        let hash = self.hasher.hash_one(key);
+        let hash = self.hasher.hash(key.as_bytes());
         let hasher = &self.hasher;
         let table = &mut self.tables[slot(mode, added.pattern().scheme())];
         let next = &mut self.next[mode.slot()];
@@ -230,9 +249,7 @@ impl Index {
                     root: NONE,
                 });
                 let groups = &table.label_groups;
-                let rehash = |&group: &u32| {
-                    hasher.hash_one(rules[groups[group as usize].head as usize].host_key())
-                };
+                let rehash = |&group: &u32| hash_key(hasher, rules, groups[group as usize].head);
                 table.labels.insert_unique(hash, group, rehash);
             }
         }
@@ -267,12 +284,15 @@ impl Index {
         for (at, table) in self.tables.iter_mut().enumerate() {
             let rules = &rules[at / 2];
             table
-                .heads
-                .shrink_to_fit(|&head| hasher.hash_one(rules[head as usize].host_key()));
+                .exact
+                .shrink_to_fit(|&head| hash_key(hasher, rules, head));
+            table
+                .wild
+                .shrink_to_fit(|&head| hash_key(hasher, rules, head));
             let groups = &table.label_groups;
-            table.labels.shrink_to_fit(|&group| {
-                hasher.hash_one(rules[groups[group as usize].head as usize].host_key())
-            });
+            table
+                .labels
+                .shrink_to_fit(|&group| hash_key(hasher, rules, groups[group as usize].head));
             table.label_groups.shrink_to_fit();
         }
         for next in &mut self.next {
@@ -281,30 +301,18 @@ impl Index {
         self.label_wildcards.shrink_to_fit();
     }
 
-    /// The rule of `key` and `wildcard` kind that allows `port`: a rule for exactly this
-    /// port beats `*`, and among equal rules the first added wins.
+    /// The rule keyed by `key` (whose hash is `hash`) in `heads` that allows `port`: a rule
+    /// for exactly this port beats `*`, and among equal rules the first added wins.
+    #[inline]
     fn find(
-        &self,
-        table: &Table,
+        heads: &HashTable<RuleIndex>,
         rules: &[Rule],
         next: &[RuleIndex],
         key: &str,
-        wildcard: bool,
+        hash: u64,
         port: u16,
     ) -> Option<RuleIndex> {
-        let lengths = if wildcard {
-            &table.base_lengths
-        } else {
-            &table.exact_lengths
-        };
-        if !lengths.contains(key.len()) {
-            return None;
-        }
-        let hash = self.hasher.hash_one(key);
-        let head = *table.heads.find(hash, |&head| {
-            let head = &rules[head as usize];
-            is_wildcard(head) == wildcard && head.host_key() == key
-        })?;
+        let head = *heads.find(hash, |&head| rules[head as usize].host_key() == key)?;
         // The chain runs newest first, so the last match seen is the first added.
         let (mut listed, mut any) = (None, None);
         let mut at = head;
@@ -319,29 +327,23 @@ impl Index {
         listed.or(any)
     }
 
-    /// The best label wildcard on the parent domain of `host` that allows `port`, with the
-    /// length of that base.
+    /// The best label wildcard on `parent`, the parent domain of a host whose first label is
+    /// `label`, that allows `port`.
     #[inline]
     fn find_label_wildcard(
         &self,
         table: &Table,
         rules: &[Rule],
-        host: &str,
+        (label, parent): (&str, &str),
+        hash: u64,
         port: u16,
-    ) -> Option<(usize, RuleIndex)> {
-        let (label, parent) = host.split_once('.')?;
-        if !table.label_base_lengths.contains(parent.len()) {
-            return None;
-        }
-        let hash = self.hasher.hash_one(parent);
+    ) -> Option<RuleIndex> {
         let groups = &table.label_groups;
         let group = *table.labels.find(hash, |&group| {
             rules[groups[group as usize].head as usize].host_key() == parent
         })?;
-        let rule = self
-            .label_wildcards
-            .best(groups[group as usize].root, rules, label, port)?;
-        Some((parent.len(), rule))
+        self.label_wildcards
+            .best(groups[group as usize].root, rules, label, port)
     }
 
     /// The most specific rule of `mode` (whose rules are `rules`) that allows `origin`.
@@ -352,39 +354,45 @@ impl Index {
         origin: &Origin<'_>,
     ) -> Result<RuleIndex, Miss> {
         let table = &self.tables[slot(mode, origin.scheme())];
-        if table.heads.is_empty() && table.label_groups.is_empty() {
-            return Err(Miss::NoRule);
-        }
         let next = &self.next[mode.slot()];
         let host = origin.host();
         let port = origin.port();
-        if let Some(rule) = self.find(table, rules, next, host, false, port) {
-            return Ok(rule);
+        let mut suffixes = Suffixes::new(self.hasher, host.as_bytes());
+        if table.exact_lengths.contains(host.len()) {
+            let hash = suffixes.hash_from(0);
+            if let Some(rule) = Self::find(&table.exact, rules, next, host, hash, port) {
+                return Ok(rule);
+            }
         }
         if origin.host_kind() != HostKind::Domain {
             return Err(Miss::NoRule);
         }
-        let mut count = labels(host);
+        let dots = origin.dots();
+        let count = dots.labels();
         // A label wildcard's host has one label more than its base.
         if table.label_base_labels.contains(count - 1) {
-            if let Some((base_len, rule)) = self.find_label_wildcard(table, rules, host, port) {
-                return self.wildcard_hit(host, base_len, rule);
+            if let Some(first_dot) = dots.first() {
+                let parent = &host[first_dot + 1..];
+                if table.label_base_lengths.contains(parent.len()) {
+                    let hash = suffixes.hash_from(first_dot + 1);
+                    let split = (&host[..first_dot], parent);
+                    if let Some(rule) = self.find_label_wildcard(table, rules, split, hash, port) {
+                        return self.wildcard_hit(rules, host, parent.len(), rule);
+                    }
+                }
             }
         }
-        if table.max_base == 0 {
-            return Err(Miss::NoRule);
-        }
-        // `parent` has `count` labels; probe it only within the table's base lengths.
-        let mut parent = host;
-        while count > table.min_base {
-            let Some(dot) = parent.find('.') else { break };
-            parent = &parent[dot + 1..];
-            count -= 1;
-            if count > table.max_base {
+        // Parents longest first, only with as many labels as some base has.
+        let longest = table.max_base.min(count - 1);
+        for labels in (table.min_base.max(1)..=longest).rev() {
+            let start = dots.suffix_start(host, labels);
+            let parent = &host[start..];
+            if !table.base_lengths.contains(parent.len()) {
                 continue;
             }
-            if let Some(rule) = self.find(table, rules, next, parent, true, port) {
-                return self.wildcard_hit(host, parent.len(), rule);
+            let hash = suffixes.hash_from(start);
+            if let Some(rule) = Self::find(&table.wild, rules, next, parent, hash, port) {
+                return self.wildcard_hit(rules, host, parent.len(), rule);
             }
         }
         Err(Miss::NoRule)

@@ -174,6 +174,7 @@ mod kinds;
 
 #[cfg(feature = "serde")]
 mod config;
+mod dots;
 pub mod echo;
 mod error;
 mod frame_ancestors;
@@ -190,6 +191,7 @@ pub mod policy_file;
 mod public_suffix;
 mod rule;
 mod scheme;
+mod suffix_hash;
 
 #[cfg(feature = "store")]
 mod store;

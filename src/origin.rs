@@ -9,6 +9,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use crate::dots::Dots;
 use crate::host::{self, BrowserHost, BrowserHostError, Host, HostKind, NameProblem};
 use crate::public_suffix;
 use crate::scheme::Scheme;
@@ -84,6 +85,8 @@ pub struct Origin<'a> {
     host: Cow<'a, str>,
     host_kind: HostKind,
     port: u16,
+    /// Where the host's labels begin, for the index (derived from `host`).
+    dots: Dots,
 }
 
 impl<'a> Origin<'a> {
@@ -201,6 +204,11 @@ impl<'a> Origin<'a> {
         }
     }
 
+    /// Where the host's labels begin.
+    pub(crate) fn dots(&self) -> &Dots {
+        &self.dots
+    }
+
     /// Detaches the origin from the input it borrows.
     pub fn into_owned(self) -> Origin<'static> {
         Origin {
@@ -208,6 +216,7 @@ impl<'a> Origin<'a> {
             host: Cow::Owned(self.host.into_owned()),
             host_kind: self.host_kind,
             port: self.port,
+            dots: self.dots,
         }
     }
 }
@@ -227,9 +236,8 @@ impl fmt::Display for Origin<'_> {
 const OTHER: u8 = 0;
 const LABEL: u8 = 1;
 const DOT: u8 = 2;
-const COLON: u8 = 3;
 
-/// [`LABEL`] for `a-z 0-9 - _` ([`host::is_label_byte`]), [`DOT`], [`COLON`], else [`OTHER`].
+/// [`LABEL`] for `a-z 0-9 - _` ([`host::is_label_byte`]), [`DOT`], else [`OTHER`].
 static BYTE_CLASS: [u8; 256] = {
     let mut table = [OTHER; 256];
     let mut byte = 0;
@@ -240,58 +248,152 @@ static BYTE_CLASS: [u8; 256] = {
         byte += 1;
     }
     table[b'.' as usize] = DOT;
-    table[b':' as usize] = COLON;
     table
 };
+
+/// Eight bytes, one per lane, little-endian: lane `i` is byte `i`.
+const LANES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of each lane of `word` (whose lanes are all ASCII) that holds a lowercase
+/// letter or a dot; the second mask is the dots alone. A lane plus `0x80 - c` reaches
+/// 0x80 exactly when it is at least `c`, and no lane carries into the next, since an ASCII
+/// lane plus at most 0x80 stays below 0x100. (A word with a non-ASCII byte may carry; the
+/// caller tests for one and does not use the masks then.)
+#[inline]
+fn letters_and_dots(word: u64) -> (u64, u64) {
+    let letters = word.wrapping_add(LANES * 0x1f) & !word.wrapping_add(LANES * 0x05) & HIGH;
+    let dots = !(word ^ (LANES * u64::from(b'.'))).wrapping_add(LANES * 0x7f) & HIGH;
+    (letters | dots, dots)
+}
+
+/// The high bit of each lane of `word` (all ASCII) that holds a digit or `-`.
+#[inline]
+fn digits_and_hyphens(word: u64) -> u64 {
+    let digits = word.wrapping_add(LANES * 0x50) & !word.wrapping_add(LANES * 0x46) & HIGH;
+    let hyphens = !(word ^ (LANES * u64::from(b'-'))).wrapping_add(LANES * 0x7f) & HIGH;
+    digits | hyphens
+}
+
+/// The state of the host scan: where the current label began, whether a label starts with
+/// `xn--`, and the dots so far.
+struct HostScan {
+    label_start: usize,
+    needs_idna: bool,
+    dots: Dots,
+}
+
+impl HostScan {
+    /// Ends the label before the dot at `at` (an index into `bytes`, whose host starts at
+    /// `host_start`): `false` when that label is empty or too long.
+    #[inline]
+    fn dot(&mut self, bytes: &[u8], host_start: usize, at: usize) -> bool {
+        if !self.label_ends(bytes, at) {
+            return false;
+        }
+        self.dots.push(at - host_start);
+        self.label_start = at + 1;
+        true
+    }
+
+    /// Checks the label that ends at `end`: 1 to 63 bytes; `xn--` is looked for only when
+    /// it starts with `x`.
+    #[inline]
+    fn label_ends(&mut self, bytes: &[u8], end: usize) -> bool {
+        let len = end - self.label_start;
+        if len == 0 || len > host::MAX_LABEL_LEN {
+            return false;
+        }
+        if bytes[self.label_start] == b'x' {
+            self.needs_idna |= bytes[self.label_start..end].starts_with(b"xn--");
+        }
+        true
+    }
+}
 
 /// The fast path: exactly the form browsers send, with a domain or dotted-decimal IPv4
 /// host. `None` sends the input to [`parse_as_browser`], which also gives the reason when
 /// the input is malformed.
 ///
-/// One pass over the host with a byte-class table; no allocation, no second scan (the
-/// last label's start is tracked, the port is read digit by digit).
+/// One pass over the host, eight bytes at a time: a word whose bytes are all letters,
+/// digits, `-` or dots (the common case) is accepted with a few arithmetic tests per word,
+/// and its dots are taken from the same test (the last few bytes are read as the input's
+/// last word); any other word goes through a byte-class table. Every byte is checked. No allocation, no second scan: the
+/// dots are recorded for the index, the port is read digit by digit.
 #[inline]
 fn parse_canonical(input: &str) -> Option<Origin<'_>> {
-    let (scheme, rest) = if let Some(rest) = input.strip_prefix("https://") {
-        (Scheme::Https, rest)
-    } else if let Some(rest) = input.strip_prefix("http://") {
-        (Scheme::Http, rest)
+    let (scheme, host_start) = if input.starts_with("https://") {
+        (Scheme::Https, "https://".len())
+    } else if input.starts_with("http://") {
+        (Scheme::Http, "http://".len())
     } else {
         return None;
     };
-    let bytes = rest.as_bytes();
-    let mut label_start = 0;
-    let mut needs_idna = false;
-    let mut at = 0;
-    let host_end = loop {
-        let Some(&byte) = bytes.get(at) else {
-            break at;
+    let bytes = input.as_bytes();
+    let mut scan = HostScan {
+        label_start: host_start,
+        needs_idna: false,
+        dots: Dots::default(),
+    };
+    let end = bytes.len();
+    let mut at = host_start;
+    let mut host_end = end;
+    while at < end {
+        // The next eight bytes; at the end, the last eight of the input, shifted so that
+        // the unread ones come first and letters fill the lanes already read.
+        let (word, width) = match bytes.get(at..at + 8) {
+            Some(word) => (u64::from_le_bytes(word.try_into().ok()?), 8),
+            None => {
+                let last = u64::from_le_bytes(bytes.get(end.checked_sub(8)?..)?.try_into().ok()?);
+                let width = end - at;
+                let read = 8 * (8 - width);
+                (
+                    (last >> read) | (LANES * u64::from(b'a')) << (8 * width),
+                    width,
+                )
+            }
         };
-        match BYTE_CLASS[usize::from(byte)] {
-            LABEL => {}
-            DOT => {
-                let label = &bytes[label_start..at];
-                if label.is_empty() || label.len() > host::MAX_LABEL_LEN {
+        let ascii = word & HIGH == 0;
+        let (mut good, dots) = letters_and_dots(word);
+        if good != HIGH {
+            good |= digits_and_hyphens(word);
+        }
+        if ascii && good == HIGH {
+            let mut dots = dots;
+            while dots != 0 {
+                let lane = (dots.trailing_zeros() / 8) as usize;
+                if !scan.dot(bytes, host_start, at + lane) {
                     return None;
                 }
-                needs_idna |= label.starts_with(b"xn--");
-                label_start = at + 1;
+                dots &= dots - 1;
             }
-            COLON => break at,
-            _ => return None,
+            at += width;
+            continue;
         }
-        at += 1;
-    };
-    let last_label = &bytes[label_start..host_end];
-    if last_label.is_empty() || last_label.len() > host::MAX_LABEL_LEN {
+        // A word with a byte outside the common set: the colon that ends the host, an
+        // underscore, or a byte that sends the input to the browser path.
+        let stop = (at..at + width).find(|&byte_at| bytes[byte_at] == b':');
+        for byte_at in at..stop.unwrap_or(at + width) {
+            match BYTE_CLASS[usize::from(bytes[byte_at])] {
+                LABEL => {}
+                DOT if scan.dot(bytes, host_start, byte_at) => {}
+                _ => return None,
+            }
+        }
+        if let Some(colon) = stop {
+            host_end = colon;
+            break;
+        }
+        at += width;
+    }
+    if !scan.label_ends(bytes, host_end) {
         return None;
     }
-    needs_idna |= last_label.starts_with(b"xn--");
-    let host = &rest[..host_end];
+    let host = input.get(host_start..host_end)?;
     if host.len() > host::MAX_NAME_LEN {
         return None;
     }
-    let host_kind = if last_label[0].is_ascii_digit() {
+    let host_kind = if bytes[scan.label_start].is_ascii_digit() {
         // A browser reads a name ending in a number as IPv4; only plain dotted decimal is
         // handled here.
         if !is_dotted_decimal(host) {
@@ -301,7 +403,7 @@ fn parse_canonical(input: &str) -> Option<Origin<'_>> {
     } else {
         HostKind::Domain
     };
-    if needs_idna {
+    if scan.needs_idna {
         // Punycode labels must decode; idna hands back the input itself when they do.
         match idna::domain_to_ascii_cow(host.as_bytes(), idna::AsciiDenyList::URL) {
             Ok(Cow::Borrowed(mapped)) if mapped == host => {}
@@ -317,6 +419,7 @@ fn parse_canonical(input: &str) -> Option<Origin<'_>> {
         host: Cow::Borrowed(host),
         host_kind,
         port,
+        dots: scan.dots,
     })
 }
 
@@ -436,6 +539,7 @@ pub(crate) fn parse_as_browser(input: &str) -> Result<Origin<'static>, OriginErr
     };
     Ok(Origin {
         scheme,
+        dots: Dots::of(&host),
         host: Cow::Owned(host),
         host_kind,
         port,

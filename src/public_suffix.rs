@@ -7,6 +7,8 @@
 //! rules, through the `psl` crate, and so does the List's implicit `*` rule: a TLD the List
 //! does not know is a public suffix of one label.
 
+use std::cell::Cell;
+
 /// Whether a wildcard may match a host under a public suffix longer than its base
 /// ([`within_owner`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +46,10 @@ pub fn registrable_domain(name: &str) -> Option<&str> {
     name.get(name.len().checked_sub(domain.as_bytes().len())?..)
 }
 
+/// No real label is this long-winded, so an exception rule (`!city.kawasaki.jp`) cannot
+/// name it: it stands for "any label".
+const PROBE_LABEL: &str = "origin-policy-probe";
+
 /// Whether `name` is itself a public suffix (by any rule, the implicit `*` included).
 pub(crate) fn is_public_suffix(name: &str) -> bool {
     suffix_of(name).is_none_or(|suffix| suffix.len() == name.len())
@@ -61,9 +67,6 @@ pub(crate) fn is_listed_public_suffix(name: &str) -> bool {
 /// wildcard rules, such as `*.sch.uk` or `*.compute.amazonaws.com`). A build-time check;
 /// [`within_owner`] is its match-time counterpart for public suffixes deeper down.
 pub(crate) fn covers_public_suffix(base: &str) -> bool {
-    // No real label is this long-winded, so an exception rule (`!city.kawasaki.jp`) cannot
-    // name it: it stands for "any label".
-    const PROBE_LABEL: &str = "origin-policy-probe";
     is_public_suffix(base) || is_public_suffix(&format!("{PROBE_LABEL}.{base}"))
 }
 
@@ -73,25 +76,9 @@ pub(crate) fn covers_public_suffix(base: &str) -> bool {
 /// public suffixes (a CSP host-source) would also match hosts in other owners' namespaces,
 /// which [`within_owner`] keeps out of a policy's wildcard.
 ///
-/// The List is compiled into a lookup that reads a name's labels right to left, and the
-/// answer comes from watching which labels it reads: `base`'s labels, then a probe label
-/// that no rule names. A lookup that answers correctly for every name must read the probe
-/// whenever a rule lies under `base` (it cannot tell `s3.amazonaws.com` from
-/// `probe.amazonaws.com` otherwise, and both share the labels read before), so "the probe
-/// was not read" proves that no rule lies under `base`. A lookup that reads more than it
-/// needs only makes the answer `true` more often, which callers treat as the cautious one.
+/// [`below_base`] decides it, from the List's own lookup.
 pub(crate) fn has_public_suffix_below(base: &str) -> bool {
-    // No real label is this long-winded (see `covers_public_suffix`).
-    const PROBE_LABEL: &str = "origin-policy-probe";
-    let read = std::cell::Cell::new(0usize);
-    let labels = base
-        .as_bytes()
-        .rsplit(|&byte| byte == b'.')
-        .chain(std::iter::once(PROBE_LABEL.as_bytes()))
-        .inspect(|_| read.set(read.get() + 1));
-    psl::Psl::find(&psl::List, labels);
-    let base_labels = base.bytes().filter(|&byte| byte == b'.').count() + 1;
-    read.get() > base_labels
+    below_base(base) == BelowBase::Lookup
 }
 
 /// Whether `host`, a domain that a wildcard over a base of `base_len` bytes matches, still
@@ -106,9 +93,126 @@ pub(crate) fn within_owner(host: &str, base_len: usize) -> bool {
     suffix_of(host).is_some_and(|suffix| suffix.len() <= base_len)
 }
 
+/// What [`within_owner`] answers for every host under a wildcard's base, when the List
+/// alone decides it at build time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BelowBase {
+    /// Every host under the base is within its owner.
+    Within,
+    /// No host under the base is (its suffix is found, but longer than the base; or none).
+    Beyond,
+    /// The List has rules below the base: each host is looked up.
+    Lookup,
+}
+
+/// What the List says about the hosts under `base`, from the List's own lookup: it reads a
+/// name's labels right to left and asks for the next label only while some rule lies
+/// deeper. So the base's labels are fed to it, then one label more ([`PROBE_LABEL`]); if it never asks for
+/// that one, no rule lies below the base, and every host under it gets the answer the base
+/// gets (the lookup is a function of the labels it read). Most bases are like that, so
+/// most wildcard hits skip the lookup; `amazonaws.com` (with `s3.amazonaws.com` and more
+/// below it) is not.
+pub(crate) fn below_base(base: &str) -> BelowBase {
+    use psl::Psl;
+
+    let probed = format!("{PROBE_LABEL}.{base}");
+    let asked = Cell::new(0);
+    let info = psl::List.find(CountedLabels {
+        rest: Some(probed.as_bytes()),
+        asked: &asked,
+    });
+    if asked.get() > base.split('.').count() {
+        BelowBase::Lookup
+    } else if info.len != 0 && info.len <= base.len() {
+        BelowBase::Within
+    } else {
+        BelowBase::Beyond
+    }
+}
+
+/// The labels of a name, right to left, counting how many the List's lookup asks for.
+/// Small on purpose (24 bytes): the lookup is generic over its iterator, and a debug build
+/// keeps a copy per match arm of its first level, so a larger iterator would not fit on a
+/// small thread stack.
+struct CountedLabels<'a> {
+    rest: Option<&'a [u8]>,
+    asked: &'a Cell<usize>,
+}
+
+impl<'a> Iterator for CountedLabels<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let rest = self.rest?;
+        self.asked.set(self.asked.get() + 1);
+        match rest.iter().rposition(|&byte| byte == b'.') {
+            Some(dot) => {
+                self.rest = Some(&rest[..dot]);
+                Some(&rest[dot + 1..])
+            }
+            None => {
+                self.rest = None;
+                Some(rest)
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_base_without_rules_below_it_decides_for_every_host_under_it() {
+        let bases = [
+            "example.com",
+            "berbix.com",
+            "amazonaws.com",
+            "s3.amazonaws.com",
+            "mybucket.s3.amazonaws.com",
+            "compute.amazonaws.com",
+            "bbc.co.uk",
+            "co.uk",
+            "kawasaki.jp",
+            "city.kawasaki.jp",
+            "github.io",
+            "me.github.io",
+            "localhost",
+            "app.localhost",
+            "corp.internal",
+            "blogspot.com",
+            "x.blogspot.com",
+            "appspot.com",
+        ];
+        let fronts = [
+            "a",
+            "www",
+            "s3",
+            "city",
+            "compute",
+            "eu-west-1",
+            "x.s3",
+            "a.b.c",
+            "origin-policy-probe",
+        ];
+        let mut decided = 0;
+        for base in bases {
+            let known = below_base(base);
+            for front in fronts {
+                let host = format!("{front}.{base}");
+                let within = within_owner(&host, base.len());
+                match known {
+                    BelowBase::Lookup => {}
+                    BelowBase::Within => assert!(within, "{host}"),
+                    BelowBase::Beyond => assert!(!within, "{host}"),
+                }
+            }
+            decided += usize::from(known != BelowBase::Lookup);
+        }
+        assert_eq!(below_base("example.com"), BelowBase::Within);
+        assert_eq!(below_base("amazonaws.com"), BelowBase::Lookup);
+        assert!(decided >= 8, "{decided}");
+    }
 
     #[test]
     fn public_suffixes_from_both_sections() {

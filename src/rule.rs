@@ -5,6 +5,7 @@ use std::fmt;
 use crate::host::{self, Host};
 use crate::mode::{EntryName, Mode};
 use crate::pattern::{HostPattern, Pattern};
+use crate::public_suffix::{self, BelowBase};
 
 /// A rule's position in its mode's rule list, as the index stores it.
 pub(crate) type RuleIndex = u32;
@@ -21,6 +22,8 @@ pub struct Rule {
     extra: Option<Box<Extra>>,
     index: u32,
     mode: Mode,
+    /// For a wildcard, what the Public Suffix List says about the hosts under its base.
+    below_base: BelowBase,
 }
 
 /// The rarely present parts of a rule.
@@ -45,8 +48,13 @@ impl Rule {
         let entry = (entry != canonical).then(|| Box::from(entry));
         let note = note.map(Box::from);
         let extra = (entry.is_some() || note.is_some()).then(|| Box::new(Extra { entry, note }));
+        let below_base = pattern
+            .host()
+            .wildcard_base()
+            .map_or(BelowBase::Within, public_suffix::below_base);
         Rule {
             mode,
+            below_base,
             // More than 2^32 entries would not fit in memory anyway.
             index: u32::try_from(position).unwrap_or(u32::MAX),
             text: canonical.into_boxed_str(),
@@ -95,6 +103,12 @@ impl Rule {
     /// domain is on the list. Decisions carry it through [`Decision::rule`](crate::Decision::rule).
     pub fn note(&self) -> Option<&str> {
         self.extra.as_ref().and_then(|extra| extra.note.as_deref())
+    }
+
+    /// For a wildcard, whether the hosts under its base are within its owner, or must be
+    /// looked up one by one ([`public_suffix::below_base`]).
+    pub(crate) fn below_base(&self) -> BelowBase {
+        self.below_base
     }
 
     /// The text the index keys this rule by: the host of an exact rule (its canonical

@@ -432,3 +432,75 @@ pub fn queries(
     }
     (hits, misses)
 }
+
+/// A label of exactly `len` lowercase letters.
+fn letters(rng: &mut Rng, len: usize) -> String {
+    let shape = LabelShape {
+        min_len: len,
+        max_len: len,
+        ..LabelShape::WORDS
+    };
+    text::random_label(rng, &shape)
+}
+
+/// A host of `labels` labels (2–4) and 20–40 bytes, 30 on average: the labels before the
+/// top-level domain share what the dots and the TLD leave of the drawn length.
+fn sized_host(rng: &mut Rng, labels: usize) -> String {
+    let tld = rng.pick(TLDS);
+    let total = rng.between(20, 40);
+    let front = labels - 1;
+    let letters_left = total - tld.len() - front;
+    let mut parts = Vec::with_capacity(front);
+    for at in 0..front {
+        let share = letters_left / front + usize::from(at < letters_left % front);
+        parts.push(letters(rng, share.clamp(1, 63)));
+    }
+    text::domain(&parts, tld)
+}
+
+/// `n` rules of the issue-17 workload, deterministic for a given `seed`: about 60% exact
+/// hosts, 30% `*.` wildcards and 10% port variants (an earlier exact host again, on an
+/// explicit port, 1 in 10 of them on `*`); hosts and wildcard bases of 2–4 labels and 20–40
+/// bytes (30 on average; bases 2–3 labels); both modes, as [`rules`].
+pub fn sized_rules(n: usize, seed: u64) -> Vec<GenRule> {
+    let mut rng = Rng::new(seed);
+    let mut out: Vec<GenRule> = Vec::with_capacity(n);
+    let mut exact: Vec<usize> = Vec::new();
+    while out.len() < n {
+        let kind = rng.below(100);
+        if kind >= 90 && !exact.is_empty() {
+            let earlier = out[exact[rng.below(exact.len())]].clone();
+            let port = if rng.percent(10) {
+                Port::Any
+            } else {
+                Port::Exact(high_port(&mut rng))
+            };
+            out.push(GenRule { port, ..earlier });
+            continue;
+        }
+        let mode = if rng.percent(50) {
+            Mode::Live
+        } else {
+            Mode::Test
+        };
+        let https = mode == Mode::Live || rng.percent(50);
+        let wildcard = (60..90).contains(&kind);
+        let labels = if wildcard {
+            rng.between(2, 3)
+        } else {
+            rng.between(2, 4)
+        };
+        if !wildcard {
+            exact.push(out.len());
+        }
+        out.push(GenRule {
+            mode,
+            https,
+            host: sized_host(&mut rng, labels),
+            wildcard,
+            label: None,
+            port: Port::Default,
+        });
+    }
+    out
+}
