@@ -4,23 +4,24 @@
 //! "customer site") on a second loopback port calls it with a test key and a live key.
 //!
 //! ```sh
-//! cargo run --example gateway --features tower,serde
-//! # listening on http://127.0.0.1:8080 (GATEWAY_ADDR to change it)
+//! cargo run --example gateway --features tower,policy-file
+//! # listening on http://127.0.0.1:8080 (GATEWAY_ADDR to change it, as HOST:PORT or localhost:PORT)
 //! # demo page on http://localhost:3000/ (DEMO_ADDR to change it): open it in a browser
 //!
 //! curl -i -u secret_live_demo: -H 'Origin: https://docs.berbix.com' http://127.0.0.1:8080/   # 200
 //! curl -i -u secret_live_demo: -H 'Origin: https://evil.example' http://127.0.0.1:8080/      # 403
-//! curl -i -u secret_live_demo: -H 'Origin: http://localhost:3000' http://127.0.0.1:8080/     # 403: http in live mode
+//! curl -i -u secret_live_demo: -H 'Origin: http://localhost:3000' http://127.0.0.1:8080/     # 403: origin not allowed for live mode: origin_not_allowed
 //! curl -i -u secret_test_demo: -H 'Origin: http://localhost:3000' http://127.0.0.1:8080/     # 200
 //! curl -i -u secret_live_demo: -H 'Origin: https://app.acme.example' -H 'X-Tenant: acme' http://127.0.0.1:8080/  # 200
-//! curl -i -u secret_live_demo: -H 'Origin: https://app.acme.example' -H 'X-Tenant: nobody' http://127.0.0.1:8080/ # 403: unknown tenant
+//! curl -i -u secret_live_demo: -H 'Origin: https://app.acme.example' -H 'X-Tenant: nobody' http://127.0.0.1:8080/ # 403: unknown_tenant
 //! curl -i -X OPTIONS -H 'Origin: http://localhost:3000' -H 'Access-Control-Request-Method: GET' \
 //!   -H 'Access-Control-Request-Headers: authorization' http://127.0.0.1:8080/                # 200: CORS preflight granted
 //! curl -sI http://127.0.0.1:8080/flow/live              # 200, content-security-policy: frame-ancestors https://www.berbix.com ...
 //! curl -sI 'http://127.0.0.1:8080/flow/test?tenant=acme' # 200, frame-ancestors of acme's test list
 //! ```
 //!
-//! - Tenants: `default` uses `examples/policy.toml` and is the tenant of a request without
+//! - Tenants: `default` uses the policy file named by `POLICY_FILE` (default
+//!   `examples/policy.toml`; TOML, or JSON when the name ends in `.json`) and is the tenant of a request without
 //!   `X-Tenant`; `acme` uses [`ACME_POLICY`] below. Any other `X-Tenant` is denied. A browser
 //!   names its tenant in the path instead (`/t/acme`), because a CORS preflight carries no
 //!   custom header: [`cors_tenant_of`] reads only the path, and the gate's [`tenant_of`]
@@ -33,19 +34,22 @@
 //!   key's mode, and its 403 carries the CORS headers, so the page can read why. `Authorization`
 //!   and `Content-Type` are allowed request headers, preflights are cached for 10 minutes,
 //!   and `Vary` names `Origin` and the preflight's request headers.
-//! - Hot reload: edit `examples/policy.toml` while it runs; the file is read again within a
-//!   second of a change and swapped in for the `default` tenant. A file with a bad entry is
-//!   reported and the running policy is kept.
 //! - Hosted flow: `/flow/live` and `/flow/test` (`?tenant=acme` for the second tenant) serve
 //!   an embeddable page with `Content-Security-Policy: frame-ancestors ...` derived from the
 //!   tenant's list for that mode, so only the tenant's allowed pages can frame it; the demo
 //!   page frames both and shows which loaded.
+//! - Hot reload: edit the policy file while it runs; the file is read again within a second
+//!   of a change and swapped in for the `default` tenant. A file with a bad entry is
+//!   reported as the CLI reports it (`FILE:LINE:COL`, `^^^`, a hint) and the running policy
+//!   is kept.
+//! - Start-up errors (an unreadable or invalid policy file, an address that does not parse
+//!   or cannot be bound) are printed with their messages, and the exit status is 1.
 //! - Every denial is logged to stderr with the tenant, mode, origin (cut to 128 bytes, printed
 //!   escaped) and reason.
 
-use std::error::Error;
-use std::net::SocketAddr;
+use std::fmt;
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -56,6 +60,7 @@ use axum::Router;
 use http::request::Parts;
 use http::{header, Method};
 use origin_policy::middleware::{Denial, FrameAncestorsLayer, MissingOrigin, OriginPolicyLayer};
+use origin_policy::policy_file::{self, Format, PolicyFileError};
 use origin_policy::{Mode, Policy, PolicyStore};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
@@ -78,26 +83,78 @@ test = [
 ]
 "#;
 
-/// The policy file of [`DEFAULT_TENANT`].
+/// The shipped policy file, `examples/policy.toml`.
 pub fn policy_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/policy.toml")
 }
 
-/// Reads and builds a policy file; the error names every bad entry.
-pub fn read_policy(path: &Path) -> Result<Policy, Box<dyn Error + Send + Sync>> {
-    let text = std::fs::read_to_string(path)?;
-    Ok(toml::from_str(&text)?)
+/// The policy file of [`DEFAULT_TENANT`]: `POLICY_FILE`, or else [`policy_path`].
+pub fn policy_path_from_env() -> PathBuf {
+    std::env::var_os("POLICY_FILE").map_or_else(policy_path, PathBuf::from)
+}
+
+/// Why the gateway could not start, or could not read a policy file; `Display` gives the
+/// whole message.
+#[derive(Debug)]
+pub enum GatewayError {
+    /// The file could not be read.
+    Read(PathBuf, std::io::Error),
+    /// The file is no valid policy: located, hinted errors, as the CLI prints them.
+    Policy(PolicyFileError),
+    /// An address variable names nothing to listen on.
+    Listen(&'static str, String, std::io::Error),
+}
+
+impl fmt::Display for GatewayError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GatewayError::Read(path, err) => {
+                write!(f, "cannot read policy file {}: {err}", path.display())
+            }
+            GatewayError::Policy(err) => err.fmt(f),
+            GatewayError::Listen(variable, value, err) => write!(
+                f,
+                "cannot listen on {variable}={value:?}: {err} (expected HOST:PORT, such as \
+                 127.0.0.1:8080 or localhost:8080)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for GatewayError {}
+
+/// Reads and builds a policy file, TOML or (by its name) JSON; the error locates every bad
+/// entry in the file.
+pub fn read_policy(path: &Path) -> Result<Policy, GatewayError> {
+    let text =
+        std::fs::read_to_string(path).map_err(|err| GatewayError::Read(path.to_owned(), err))?;
+    let format = Format::from_path(path).unwrap_or(Format::Toml);
+    policy_file::parse(&path.display().to_string(), &text, format).map_err(GatewayError::Policy)
 }
 
 /// The store with both tenants.
-pub fn tenants(default_policy: Policy) -> Result<Arc<PolicyStore<String>>, toml::de::Error> {
+pub fn tenants(default_policy: Policy) -> Result<Arc<PolicyStore<String>>, PolicyFileError> {
     let store = PolicyStore::new();
     store.insert(DEFAULT_TENANT.to_owned(), default_policy);
-    store.insert(
+    store.insert_file(
         ACME_TENANT.to_owned(),
-        toml::from_str::<Policy>(ACME_POLICY)?,
-    );
+        "ACME_POLICY",
+        ACME_POLICY,
+        Format::Toml,
+    )?;
     Ok(Arc::new(store))
+}
+
+/// Binds the address of `variable` (`GATEWAY_ADDR`, `DEMO_ADDR`), or `default`: an IP
+/// address and port, or a host name and port (`localhost:8080`), resolved by the system.
+pub async fn listen(
+    variable: &'static str,
+    default: &str,
+) -> Result<tokio::net::TcpListener, GatewayError> {
+    let value = std::env::var(variable).unwrap_or_else(|_| default.to_owned());
+    tokio::net::TcpListener::bind(value.as_str())
+        .await
+        .map_err(|err| GatewayError::Listen(variable, value, err))
 }
 
 /// The tenant of a request: its `X-Tenant` header, or else [`cors_tenant_of`].
@@ -316,20 +373,24 @@ pub async fn reload_on_change(store: Arc<PolicyStore<String>>, path: PathBuf) {
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn Error + Send + Sync>> {
-    let addr: SocketAddr = std::env::var("GATEWAY_ADDR")
-        .unwrap_or_else(|_| "127.0.0.1:8080".to_owned())
-        .parse()?;
-    let path = policy_path();
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let path = policy_path_from_env();
     let store = tenants(read_policy(&path)?)?;
     tokio::spawn(reload_on_change(store.clone(), path));
-    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let listener = listen("GATEWAY_ADDR", "127.0.0.1:8080").await?;
     let gateway = format!("http://{}", listener.local_addr()?);
     println!("listening on {gateway}");
-    let demo_addr: SocketAddr = std::env::var("DEMO_ADDR")
-        .unwrap_or_else(|_| "127.0.0.1:3000".to_owned())
-        .parse()?;
-    let demo = tokio::net::TcpListener::bind(demo_addr).await?;
+    let demo = listen("DEMO_ADDR", "127.0.0.1:3000").await?;
     let demo_port = demo.local_addr()?.port();
     println!(
         "demo page on http://localhost:{demo_port}/ (a test-mode origin): open it in a browser"

@@ -1,6 +1,24 @@
 //! Decide whether a web origin may use a service: validated allow-lists of domain patterns
 //! per mode (live or test), compiled once and checked in nanoseconds without allocating.
 //!
+//! Two types do the work: a [`Policy`] holds the compiled lists of both modes (built with
+//! [`Policy::builder`], which validates every entry and reports all bad ones at once), and
+//! [`Policy::check`] answers an `Origin` header value with a [`Decision`]: the rule that
+//! allowed it, or why it was denied. Entries follow the syntax below.
+//!
+//! # Pattern syntax
+//!
+//! An entry is `scheme://host[:port]`, optionally followed by one `/`:
+//!
+//! | part | accepted | canonical form |
+//! |---|---|---|
+//! | scheme | `https`, `http` (any case); live mode is `https` only | lowercase |
+//! | host | a domain name, Unicode or punycode | lowercase punycode, no trailing dot |
+//! | | `*.` + a domain: one or more labels in front of it, never the domain itself | `*.base` |
+//! | | one `*` inside the leftmost label, with literal label characters (`pr-*.base`, `*-staging.base`, `app-*-eu.base`): one or more label characters within that one label | `prefix*suffix.base` |
+//! | | dotted-decimal IPv4, bracketed IPv6 | as a browser prints it |
+//! | port | `1`–`65535`, or `*` for any port; none means the scheme's default | omitted when default |
+//!
 //! ```
 //! use origin_policy::{DenyReason, Mode, Policy};
 //!
@@ -16,19 +34,6 @@
 //! );
 //! # Ok::<(), origin_policy::BuildError>(())
 //! ```
-//!
-//! # Pattern syntax
-//!
-//! An entry is `scheme://host[:port]`, optionally followed by one `/`:
-//!
-//! | part | accepted | canonical form |
-//! |---|---|---|
-//! | scheme | `https`, `http` (any case); live mode is `https` only | lowercase |
-//! | host | a domain name, Unicode or punycode | lowercase punycode, no trailing dot |
-//! | | `*.` + a domain: one or more labels in front of it, never the domain itself | `*.base` |
-//! | | one `*` inside the leftmost label, with literal label characters (`pr-*.base`, `*-staging.base`, `app-*-eu.base`): one or more label characters within that one label | `prefix*suffix.base` |
-//! | | dotted-decimal IPv4, bracketed IPv6 | as a browser prints it |
-//! | port | `1`–`65535`, or `*` for any port; none means the scheme's default | omitted when default |
 //!
 //! A wildcard over a public suffix (`*.com`, `*.co.uk`, `*.github.io`) is an error unless
 //! [`PolicyBuilder::allow_public_suffix_wildcards`] says otherwise, and a wildcard never
@@ -57,19 +62,10 @@
 //! between label wildcards the one with more literal characters; then an exact port over
 //! `*`; then the lower index. (`spec-table.md`, section 4, states the order and shows it.)
 //!
-//! How they are compiled: exact hosts and `*.` bases stay in the hash index. The label
-//! wildcards of each (mode, scheme, base) become, when the policy is built, a trie of their
-//! distinct literal prefixes in which each node that ends a prefix owns a reverse trie of
-//! the suffixes of the patterns with that prefix; a suffix node holds the rules of its
-//! `prefix*suffix`, lowest index first. Building takes time and memory linear in the bytes
-//! of the entries, whatever their number, shapes and bases, and has no size limit. A check
-//! consults the tries only if the policy has label wildcards and only for the base that
-//! equals the origin's parent domain: it walks the origin's leftmost label (at most 63
-//! bytes) forward through the prefix trie and, at each prefix, backward through its suffix
-//! trie, leaving at least one byte for the `*`. That is at most 2,015 trie steps for a
-//! 63-byte label, each a binary search over at most 38 sorted edge bytes (the label
-//! alphabet), and typically a handful; the rules of each fitting pattern are then scanned
-//! as the ports of an exact host are. A check allocates nothing and does not recurse.
+//! A check with label wildcards stays allocation-free, without recursion, and bounded by
+//! the origin's leftmost label (at most 63 bytes); building them is linear in the bytes of
+//! the entries. How (the prefix and suffix tries, and their bounds) is told where they are
+//! built, in `src/label_wildcard.rs`.
 
 //! # Errors
 //!
@@ -114,6 +110,15 @@
 #![cfg_attr(
     feature = "serde",
     doc = "The types are [`PolicyConfig`] and [`EntryConfig`]; see [`Policy::to_config`]."
+)]
+//!
+//! With the `policy-file` feature, `origin_policy::policy_file` reads a file's TOML or JSON
+//! text into a `Policy` and, when it cannot, reports each error located in the text
+//! (`policy.toml:12:3: live[1]: HttpInLive: ...`, the `^^^` span, a hint), the messages the
+//! CLI prints; `PolicyStore::insert_file` swaps such a file in for a tenant.
+#![cfg_attr(
+    feature = "policy-file",
+    doc = "See [`policy_file::parse`] and [`policy_file::PolicyFileError`]."
 )]
 //!
 //! # Features
@@ -168,6 +173,9 @@
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+// docs.rs (and `RUSTDOCFLAGS="--cfg docsrs" cargo +nightly doc`): each feature-gated item
+// shows the feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[macro_use]
 mod kinds;

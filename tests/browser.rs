@@ -32,7 +32,7 @@
 //! test. Without `chromium` or `openssl` the test fails when `CI=true` (`.ci/run` installs
 //! both) and is skipped, loudly, otherwise.
 
-#![cfg(all(feature = "tower", feature = "serde"))]
+#![cfg(all(feature = "tower", feature = "policy-file"))]
 
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};

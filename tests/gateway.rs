@@ -6,7 +6,7 @@
 //! `PublicReason::Uniform`) or name their reason (`Precise`), a hot swap while requests are
 //! in flight, and a bounded load smoke.
 
-#![cfg(all(feature = "tower", feature = "serde"))]
+#![cfg(all(feature = "tower", feature = "policy-file"))]
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -649,5 +649,62 @@ fn the_example_reloads_its_policy_file() {
         assert_eq!(check("https://two.example").await, StatusCode::OK);
         assert_eq!(check("http://three.example").await, StatusCode::FORBIDDEN);
         std::fs::remove_file(&path).unwrap();
+    });
+}
+
+/// Start-up errors are messages, not `Debug` blobs: a bad policy file is located and hinted
+/// as the CLI reports it; an address is `HOST:PORT`, a host name such as `localhost`
+/// included, and one without a port says what is expected.
+#[test]
+fn start_up_errors_are_displayed_and_localhost_addresses_accepted() {
+    let dir = std::env::temp_dir().join(format!("gateway-start-up-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("policy.toml");
+    std::fs::write(&path, "live = [\n  \"docs.berbix.com\",\n]\n").unwrap();
+    let err = gateway::read_policy(&path).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        format!(
+            "1 invalid entry:\n{}:2:3: live[0]: MissingScheme: a pattern starts with \
+             `https://` or `http://`\n  docs.berbix.com\n  ^^^^^^^^^^^^^^^\n  hint: add \
+             `https://` in front, as in `https://docs.berbix.com`",
+            path.display()
+        )
+    );
+    std::fs::write(&path, "live = [\n  \"https://docs.berbix.com\"\n").unwrap();
+    let err = gateway::read_policy(&path).unwrap_err().to_string();
+    assert!(
+        err.starts_with(&format!("{}:3:1: not a valid policy file", path.display())),
+        "{err}"
+    );
+    assert!(!err.contains("TomlError"), "{err}");
+    let missing = gateway::read_policy(&dir.join("missing.toml"))
+        .unwrap_err()
+        .to_string();
+    assert!(missing.starts_with("cannot read policy file "), "{missing}");
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        // The variable is unset, so the default given is used.
+        let unset = "ORIGIN_POLICY_TEST_UNSET_ADDR";
+        assert!(std::env::var_os(unset).is_none());
+        let listener = gateway::listen(unset, "localhost:0").await.unwrap();
+        assert!(listener.local_addr().unwrap().ip().is_loopback());
+        let err = gateway::listen(unset, "localhost")
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("cannot listen on ORIGIN_POLICY_TEST_UNSET_ADDR=\"localhost\": "),
+            "{err}"
+        );
+        assert!(
+            err.ends_with("(expected HOST:PORT, such as 127.0.0.1:8080 or localhost:8080)"),
+            "{err}"
+        );
     });
 }

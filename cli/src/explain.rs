@@ -9,6 +9,8 @@ use origin_policy::{
     Origin, OriginErrorKind, Policy, PortSpec, Rule,
 };
 
+use serde::Serialize;
+
 use crate::escape::{echo, escape};
 
 /// How many related rules are listed at most; the rest are counted.
@@ -17,13 +19,69 @@ const MAX_RULES_SHOWN: usize = 8;
 /// The width of the label column (`origin`, `host`, `decision`, ...).
 const LABEL_WIDTH: usize = 11;
 
-/// The explanation of `input` under `policy` in `mode`, and whether it is allowed.
-pub(crate) fn explain(policy: &Policy, mode: Mode, input: &str) -> (String, bool) {
-    let mut out = String::new();
-    line(&mut out, "origin", &echo(input));
+/// One `explain --json` object: the same facts as the text, as fields. Strings hold the
+/// text whole (the JSON writer escapes what a terminal would act on).
+#[derive(Debug, Default, Serialize)]
+pub(crate) struct ExplainRecord {
+    origin: String,
+    mode: &'static str,
+    /// `allow` or `deny`.
+    decision: &'static str,
+    /// The rule that allowed the origin (canonical text), else null.
+    rule: Option<String>,
+    /// Why it was allowed without a rule or denied, else null.
+    reason: Option<String>,
+    /// The origin as a browser sends it; null for a malformed one.
+    normalized: Option<String>,
+    /// What is wrong with a malformed origin, and the hint for it.
+    problem: Option<String>,
+    hint: Option<String>,
+    /// The closest rules, closest first (at most 8), and how many more were left out.
+    rules: Vec<RuleRecord>,
+    rules_not_shown: usize,
+    /// For a denied origin near a rule: the entry that would allow exactly it.
+    allow_with: Option<String>,
+    /// Instead, why no entry of the mode can allow it.
+    cannot: Option<String>,
+    /// For a denied origin that no rule is near: true, and no entry is suggested.
+    no_rule_near: bool,
+}
+
+/// One rule of [`ExplainRecord::rules`].
+#[derive(Debug, Serialize)]
+struct RuleRecord {
+    mode: &'static str,
+    index: usize,
+    rule: String,
+    note: Option<String>,
+    matches: bool,
+    decides: bool,
+    /// Why it does not match, or what the text says of a match.
+    why: String,
+}
+
+/// What `explain` prints: the text, the JSON record, and whether the origin is allowed.
+pub(crate) struct Explanation {
+    pub(crate) text: String,
+    pub(crate) record: ExplainRecord,
+    pub(crate) allowed: bool,
+}
+
+/// The explanation of `input` under `policy` in `mode`.
+pub(crate) fn explain(policy: &Policy, mode: Mode, input: &str) -> Explanation {
+    let mut out = Report::default();
+    out.record.origin = input.to_owned();
+    out.record.mode = mode.as_str();
+    out.line("origin", &echo(input));
     let decision = policy.check(mode, input);
+    out.record.decision = if decision.is_allowed() {
+        "allow"
+    } else {
+        "deny"
+    };
     match Origin::parse(input) {
         Ok(origin) => {
+            out.record.normalized = Some(origin.to_string());
             describe_origin(&mut out, input, &origin);
             describe_decision(&mut out, mode, input, &decision);
             describe_rules(&mut out, policy, mode, &origin, &decision);
@@ -32,34 +90,45 @@ pub(crate) fn explain(policy: &Policy, mode: Mode, input: &str) -> (String, bool
             }
         }
         Err(kind) => {
-            line(&mut out, "problem", &kind.to_string());
+            out.record.problem = Some(kind.to_string());
+            out.line("problem", &kind.to_string());
             describe_decision(&mut out, mode, input, &decision);
             if let Some(hint) = malformed_hint(input, kind) {
-                line(&mut out, "hint", &hint);
+                out.line("hint", &hint);
+                out.record.hint = Some(hint);
             }
         }
     }
-    (out, decision.is_allowed())
+    Explanation {
+        text: out.text,
+        record: out.record,
+        allowed: decision.is_allowed(),
+    }
 }
 
-/// `label` padded to the label column, then `text`.
-fn line(out: &mut String, label: &str, text: &str) {
-    // Writing to a String cannot fail.
-    let _ = writeln!(out, "{label:<LABEL_WIDTH$}{text}");
+/// The text being written and the record being filled.
+#[derive(Default)]
+struct Report {
+    text: String,
+    record: ExplainRecord,
+}
+
+impl Report {
+    /// `label` padded to the label column, then `text`.
+    fn line(&mut self, label: &str, text: &str) {
+        // Writing to a String cannot fail.
+        let _ = writeln!(self.text, "{label:<LABEL_WIDTH$}{text}");
+    }
 }
 
 /// The parts of a well-formed origin, as written and as normalized.
-fn describe_origin(out: &mut String, input: &str, origin: &Origin<'_>) {
+fn describe_origin(out: &mut Report, input: &str, origin: &Origin<'_>) {
     let written = Written::of(input);
     let scheme = origin.scheme().as_str();
     if written.scheme == scheme {
-        line(out, "scheme", scheme);
+        out.line("scheme", scheme);
     } else {
-        line(
-            out,
-            "scheme",
-            &format!("{} -> {scheme}", echo(written.scheme)),
-        );
+        out.line("scheme", &format!("{} -> {scheme}", echo(written.scheme)));
     }
 
     let kind = match origin.host_kind() {
@@ -73,11 +142,10 @@ fn describe_origin(out: &mut String, input: &str, origin: &Origin<'_>) {
     }
     let host = origin.host();
     if written.host == host {
-        line(out, "host", &format!("{host} ({})", about.join(", ")));
+        out.line("host", &format!("{host} ({})", about.join(", ")));
     } else {
         let steps = normalization_steps(written.host, origin.host_kind());
-        line(
-            out,
+        out.line(
             "host",
             &format!(
                 "{} -> {host} ({}; {})",
@@ -96,13 +164,13 @@ fn describe_origin(out: &mut String, input: &str, origin: &Origin<'_>) {
         Some(text) if text != port.to_string() => format!("{} -> {port}", echo(text)),
         Some(_) => port.to_string(),
     };
-    line(out, "port", &port_text);
+    out.line("port", &port_text);
 
     let normalized = origin.to_string();
     if normalized == input {
-        line(out, "normalized", &format!("{normalized} (as given)"));
+        out.line("normalized", &format!("{normalized} (as given)"));
     } else {
-        line(out, "normalized", &normalized);
+        out.line("normalized", &normalized);
     }
 }
 
@@ -147,17 +215,29 @@ fn normalization_steps(written: &str, kind: HostKind) -> Vec<&'static str> {
     steps
 }
 
-fn describe_decision(out: &mut String, mode: Mode, input: &str, decision: &Decision<'_>) {
+fn describe_decision(out: &mut Report, mode: Mode, input: &str, decision: &Decision<'_>) {
     let text = match decision {
-        Decision::Allow(rule) => format!("allow in {mode} mode, by {}", name(rule)),
-        Decision::AllowTestLoopback => format!(
-            "allow in {mode} mode, without a rule: the host is loopback and the policy has \
-             implicit_test_loopback on"
-        ),
-        Decision::Deny(reason) => format!("deny in {mode} mode: {}", reason.describe(input)),
-        other => format!("{other} in {mode} mode"),
+        Decision::Allow(rule) => {
+            out.record.rule = Some(rule.as_str().to_owned());
+            format!("allow in {mode} mode, by {}", name(rule))
+        }
+        Decision::AllowTestLoopback => {
+            out.record.reason = Some("implicit test loopback".to_owned());
+            format!(
+                "allow in {mode} mode, without a rule: the host is loopback and the policy has \
+                 implicit_test_loopback on"
+            )
+        }
+        Decision::Deny(reason) => {
+            out.record.reason = Some(reason.describe(input));
+            format!("deny in {mode} mode: {}", reason.describe(input))
+        }
+        other => {
+            out.record.reason = Some(other.to_string());
+            format!("{other} in {mode} mode")
+        }
     };
-    line(out, "decision", &text);
+    out.line("decision", &text);
 }
 
 /// `live[2] https://*.berbix.com`
@@ -218,7 +298,7 @@ impl Candidate<'_> {
 
 /// The rules that came closest, with why each did or did not match.
 fn describe_rules(
-    out: &mut String,
+    out: &mut Report,
     policy: &Policy,
     mode: Mode,
     origin: &Origin<'_>,
@@ -261,7 +341,7 @@ fn describe_rules(
         (_, true) => format!("{count} in {mode} mode, none for this host or its domain"),
         (_, false) => format!("{count} in {mode} mode; the closest to this origin first:"),
     };
-    line(out, "rules", &header);
+    out.line("rules", &header);
     let shown = &candidates[..candidates.len().min(MAX_RULES_SHOWN)];
     let label = |rule: &Rule| rule.name().to_string();
     let label_width = shown.iter().map(|c| label(c.rule).len()).max().unwrap_or(0);
@@ -280,20 +360,33 @@ fn describe_rules(
             candidate.reasons.join("; ")
         };
         let _ = writeln!(
-            out,
+            out.text,
             "  {:<label_width$}  {:<text_width$}  {why}",
             label(candidate.rule),
             candidate.rule.as_str(),
         );
         if let Some(note) = candidate.rule.note() {
             let indent = 2 + label_width + 2;
-            let _ = writeln!(out, "{:indent$}note: {}", "", escape(note));
+            let _ = writeln!(out.text, "{:indent$}note: {}", "", escape(note));
         }
+        out.record.rules.push(RuleRecord {
+            mode: candidate.rule.mode().as_str(),
+            index: candidate.rule.index(),
+            rule: candidate.rule.as_str().to_owned(),
+            note: candidate.rule.note().map(str::to_owned),
+            matches: candidate.reasons.is_empty(),
+            decides: candidate.decides,
+            why,
+        });
     }
     let left_out = candidates.len() - shown.len();
+    out.record.rules_not_shown = left_out;
     if left_out > 0 {
         let noun = if left_out == 1 { "rule" } else { "rules" };
-        let _ = writeln!(out, "  ... and {left_out} more related {noun} not shown");
+        let _ = writeln!(
+            out.text,
+            "  ... and {left_out} more related {noun} not shown"
+        );
     }
 }
 
@@ -404,23 +497,57 @@ fn related_labels(a: &str, b: &str) -> usize {
         .count()
 }
 
+/// Whether some rule of the policy, of either mode, is near `origin`: its host fits, or it
+/// is another host of the origin's registrable domain ([`host_fit`]). Only then does
+/// `explain` offer an entry to copy: for an origin no rule is near (`https://evil.co.uk`,
+/// `https://example.com.evil.net`), an entry that allows it would let in another site.
+fn any_rule_near(policy: &Policy, origin: &Origin<'_>) -> bool {
+    Mode::ALL.iter().any(|&mode| {
+        policy
+            .rules(mode)
+            .iter()
+            .any(|rule| host_fit(rule, origin) != HostFit::Unrelated)
+    })
+}
+
 /// For a denied, well-formed origin: the entry that would allow it in `mode`, or why no
-/// entry of `mode` can.
-fn suggest_entry(out: &mut String, policy: &Policy, mode: Mode, origin: &Origin<'_>) {
+/// entry of `mode` can; nothing to copy when no rule is near it (a loopback origin in test
+/// mode, the developer's own machine, still gets its entry and the option).
+fn suggest_entry(out: &mut Report, policy: &Policy, mode: Mode, origin: &Origin<'_>) {
     let entry = origin.to_string();
+    let loopback_in_test = mode == Mode::Test && origin.is_loopback();
     let built = Policy::builder()
         .options(policy.options())
         .allow(mode, &entry)
         .build();
     match built {
-        Ok(_) if mode == Mode::Test && origin.is_loopback() => line(
-            out,
-            "allow with",
-            &format!(
-                "the test entry `{entry}` (this origin only), or implicit_test_loopback = true \
-                 in [options] (every loopback origin)"
-            ),
-        ),
+        Ok(_) if !loopback_in_test && !any_rule_near(policy, origin) => {
+            out.record.no_rule_near = true;
+            let what = match origin.host_kind() {
+                HostKind::Domain => match registrable_domain(origin.host()) {
+                    Some(domain) => format!("shares this origin's registrable domain ({domain})"),
+                    None => "is under this origin's name".to_owned(),
+                },
+                HostKind::Ipv4 | HostKind::Ipv6 => "names this address".to_owned(),
+            };
+            out.line(
+                "near",
+                &format!(
+                    "no rule of the policy {what}: no entry is suggested, since one would let \
+                     in another owner's site"
+                ),
+            );
+        }
+        Ok(_) if loopback_in_test => {
+            out.record.allow_with = Some(entry.clone());
+            out.line(
+                "allow with",
+                &format!(
+                    "the test entry `{entry}` (this origin only), or implicit_test_loopback = \
+                     true in [options] (every loopback origin)"
+                ),
+            );
+        }
         Ok(_) => {
             let beyond =
                 policy.check(mode, &entry).deny_reason() == Some(DenyReason::PublicSuffixBoundary);
@@ -431,11 +558,11 @@ fn suggest_entry(out: &mut String, policy: &Policy, mode: Mode, origin: &Origin<
                 ),
                 _ => String::new(),
             };
-            line(
-                out,
+            out.line(
                 "allow with",
                 &format!("the {mode} entry `{entry}` (this origin only{caution})"),
             );
+            out.record.allow_with = Some(entry);
         }
         Err(err) => {
             let why = err
@@ -443,7 +570,8 @@ fn suggest_entry(out: &mut String, policy: &Policy, mode: Mode, origin: &Origin<
                 .first()
                 .map(|entry| entry.error.kind().to_string())
                 .unwrap_or_default();
-            line(out, "cannot", &format!("be allowed in {mode} mode: {why}"));
+            out.line("cannot", &format!("be allowed in {mode} mode: {why}"));
+            out.record.cannot = Some(why);
         }
     }
 }

@@ -60,8 +60,8 @@ flags in the order given; a flag's entry is numbered after the file's entries of
 macro_rules! exit_error_help {
     () => {
         "  2  an invalid entry (stderr lists each one: where it came from, FILE:LINE:COL for a
-     TOML file, the kind, and a ^^^ marker), a missing or unparsable policy file, or wrong
-     usage"
+     file's entry, the kind, a ^^^ marker and a hint), a missing or unparsable policy file
+     (FILE:LINE:COL and the parser's message), or wrong usage"
     };
 }
 
@@ -117,15 +117,14 @@ Put origins after `--` when one may be empty or start with `-`:
 
 const AFTER_HELP: &str = check_help!();
 
-const TOP_AFTER_HELP: &str = concat!(
-    check_help!(),
-    "
-
-`origin-policy explain` shows, for one origin, how it was read, the decision, and the
-rules that came closest to allowing it; see `origin-policy explain --help`.
-`origin-policy lint` reports entries that are valid but questionable (duplicates, rules
-covered by broader ones, ...); see `origin-policy lint --help`."
-);
+const TOP_AFTER_HELP: &str = "\
+Each command reads a policy from --policy FILE (TOML, or JSON when the name ends in .json;
+`-` reads it from stdin) and from --live / --test PATTERN flags. Try:
+  origin-policy check --policy examples/policy.toml --mode live https://docs.berbix.com
+  origin-policy explain --policy examples/policy.toml --mode live https://evil.example
+  origin-policy lint --policy examples/policy.toml
+`origin-policy help COMMAND` (or COMMAND --help) gives each command's output format and
+exit status; `origin-policy completions bash` prints a completion script for bash.";
 
 const EXPLAIN_AFTER_HELP: &str = concat!(
     "\
@@ -142,12 +141,23 @@ Output (stdout), for people rather than scripts:
               host (`*.x.com` never matches x.com itself), scheme, port, or mode (rules of
               the other mode are listed when their host fits, as `only in test mode`).
               Related means: the same host, a wildcard over it, or another host of the same
-              domain, which the CLI guesses from the last two labels of the names (or one
-              name being under the other). At most 8 are shown; the rest are counted.
+              registrable domain by the Public Suffix List (alice.github.io and
+              bob.github.io are not related), or both loopback. At most 8 are shown; the
+              rest are counted.
               `port 8443, not 443` reads: the origin's port is 8443, the rule's is 443.
-  allow with  for a denied origin: the entry that would allow exactly it (whether to add
-              it, or to change a rule above, or the mode the client uses, is up to you)
+  allow with  for a denied origin that some rule is related to: the entry that would allow
+              exactly it (whether to add it, or to change a rule above, or the mode the
+              client uses, is up to you)
+  near        instead, when no rule of the policy (either mode) is related to it: no entry
+              is suggested, since one would let in another owner's site (a loopback origin
+              in test mode still gets its entry)
   cannot      instead, when no entry of the mode can allow it, and why
+
+With --json, one JSON object instead, with the same facts:
+  {\"origin\", \"mode\", \"decision\" (allow|deny), \"rule\", \"reason\", \"normalized\",
+   \"problem\", \"hint\", \"rules\": [{\"mode\", \"index\", \"rule\", \"note\", \"matches\",
+   \"decides\", \"why\"}], \"rules_not_shown\", \"allow_with\", \"cannot\", \"no_rule_near\"}
+  (fields that do not apply are null; rules is empty for a malformed origin).
 
 ",
     entries_help!(),
@@ -211,22 +221,39 @@ enum Command {
     #[command(
         after_help = AFTER_HELP,
         override_usage = "origin-policy check --mode live|test [--live PATTERN]... [--test PATTERN]... \
-                          [--policy FILE] [--json] [--] ORIGIN...|-"
+                          [--policy FILE|-] [--json] [--] ORIGIN...|-"
     )]
     Check(CheckArgs),
     /// Show how one ORIGIN is read, the decision, and the rules that came closest.
     #[command(
         after_help = EXPLAIN_AFTER_HELP,
         override_usage = "origin-policy explain --mode live|test [--live PATTERN]... [--test PATTERN]... \
-                          [--policy FILE] [--] ORIGIN"
+                          [--policy FILE|-] [--json] [--] ORIGIN"
     )]
     Explain(ExplainArgs),
     /// Report entries that are valid but questionable, one line per warning.
     #[command(
         after_help = lint_after_help(),
-        override_usage = "origin-policy lint [--policy FILE] [--live PATTERN]... [--test PATTERN]... [--json]"
+        override_usage = "origin-policy lint [--policy FILE|-] [--live PATTERN]... [--test PATTERN]... [--json]"
     )]
     Lint(LintArgs),
+    /// Print a shell completion script for SHELL on stdout.
+    #[command(after_help = COMPLETIONS_AFTER_HELP)]
+    Completions(CompletionsArgs),
+}
+
+const COMPLETIONS_AFTER_HELP: &str = "\
+Load it in the running shell, or install it where the shell looks for completions:
+  source <(origin-policy completions bash)
+  origin-policy completions bash > ~/.local/share/bash-completion/completions/origin-policy
+  origin-policy completions zsh > \"${fpath[1]}/_origin-policy\"
+  origin-policy completions fish > ~/.config/fish/completions/origin-policy.fish";
+
+#[derive(Debug, clap::Args)]
+struct CompletionsArgs {
+    /// The shell: bash, zsh, fish, elvish or powershell.
+    #[arg(value_name = "SHELL")]
+    shell: clap_complete::Shell,
 }
 
 /// The entry sources, shared by every subcommand.
@@ -240,9 +267,19 @@ struct EntryArgs {
     #[arg(long = "test", value_name = "PATTERN")]
     test: Vec<String>,
 
-    /// A policy file: TOML, or JSON when the name ends in `.json` (see below).
+    /// A policy file: TOML, or JSON when the name ends in `.json` (see below); `-` reads
+    /// it from stdin.
     #[arg(long, value_name = "FILE")]
     policy: Option<PathBuf>,
+}
+
+impl EntryArgs {
+    /// Whether `--policy -` reads the policy from stdin.
+    fn policy_from_stdin(&self) -> bool {
+        self.policy
+            .as_deref()
+            .is_some_and(|path| path.as_os_str() == "-")
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -283,6 +320,10 @@ struct ExplainArgs {
     /// The origin to explain (an `Origin` header value).
     #[arg(value_name = "ORIGIN")]
     origin: String,
+
+    /// One JSON object with the same facts instead of the text.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -304,6 +345,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check(&args, matches.subcommand_matches("check")),
         Command::Explain(args) => explain(&args, matches.subcommand_matches("explain")),
         Command::Lint(args) => lint(&args, matches.subcommand_matches("lint")),
+        Command::Completions(args) => completions(&args),
     };
     ExitCode::from(status)
 }
@@ -380,8 +422,13 @@ fn check(args: &CheckArgs, matches: Option<&ArgMatches>) -> u8 {
             origin => Input::Arg(origin),
         })
         .collect();
-    if inputs.iter().filter(|i| matches!(i, Input::Stdin)).count() > 1 {
+    let stdin_origins = inputs.iter().filter(|i| matches!(i, Input::Stdin)).count();
+    if stdin_origins > 1 {
         eprintln!("error: `-` (read origins from stdin) may be given only once");
+        return EXIT_ERROR;
+    }
+    if stdin_origins == 1 && args.entries.policy_from_stdin() {
+        eprintln!("error: stdin cannot hold both the policy (`--policy -`) and the origins (`-`)");
         return EXIT_ERROR;
     }
     inputs.extend(args.literal_origins.iter().map(|o| Input::Arg(o)));
@@ -518,11 +565,16 @@ fn explain(args: &ExplainArgs, matches: Option<&ArgMatches>) -> u8 {
         Err(status) => return status,
     };
     warn_if_empty(&policy, args.mode);
-    let (text, allowed) = explain::explain(&policy, args.mode, &args.origin);
-    if let Err(status) = write_stdout(&text) {
+    let explanation = explain::explain(&policy, args.mode, &args.origin);
+    let out = if args.json {
+        json_line(&explanation.record)
+    } else {
+        explanation.text
+    };
+    if let Err(status) = write_stdout(&out) {
         return status;
     }
-    if allowed {
+    if explanation.allowed {
         EXIT_ALLOWED
     } else {
         EXIT_DENIED
@@ -578,6 +630,40 @@ fn lint(args: &LintArgs, matches: Option<&ArgMatches>) -> u8 {
         EXIT_CLEAN
     } else {
         EXIT_WARNINGS
+    }
+}
+
+/// Prints the completion script of `shell`.
+fn completions(args: &CompletionsArgs) -> u8 {
+    let mut script = Vec::new();
+    clap_complete::generate(
+        args.shell,
+        &mut Cli::command(),
+        "origin-policy",
+        &mut script,
+    );
+    match String::from_utf8(script) {
+        Ok(text) => match write_stdout(&fix_bash_case_labels(args.shell, text)) {
+            Ok(()) => EXIT_CLEAN,
+            Err(status) => status,
+        },
+        Err(_) => {
+            eprintln!("error: the completion script is not UTF-8");
+            EXIT_ERROR
+        }
+    }
+}
+
+/// clap_complete 4.6 names the bash functions of subcommands after the binary with `-`
+/// made `__` (`origin__policy__subcmd__check`) but labels their `case` branches with every
+/// `-` made `__subcmd__` (`origin__subcmd__policy__subcmd__check`), so for a binary named
+/// with a `-` no subcommand's options complete. The labels are made to match the names
+/// (`tests/completions.rs` completes `check --m` in bash).
+fn fix_bash_case_labels(shell: clap_complete::Shell, script: String) -> String {
+    if shell == clap_complete::Shell::Bash {
+        script.replace("origin__subcmd__policy", "origin__policy")
+    } else {
+        script
     }
 }
 

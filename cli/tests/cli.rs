@@ -375,7 +375,7 @@ fn missing_mode_is_a_usage_error() {
     assert!(
         run.stderr.contains(
             "Usage: origin-policy check --mode live|test [--live PATTERN]... \
-             [--test PATTERN]... [--policy FILE] [--json] [--] ORIGIN...|-"
+             [--test PATTERN]... [--policy FILE|-] [--json] [--] ORIGIN...|-"
         ),
         "{}",
         run.stderr
@@ -413,11 +413,7 @@ fn no_subcommand_is_a_usage_error() {
 
 #[test]
 fn help_explains_output_and_exit_codes() {
-    for args in [
-        &["check", "--help"][..],
-        &["--help"][..],
-        &["help", "check"][..],
-    ] {
+    for args in [&["check", "--help"][..], &["help", "check"][..]] {
         let run = run(args);
         assert_eq!(run.code, 0, "{args:?}");
         assert_eq!(run.stderr, "");
@@ -549,7 +545,7 @@ error: 8 invalid entries:
 {f}:14:3: test[3]: BareWildcard: a bare `*` would allow every site; list the domains instead
   https://*
           ^
-  hint: a bare `*` would allow every site: list your domains, and use `https://*.your-company.com` for their subdomains
+  hint: a bare `*` would allow every site: list your domains, as in `https://www.your-company.com`, and use `https://*.your-company.com` for their subdomains
 {f}:15:3: test[4]: ControlChar: control characters are not allowed
   https://x\\t.example.com
            ^^
@@ -587,7 +583,7 @@ error: 3 invalid entries:
 --test #2: MissingScheme: a pattern starts with `https://` or `http://`
   localhost:3000
   ^^^^^^^^^^^^^^
-  hint: add `https://` in front, as in `https://localhost:3000`
+  hint: add `http://` in front, as in `http://localhost:3000`
 --live #2: PublicSuffixWildcard: a wildcard over a public suffix would allow sites of other owners
   https://*.com
           ^^^^^
@@ -684,7 +680,7 @@ fn a_policy_file_with_an_unknown_key_is_rejected() {
     assert_eq!(run.stdout, "");
     assert!(
         run.stderr.starts_with(&format!(
-            "error: {UNKNOWN_KEY}: not a valid policy file (expected `live = [...]`, \
+            "error: {UNKNOWN_KEY}:2:1: not a valid policy file (expected `live = [...]`, \
              `test = [...]` and an optional `[options]` table):\n"
         )),
         "{}",
@@ -713,7 +709,7 @@ fn a_policy_file_that_is_not_toml_is_rejected() {
     assert_eq!(run.stdout, "");
     assert!(
         run.stderr
-            .starts_with(&format!("error: {NOT_TOML}: not a valid policy file")),
+            .starts_with(&format!("error: {NOT_TOML}:1:6: not a valid policy file")),
         "{}",
         run.stderr
     );
@@ -738,7 +734,7 @@ fn a_policy_list_of_the_wrong_type_is_rejected() {
     assert_eq!(run.stdout, "");
     assert!(
         run.stderr
-            .starts_with(&format!("error: {WRONG_TYPE}: not a valid policy file")),
+            .starts_with(&format!("error: {WRONG_TYPE}:1:8: not a valid policy file")),
         "{}",
         run.stderr
     );
@@ -930,7 +926,7 @@ fn lint_takes_no_origins_and_no_mode() {
         assert_eq!(run.stdout, "", "{args:?}");
         assert!(
             run.stderr.contains(
-                "Usage: origin-policy lint [--policy FILE] [--live PATTERN]... [--test PATTERN]..."
+                "Usage: origin-policy lint [--policy FILE|-] [--live PATTERN]... [--test PATTERN]..."
             ),
             "{args:?}: {}",
             run.stderr

@@ -230,7 +230,7 @@ fn an_entry_flag_is_escaped_in_the_error_of_every_subcommand() {
 fn an_entry_in_a_policy_file_is_escaped_in_the_error() {
     for (name, location) in [
         ("nasty_entry.toml", ":2:3: live[0]"),
-        ("nasty_entry.json", ": live[0]"),
+        ("nasty_entry.json", ":1:12: live[0]"),
     ] {
         let file = data(name);
         let out = run(["lint", "--policy", &file]);
@@ -327,7 +327,7 @@ fn a_file_name_with_control_characters_is_escaped_in_every_message() {
     let out = run(["lint", "--policy", unparsable.path()]);
     assert!(
         out.stderr.starts_with(&format!(
-            "error: {}: not a valid policy file",
+            "error: {}:1:11: not a valid policy file",
             unparsable.shown()
         )),
         "{}",
@@ -347,7 +347,7 @@ fn a_toml_syntax_error_shows_the_line_escaped_with_the_carets_under_the_fault() 
     assert_eq!(
         out.stderr,
         format!(
-            "error: {path}: not a valid policy file (expected `live = [...]`, `test = [...]` \
+            "error: {path}:2:12: not a valid policy file (expected `live = [...]`, `test = [...]` \
              and an optional `[options]` table):\n\
              TOML parse error at line 2, column 12\n  \
              |\n\

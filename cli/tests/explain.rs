@@ -450,7 +450,9 @@ fn explain_help_describes_the_output() {
             "decision",
             "closest",
             "only in test mode",
-            "last two labels",
+            "registrable domain",
+            "no entry",
+            "--json",
             "At most 8 are shown",
             "0  the origin is allowed",
             "1  the origin is denied",
@@ -465,6 +467,17 @@ fn explain_help_describes_the_output() {
         "{}",
         top.stdout
     );
+    // The top-level help lists the subcommands, not `check`'s whole help.
+    for command in ["check", "explain", "lint", "completions"] {
+        assert!(
+            top.stdout
+                .lines()
+                .any(|line| line.trim_start().starts_with(&format!("{command} "))),
+            "{command}: {}",
+            top.stdout
+        );
+    }
+    assert!(!top.stdout.contains("allow<TAB>ORIGIN"), "{}", top.stdout);
 }
 
 /// "Closest rules" go by the Public Suffix List: other owners' sites under a shared public
@@ -508,8 +521,104 @@ fn other_owners_under_a_public_suffix_are_not_related() {
             "{}",
             run.stdout
         );
-        // The suggestion is the origin itself, which the builder accepts.
-        let suggested = format!("the live entry `{origin}`");
-        assert!(run.stdout.contains(&suggested), "{}", run.stdout);
+        // No rule shares its registrable domain: nothing to copy.
+        assert!(!run.stdout.contains("allow with"), "{}", run.stdout);
+        assert!(
+            run.stdout
+                .contains("near       no rule of the policy shares"),
+            "{}",
+            run.stdout
+        );
     }
+}
+
+/// The closing suggestion only for an origin near a rule (one registrable domain, or
+/// loopback in test mode); for any other, no entry to copy, in text and in JSON.
+#[test]
+fn an_entry_is_suggested_only_for_an_origin_near_a_rule() {
+    let policy = ["--policy", EXAMPLE_POLICY];
+    for (origin, near) in [
+        ("https://evil.co.uk", false),
+        ("https://example.com.evil.net", false),
+        ("https://berbix.com.evil.net", false),
+        ("https://evil.example", false),
+        ("https://api.berbix.com:8443", true),
+        ("http://www.berbix.com", true),
+    ] {
+        let mut args = vec!["explain", "--mode", "live"];
+        args.extend(policy);
+        args.push(origin);
+        let text = run(&args);
+        assert_eq!(text.code, 1, "{origin}: {}", text.stderr);
+        let suggests = text.stdout.contains("\nallow with ") || text.stdout.contains("\ncannot ");
+        assert_eq!(suggests, near, "{origin}:\n{}", text.stdout);
+        assert_eq!(
+            text.stdout.contains("\nnear "),
+            !near,
+            "{origin}:\n{}",
+            text.stdout
+        );
+
+        args.push("--json");
+        let json = run(&args);
+        assert_eq!(json.code, 1);
+        let record: serde_json::Value =
+            serde_json::from_str(&json.stdout).expect("one JSON object");
+        assert_eq!(record["no_rule_near"], !near, "{origin}");
+        assert_eq!(record["decision"], "deny");
+        assert_eq!(record["origin"], origin);
+        if near {
+            assert!(record["allow_with"].is_string() || record["cannot"].is_string());
+        } else {
+            assert!(record["allow_with"].is_null() && record["cannot"].is_null());
+        }
+    }
+    // A loopback origin in test mode keeps its entry and the option.
+    let run = run([
+        "explain",
+        "--mode",
+        "test",
+        "--policy",
+        EXAMPLE_POLICY,
+        "http://[::1]:3000",
+    ]);
+    assert!(
+        run.stdout
+            .contains("allow with the test entry `http://[::1]:3000`"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn explain_json_gives_the_rule_and_the_rules_shown() {
+    let run = run([
+        "explain",
+        "--json",
+        "--mode",
+        "live",
+        "--policy",
+        EXAMPLE_POLICY,
+        "https://docs.berbix.com",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout.lines().count(), 1);
+    let record: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(record["decision"], "allow");
+    assert_eq!(record["rule"], "https://*.berbix.com");
+    assert_eq!(record["rules"][0]["decides"], true);
+    assert_eq!(record["rules"][0]["note"], "every subdomain, at any depth");
+    let malformed = common::run([
+        "explain",
+        "--json",
+        "--mode",
+        "live",
+        "--live",
+        "https://a.com",
+        "null",
+    ]);
+    let record: serde_json::Value = serde_json::from_str(&malformed.stdout).expect("JSON");
+    assert_eq!(record["normalized"], serde_json::Value::Null);
+    assert!(record["problem"].is_string());
+    assert_eq!(record["rules"], serde_json::json!([]));
 }

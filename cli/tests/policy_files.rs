@@ -1,24 +1,39 @@
 //! `--policy FILE`: TOML, or JSON when the name ends in `.json`, read into the library's
 //! `PolicyConfig`: entries with notes, `[options]`, unknown keys, and bad entries reported
-//! with the file, `live[i]`, and `LINE:COL` where the format gives it.
+//! with the file, `live[i]`, and `LINE:COL`; the same messages as the library's `policy_file`.
 
 mod common;
 
-use common::{data, run, EXAMPLE_POLICY, EXAMPLE_POLICY_JSON};
+use std::path::Path;
 
-/// The start of the message for a file that is no policy file, by format.
-fn not_a_policy_file(path: &str) -> String {
-    if path.ends_with(".json") {
-        format!(
-            "error: {path}: not a valid policy file (expected an object with `\"live\": [...]`, \
-             `\"test\": [...]` and an optional `\"options\": {{...}}`):\n"
-        )
+use common::{data, run, run_with_stdin, EXAMPLE_POLICY, EXAMPLE_POLICY_JSON};
+use origin_policy::policy_file::{self, Format};
+
+/// Whether `stderr` starts with the message for a file that is no policy file, by format:
+/// the path, the parser's line and column when it gives them, and what the format holds.
+fn is_not_a_policy_file(stderr: &str, path: &str) -> bool {
+    let expected = if path.ends_with(".json") {
+        ": not a valid policy file (expected an object with `\"live\": [...]`, `\"test\": \
+         [...]` and an optional `\"options\": {...}`):\n"
     } else {
-        format!(
-            "error: {path}: not a valid policy file (expected `live = [...]`, `test = [...]` \
-             and an optional `[options]` table):\n"
-        )
-    }
+        ": not a valid policy file (expected `live = [...]`, `test = [...]` and an optional \
+         `[options]` table):\n"
+    };
+    let Some(rest) = stderr.strip_prefix(&format!("error: {path}")) else {
+        return false;
+    };
+    let rest = match rest.split_once(": ") {
+        Some((location, _)) if is_line_col(location) => &rest[location.len()..],
+        _ => rest,
+    };
+    rest.starts_with(expected)
+}
+
+/// `:LINE:COL`.
+fn is_line_col(text: &str) -> bool {
+    let parts: Vec<&str> = text.split(':').collect();
+    matches!(parts[..], ["", line, column]
+        if [line, column].iter().all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())))
 }
 
 // --- good files ---
@@ -200,7 +215,7 @@ error: 1 invalid entry:
 // --- bad entries ---
 
 #[test]
-fn every_bad_json_entry_is_reported_without_line_and_column() {
+fn every_bad_json_entry_is_reported_with_line_and_column() {
     let file = data("bad_entries.json");
     let run = run([
         "check",
@@ -219,26 +234,26 @@ fn every_bad_json_entry_is_reported_without_line_and_column() {
         format!(
             "\
 error: 5 invalid entries:
-{file}: live[1]: MisplacedWildcard: `*` may only stand once, in the leftmost label, as in `*.example.com` or `pr-*.example.com`
+{file}:4:5: live[1]: MisplacedWildcard: `*` may only stand once, in the leftmost label, as in `*.example.com` or `pr-*.example.com`
   https://www.*.com
               ^
   hint: `https://*.example.com` allows a.example.com and a.b.example.com (not example.com); `https://pr-*.example.com` allows pr-1.example.com; list other names one by one
-{file}: live[2]: HttpInLive: `http` is available only in test mode; live mode is HTTPS only
+{file}:5:5: live[2]: HttpInLive: `http` is available only in test mode; live mode is HTTPS only
   http://shop.example.com
   ^^^^
   hint: live mode is HTTPS only: use https, as in `https://shop.example.com`, or move it to the file's `test` list (valid in test mode)
-{file}: live[3]: PublicSuffixWildcard: a wildcard over a public suffix would allow sites of other owners
+{file}:6:5: live[3]: PublicSuffixWildcard: a wildcard over a public suffix would allow sites of other owners
   https://*.co.uk
           ^^^^^^^
   hint: `*.co.uk`-style wildcards allow sites of other owners; name your registrable domain, as in `*.your-company.co.uk`
-{file}: test[1]: MissingScheme: a pattern starts with `https://` or `http://`
+{file}:10:5: test[1]: MissingScheme: a pattern starts with `https://` or `http://`
   example.com
   ^^^^^^^^^^^
   hint: add `https://` in front, as in `https://example.com`
 --live #2: MissingScheme: a pattern starts with `https://` or `http://`
   localhost:3000
   ^^^^^^^^^^^^^^
-  hint: add `https://` in front
+  hint: localhost and 127.0.0.1 (loopback hosts) are for test mode only: pass it with `--test`
 "
         )
     );
@@ -377,7 +392,7 @@ fn structural_errors_go_through_the_formats_own_message_and_exit_2() {
             assert_eq!(run.code, 2, "{args:?}");
             assert_eq!(run.stdout, "", "{args:?}");
             assert!(
-                run.stderr.starts_with(&not_a_policy_file(&file)),
+                is_not_a_policy_file(&run.stderr, &file),
                 "{args:?}: {}",
                 run.stderr
             );
@@ -409,4 +424,103 @@ fn help_describes_the_file_format() {
             assert!(run.stdout.contains(needle), "{args:?} lacks {needle:?}");
         }
     }
+}
+
+// --- the library and the CLI say the same ---
+
+/// For the same file, the CLI prints `error: ` and then exactly the library's error: the
+/// same locations, spans and hints, whichever command reads it, by path or from stdin.
+#[test]
+fn the_library_and_the_cli_report_the_same_located_hinted_errors() {
+    for name in [
+        "bad_entries.toml",
+        "bad_entries.json",
+        "bad_tables.toml",
+        "nasty_entry.json",
+        "unknown_key.toml",
+        "unknown_key.json",
+        "not_toml.toml",
+    ] {
+        let path = data(name);
+        let text = std::fs::read_to_string(&path).expect("test data");
+        let format = Format::from_path(Path::new(&path)).expect("named by its format");
+        let library = policy_file::parse(&path, &text, format).expect_err("a bad file");
+        if name.starts_with("bad_entries") {
+            // Hinted and located, as the test promises.
+            assert!(
+                library.entries().iter().all(|e| e.location().is_some()),
+                "{name}"
+            );
+            assert!(
+                library.entries().iter().any(|e| e.hint().is_some()),
+                "{name}"
+            );
+        }
+        let expected = format!("error: {library}\n");
+        for args in [
+            &[
+                "check",
+                "--mode",
+                "live",
+                "--policy",
+                &path,
+                "https://a.com",
+            ][..],
+            &[
+                "explain",
+                "--mode",
+                "test",
+                "--policy",
+                &path,
+                "https://a.com",
+            ][..],
+            &["lint", "--policy", &path][..],
+        ] {
+            let cli = run(args);
+            assert_eq!(cli.code, 2, "{args:?}");
+            assert_eq!(cli.stderr, expected, "{args:?}");
+        }
+        // From stdin the source is named `<stdin>` and the format read from the text.
+        let from_stdin = policy_file::parse("<stdin>", &text, Format::of_text(&text));
+        if Format::of_text(&text) == format {
+            let expected = format!("error: {}\n", from_stdin.expect_err("a bad file"));
+            let cli = run_with_stdin(["lint", "--policy", "-"], text.as_bytes());
+            assert_eq!(cli.code, 2, "{name}");
+            assert_eq!(cli.stderr, expected, "{name}");
+        }
+    }
+}
+
+#[test]
+fn the_policy_can_come_from_stdin_in_either_format() {
+    for path in [EXAMPLE_POLICY, EXAMPLE_POLICY_JSON] {
+        let text = std::fs::read(path).expect("the example");
+        let run = run_with_stdin(
+            [
+                "check",
+                "--policy",
+                "-",
+                "--mode",
+                "live",
+                "https://docs.berbix.com",
+            ],
+            &text,
+        );
+        assert_eq!(
+            run.stdout, "allow\thttps://docs.berbix.com\thttps://*.berbix.com\n",
+            "{path}"
+        );
+        assert_eq!(run.code, 0, "{path}: {}", run.stderr);
+    }
+    // Not both the policy and the origins.
+    let run = run_with_stdin(
+        ["check", "--policy", "-", "--mode", "live", "-"],
+        b"live = []\n",
+    );
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("stdin cannot hold both"),
+        "{}",
+        run.stderr
+    );
 }

@@ -91,7 +91,7 @@ fn decode_base64<'o>(input: &[u8], out: &'o mut [u8]) -> Option<&'o [u8]> {
             .take_while(|&&b| b == b'=')
             .count();
     let (data, padding) = input.split_at(data_len);
-    if !padding.is_empty() && input.len() % 4 != 0 {
+    if !padding.is_empty() && !input.len().is_multiple_of(4) {
         return None;
     }
     let mut written = 0;

@@ -722,7 +722,7 @@ mod request_check {
         } else {
             text
         };
-        if data.len() != text.len() && text.len() % 4 != 0 {
+        if data.len() != text.len() && !text.len().is_multiple_of(4) {
             return None;
         }
         if data.len() % 4 == 1 {

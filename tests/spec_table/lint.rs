@@ -64,7 +64,7 @@ fn warning_list(cell: &[Token]) -> Result<Vec<WarningSpec>, String> {
         [] => return Err("an empty cell: write `-` for no warnings".into()),
         _ => {}
     }
-    if words.len() % 2 != 0 {
+    if !words.len().is_multiple_of(2) {
         return Err(format!(
             "expected pairs `Kind mode[i]` or `Kind mode[i]~mode[j]`, found {words:?}"
         ));

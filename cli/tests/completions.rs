@@ -1,0 +1,89 @@
+//! `origin-policy completions SHELL`: a script that the shell loads, and that completes the
+//! subcommands.
+
+mod common;
+
+use std::process::Command;
+
+use common::run;
+
+#[test]
+fn the_bash_script_loads_in_bash_and_completes_the_subcommands() {
+    let script = run(["completions", "bash"]);
+    assert_eq!(script.code, 0, "{}", script.stderr);
+    let dir =
+        std::env::temp_dir().join(format!("origin-policy-completions-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temp dir");
+    let file = dir.join("origin-policy.bash");
+    std::fs::write(&file, &script.stdout).expect("the script is written");
+    // Load it, check that it registered, and ask it what follows `origin-policy ` and
+    // `origin-policy check --m`.
+    let probe = r#"set -e
+source "$1"
+spec=$(complete -p origin-policy)
+echo "$spec"
+function=${spec##*-F }
+function=${function%% *}
+COMP_WORDS=(origin-policy ""); COMP_CWORD=1; COMP_LINE="origin-policy "; COMP_POINT=${#COMP_LINE}
+"$function" origin-policy "" origin-policy
+echo "top: ${COMPREPLY[*]}"
+COMP_WORDS=(origin-policy check --m); COMP_CWORD=2; COMP_LINE="origin-policy check --m"; COMP_POINT=${#COMP_LINE}
+"$function" origin-policy --m check
+echo "check: ${COMPREPLY[*]}"
+"#;
+    let out = Command::new("bash")
+        .args(["--norc", "--noprofile", "-c", probe, "probe"])
+        .arg(&file)
+        .output()
+        .expect("bash runs");
+    std::fs::remove_dir_all(&dir).expect("the temp dir is removed");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout
+            .lines()
+            .next()
+            .is_some_and(|l| l.starts_with("complete ") && l.ends_with(" origin-policy")),
+        "{stdout}"
+    );
+    let top = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("top: "))
+        .unwrap_or_default();
+    for command in ["check", "explain", "lint", "completions"] {
+        assert!(
+            top.split(' ').any(|word| word == command),
+            "{command}: {stdout}"
+        );
+    }
+    let check = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("check: "))
+        .unwrap_or_default();
+    assert_eq!(check, "--mode", "{stdout}");
+}
+
+#[test]
+fn every_shell_gets_a_script_and_an_unknown_one_is_a_usage_error() {
+    for (shell, needle) in [
+        ("zsh", "#compdef origin-policy"),
+        ("fish", "complete -c origin-policy"),
+        ("elvish", "origin-policy"),
+        ("powershell", "origin-policy"),
+    ] {
+        let script = run(["completions", shell]);
+        assert_eq!(script.code, 0, "{shell}");
+        assert!(script.stdout.contains(needle), "{shell}");
+    }
+    let run = run(["completions", "tcsh"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("invalid value 'tcsh'"),
+        "{}",
+        run.stderr
+    );
+}
