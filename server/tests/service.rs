@@ -57,6 +57,20 @@ fn endpoints_answer_as_documented() {
             assert_eq!(denied.status, StatusCode::FORBIDDEN, "{path}");
             assert_eq!(denied.reason(), Some("no_matching_rule"));
         }
+        let preflight = [
+            ("origin", &b"http://localhost:3000"[..]),
+            ("access-control-request-method", b"PATCH"),
+            ("access-control-request-headers", b"authorization, x-tenant"),
+        ];
+        let granted = ask(&server, "OPTIONS", "/v1/auth", &preflight).await;
+        assert_eq!(granted.status, StatusCode::NO_CONTENT);
+        assert_eq!(granted.header("access-control-allow-origin"), Some("http://localhost:3000"));
+        assert_eq!(granted.header("access-control-allow-methods"), Some("PATCH"));
+        assert_eq!(granted.header("access-control-allow-headers"), Some("authorization, x-tenant"));
+        assert_eq!(granted.header("access-control-max-age"), Some("600"));
+        assert!(granted.header("vary").unwrap().contains("origin"));
+        // An ordinary allowed request: no grant (its response is the upstream's).
+        assert_eq!(nginx.header("access-control-allow-origin"), None);
         let test_mode = ask(&server, "GET", "/v1/auth", &[("origin", b"http://localhost:3000"), ("authorization", TEST_KEY.as_bytes())]).await;
         assert_eq!(test_mode.status, StatusCode::NO_CONTENT);
 
@@ -65,15 +79,16 @@ fn endpoints_answer_as_documented() {
         let text = String::from_utf8(metrics.body.to_vec()).unwrap();
         for line in [
             r#"origin_policy_decisions_total{result="allowed",reason="allowed",mode="live"} 4"#,
+            r#"origin_policy_decisions_total{result="allowed",reason="allowed",mode="none"} 1"#,
             r#"origin_policy_decisions_total{result="allowed",reason="allowed",mode="test"} 1"#,
             r#"origin_policy_decisions_total{result="denied",reason="no_matching_rule",mode="live"} 3"#,
             r#"origin_policy_reloads_total{source="directory"} 1"#,
             "origin_policy_tenants 1",
-            "origin_policy_decision_duration_seconds_count 8",
+            "origin_policy_decision_duration_seconds_count 9",
         ] {
             assert!(text.lines().any(|l| l == line), "{line} not in\n{text}");
         }
-        assert!(text.contains("origin_policy_decision_duration_seconds_bucket{le=\"+Inf\"} 8"), "{text}");
+        assert!(text.contains("origin_policy_decision_duration_seconds_bucket{le=\"+Inf\"} 9"), "{text}");
     });
 }
 
