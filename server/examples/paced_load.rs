@@ -1,7 +1,8 @@
 //! A paced load generator for BENCHMARKS.md: sends requests at a fixed rate over keep-alive
-//! HTTP/1.1 connections and prints latency percentiles, each measured from the time the
-//! request was scheduled (so a stalled server shows up in the numbers instead of slowing
-//! the generator down).
+//! HTTP/1.1 connections and prints the percentiles of the latency from sending a request to
+//! its whole response, and of the lag of each send behind its schedule (tokio's timer ticks
+//! by the millisecond, so sends are up to about 1 ms late; a stalled server shows up as a
+//! lag that grows instead).
 //!
 //! ```sh
 //! cargo run --release -p origin-policy-server --example paced_load -- \
@@ -56,19 +57,19 @@ fn parse() -> Result<Load, BoxError> {
     })
 }
 
-/// One connection's share: a request every `interval`, from `first`; latencies in µs and
-/// the statuses seen.
+/// One connection's share: a request every `interval`, from `first`; latencies and lags in
+/// µs, and the statuses seen.
 async fn connection(
     load: &Load,
     first: Instant,
     interval: Duration,
-) -> Result<(Vec<u32>, Vec<u16>), BoxError> {
+) -> Result<(Vec<u32>, Vec<u32>, Vec<u16>), BoxError> {
     let stream = TcpStream::connect(load.address).await?;
     stream.set_nodelay(true)?;
     let (mut sender, driver) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
     tokio::spawn(driver);
     let end = first + load.duration;
-    let (mut latencies, mut statuses) = (Vec::new(), Vec::new());
+    let (mut latencies, mut lags, mut statuses) = (Vec::new(), Vec::new(), Vec::new());
     let mut scheduled = first;
     while scheduled < end {
         tokio::time::sleep_until(scheduled.into()).await;
@@ -77,19 +78,21 @@ async fn connection(
             request = request.header(name.as_str(), value.as_str());
         }
         sender.ready().await?;
+        let sent = Instant::now();
+        lags.push(u32::try_from((sent - scheduled).as_micros()).unwrap_or(u32::MAX));
         let response = sender
             .send_request(request.body(Empty::<Bytes>::new())?)
             .await?;
         let status = response.status().as_u16();
         response.into_body().collect().await?;
-        let took = scheduled.elapsed();
+        let took = sent.elapsed();
         latencies.push(u32::try_from(took.as_micros()).unwrap_or(u32::MAX));
         if !statuses.contains(&status) {
             statuses.push(status);
         }
         scheduled += interval;
     }
-    Ok((latencies, statuses))
+    Ok((latencies, lags, statuses))
 }
 
 fn main() -> Result<(), BoxError> {
@@ -110,19 +113,21 @@ fn main() -> Result<(), BoxError> {
         }
         let results = tasks.join_all().await;
         let elapsed = start.elapsed();
-        let mut latencies = Vec::new();
-        let mut statuses = Vec::new();
+        let (mut latencies, mut lags, mut statuses) = (Vec::new(), Vec::new(), Vec::new());
         for result in results {
-            let (l, s) = result?;
+            let (l, g, s) = result?;
             latencies.extend(l);
+            lags.extend(g);
             statuses.extend(s);
         }
+        lags.sort_unstable();
         statuses.sort_unstable();
         statuses.dedup();
         latencies.sort_unstable();
         let at = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
+        let lag = |q: f64| lags[((lags.len() as f64 * q) as usize).min(lags.len() - 1)];
         println!(
-            "{} requests in {:.2} s ({:.0}/s, target {:.0}/s), statuses {:?}: p50 {} µs, p90 {} µs, p99 {} µs, p99.9 {} µs, max {} µs",
+            "{} requests in {:.2} s ({:.0}/s, target {:.0}/s), statuses {:?}: p50 {} µs, p90 {} µs, p99 {} µs, p99.9 {} µs, max {} µs; send lag p50 {} µs, p99 {} µs",
             latencies.len(),
             elapsed.as_secs_f64(),
             latencies.len() as f64 / elapsed.as_secs_f64(),
@@ -133,6 +138,8 @@ fn main() -> Result<(), BoxError> {
             at(0.99),
             at(0.999),
             latencies[latencies.len() - 1],
+            lag(0.5),
+            lag(0.99),
         );
         Ok(())
     })
