@@ -1,0 +1,4 @@
+//! What the server's integration tests share.
+
+pub mod postgres;
+pub mod replica;
