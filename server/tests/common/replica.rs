@@ -59,6 +59,24 @@ impl Replica {
         panic!("serve did not start listening: {last_error}");
     }
 
+    /// The process id, for `/proc/PID/status`.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The resident set size, from `/proc/PID/status` (Linux), in KiB.
+    pub fn rss_kib(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).ok()?;
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmRSS:"))?
+            .trim()
+            .strip_suffix("kB")?
+            .trim()
+            .parse()
+            .ok()
+    }
+
     /// `GET path`: the status and the body.
     pub fn get(&self, path: &str) -> Option<(u16, String)> {
         get(self.addr, path)
