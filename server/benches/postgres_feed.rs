@@ -14,8 +14,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use common::binary;
 use common::postgres::Postgres;
-use common::replica::{binary, Replica};
+use common::replica::Replica;
 
 fn env_or(name: &str, default: usize) -> usize {
     std::env::var(name)

@@ -6,8 +6,10 @@
 //! * [`command`]: `db migrate|put|get|history|rollback|delete`.
 //! * [`build`]: rows into policies, off the async runtime; a row that does not build falls
 //!   back to the tenant's newest version that does.
-//! * [`feed`]: the tenant source of `serve --postgres`: snapshot, `LISTEN`, catch-up,
-//!   periodic resync, reconnect with backoff.
+//! * [`metrics`]: the source's `origin_policy_db_*` metrics.
+//!
+//! The tenant source of `serve --postgres` (snapshot, `LISTEN`, catch-up, periodic resync,
+//! reconnect with backoff) is [`crate::source::postgres`], beside the directory's.
 //!
 //! How replicas converge: versions come from one sequence and become visible in
 //! increasing order (the schema serializes writers), so each replica keeps one number, the
@@ -19,7 +21,6 @@
 
 pub mod build;
 pub mod command;
-pub mod feed;
 pub mod metrics;
 pub mod rows;
 pub mod schema;

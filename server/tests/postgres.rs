@@ -11,12 +11,16 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::binary;
 use common::postgres::Postgres;
-use common::replica::{binary, Replica};
+use common::replica::{request, Replica};
 
 /// How long replicas may take to converge after a burst or a restart (the feed's backoff is
 /// capped at 5 s; the issue promises 10 s after PostgreSQL is back).
 const CONVERGE: Duration = Duration::from_secs(10);
+
+/// The count of policy rows a replica refused.
+const REJECTED: &str = r#"origin_policy_reload_failures_total{source="postgres"}"#;
 
 /// `origin-policy-server db ARGS --postgres URL`.
 fn db(pg: &Postgres, args: &[&str]) -> Output {
@@ -536,7 +540,7 @@ fn an_invalid_row_written_with_plain_sql_is_refused_and_the_previous_version_ser
     assert!(bad > good);
     for replica in &replicas {
         let deadline = Instant::now() + Duration::from_secs(5);
-        while replica.metric("origin_policy_db_rejected_total") < 1.0 {
+        while replica.metric(REJECTED) < 1.0 {
             assert!(Instant::now() < deadline, "the bad row was not refused");
             std::thread::sleep(Duration::from_millis(10));
         }
@@ -549,7 +553,7 @@ fn an_invalid_row_written_with_plain_sql_is_refused_and_the_previous_version_ser
     let late = Replica::start(&["--postgres", &url]);
     late.wait_ready(Duration::from_secs(20));
     assert_eq!(late.tenant("acme"), (Some(good), true));
-    assert_eq!(late.metric("origin_policy_db_rejected_total"), 1.0);
+    assert_eq!(late.metric(REJECTED), 1.0);
     // A good write after it is applied everywhere.
     let fixed = put(
         &pg,
@@ -562,4 +566,63 @@ fn an_invalid_row_written_with_plain_sql_is_refused_and_the_previous_version_ser
     all[3].wait_ready(Duration::from_secs(20));
     wait_for_version(&all, "acme", fixed, Duration::from_secs(1))
         .unwrap_or_else(|seen| panic!("{seen:?}"));
+}
+
+/// The `/v1/auth` status for a live-mode request of `tenant` from `origin`.
+fn auth(replica: &Replica, tenant: &str, origin: &str) -> u16 {
+    let headers = [
+        ("X-Tenant", tenant),
+        ("Origin", origin),
+        ("Authorization", common::LIVE_KEY),
+    ];
+    request(replica.addr, "/v1/auth", &headers)
+        .expect("an answer")
+        .0
+}
+
+#[test]
+fn with_a_policy_directory_too_both_sources_decide_and_ready_waits_for_postgres() {
+    let Some(mut pg) = database() else { return };
+    let dir = temp_dir();
+    put(
+        &pg,
+        "acme",
+        &policy_file(dir.path(), "acme.toml", &["acme.example"]),
+    );
+    let policies = temp_dir();
+    policy_file(policies.path(), "local.toml", &["local.example"]);
+    // PostgreSQL is down when the replica starts: it serves the directory but is not ready.
+    pg.stop();
+    let url = pg.url();
+    let replica = Replica::start(&[
+        "--postgres",
+        &url,
+        "--policies",
+        policies.path().to_str().unwrap(),
+    ]);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(replica.get("/readyz").map(|(status, _)| status), Some(503));
+    pg.start_again();
+    // The backoff is capped at 5 s.
+    replica.wait_ready(CONVERGE);
+    assert_eq!(auth(&replica, "acme", "https://acme.example"), 204);
+    assert_eq!(auth(&replica, "acme", "https://other.example"), 403);
+    assert_eq!(auth(&replica, "local", "https://local.example"), 204);
+    assert_eq!(replica.tenant("local"), (None, true));
+
+    // A new version changes the decisions, not only the version.
+    let version = put(
+        &pg,
+        "acme",
+        &policy_file(dir.path(), "acme2.toml", &["other.example"]),
+    );
+    wait_for_version(
+        std::slice::from_ref(&replica),
+        "acme",
+        version,
+        Duration::from_secs(1),
+    )
+    .unwrap_or_else(|seen| panic!("{seen:?}"));
+    assert_eq!(auth(&replica, "acme", "https://acme.example"), 403);
+    assert_eq!(auth(&replica, "acme", "https://other.example"), 204);
 }

@@ -90,15 +90,31 @@ pub fn is_cors_preflight(parts: &Parts) -> bool {
             .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD)
 }
 
-/// The outcome of [`Shared::decide`]: allowed, or denied in this mode for this reason.
+/// What the layer decides for one request ([`OriginPolicyLayer::decide`]): allowed, or
+/// denied for a reason, each with the mode the request was checked in.
+///
+/// [`OriginPolicyLayer::decide`]: super::OriginPolicyLayer::decide
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Verdict {
-    /// Allowed; `by_referer`: the request had no `Origin` and its `Referer` decided
-    /// ([`MissingOrigin::UseReferer`]).
+#[non_exhaustive]
+pub enum Verdict {
+    /// Allowed.
+    #[non_exhaustive]
     Allow {
+        /// The request's mode; `None` for a CORS preflight ([`is_cors_preflight`]), whose
+        /// origin was checked in any mode.
+        mode: Option<Mode>,
+        /// The request had no `Origin` and its `Referer` decided
+        /// ([`MissingOrigin::UseReferer`]).
         by_referer: bool,
     },
-    Deny(Option<Mode>, DenialReason),
+    /// Denied.
+    #[non_exhaustive]
+    Deny {
+        /// The request's mode, if it has one (never for a CORS preflight).
+        mode: Option<Mode>,
+        /// Why.
+        reason: DenialReason,
+    },
 }
 
 /// The configuration an [`OriginPolicyLayer`](super::OriginPolicyLayer) builds and all its
@@ -132,7 +148,7 @@ impl Shared {
         };
         let deny = |origin: Option<&str>, reason: DenialReason| {
             record_denial(parts, hook, tenant, mode, origin, reason);
-            Verdict::Deny(mode, reason)
+            Verdict::Deny { mode, reason }
         };
         let scope = match (mode, preflight) {
             (_, true) => ModeScope::Any,
@@ -163,12 +179,21 @@ impl Shared {
         deny: &dyn Fn(Option<&str>, DenialReason) -> Verdict,
     ) -> Verdict {
         let headers = &parts.headers;
+        let mode = match scope {
+            ModeScope::One(mode) => Some(mode),
+            ModeScope::Any => None,
+        };
         let (origin, by_referer) = match single(headers, header::ORIGIN) {
             Single::One(value) => (value.as_bytes(), false),
             Single::Several => return deny(None, DenialReason::MultipleOrigins),
             Single::Absent => match self.missing_origin {
                 MissingOrigin::Deny => return deny(None, DenialReason::MissingOrigin),
-                MissingOrigin::Allow => return Verdict::Allow { by_referer: false },
+                MissingOrigin::Allow => {
+                    return Verdict::Allow {
+                        mode,
+                        by_referer: false,
+                    }
+                }
                 MissingOrigin::UseReferer => match single(headers, header::REFERER) {
                     Single::One(value) => (referer_origin(value.as_bytes()), true),
                     Single::Several => return deny(None, DenialReason::MultipleOrigins),
@@ -184,7 +209,7 @@ impl Shared {
             ModeScope::Any => policy.check_any_mode(origin),
         };
         match decision.deny_reason() {
-            None => Verdict::Allow { by_referer },
+            None => Verdict::Allow { mode, by_referer },
             Some(reason) => deny(Some(origin), DenialReason::Policy(reason)),
         }
     }

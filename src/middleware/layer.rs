@@ -333,6 +333,42 @@ impl OriginPolicyLayer {
     pub fn allows(&self, parts: &Parts) -> bool {
         matches!(self.shared.decide(parts, None), Verdict::Allow { .. })
     }
+
+    /// The decision of the service for this request, with its mode and, for a denial, the
+    /// precise reason, calling the denial hook as the service does; nothing else is built.
+    /// For a service that answers a gateway's question in a protocol of its own (nginx
+    /// `auth_request`, Envoy `ext_authz`) and must decide exactly as the layer does.
+    ///
+    /// ```
+    /// use http::Request;
+    /// use origin_policy::middleware::{DenialReason, OriginPolicyLayer, Verdict};
+    /// use origin_policy::{DenyReason, Mode, Policy};
+    ///
+    /// let policy = Policy::builder().allow(Mode::Live, "https://*.berbix.com").build()?;
+    /// let layer = OriginPolicyLayer::new(policy).mode_from_api_secret();
+    /// let parts = |origin: &str| {
+    ///     let request = Request::get("/")
+    ///         .header("origin", origin)
+    ///         .header("authorization", "Bearer secret_live_demo");
+    ///     request.body(()).unwrap().into_parts().0
+    /// };
+    /// assert!(matches!(
+    ///     layer.decide(&parts("https://docs.berbix.com")),
+    ///     Verdict::Allow { mode: Some(Mode::Live), .. }
+    /// ));
+    /// assert!(matches!(
+    ///     layer.decide(&parts("https://evil.example")),
+    ///     Verdict::Deny {
+    ///         mode: Some(Mode::Live),
+    ///         reason: DenialReason::Policy(DenyReason::NoMatchingRule),
+    ///         ..
+    ///     }
+    /// ));
+    /// # Ok::<(), origin_policy::BuildError>(())
+    /// ```
+    pub fn decide(&self, parts: &Parts) -> Verdict {
+        self.shared.decide(parts, self.shared.on_deny.as_deref())
+    }
 }
 
 impl fmt::Debug for OriginPolicyLayer {

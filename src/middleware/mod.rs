@@ -27,6 +27,9 @@
 //! - [`MissingOrigin`], what to do with a request without `Origin`;
 //! - [`mode_from_authorization`], the mode from the API secret in `Authorization`;
 //! - [`is_cors_preflight`], the requests that are checked in any mode;
+//! - [`Verdict`], the decision for one request, from [`OriginPolicyLayer::decide`], for
+//!   adapters that answer in a protocol of their own (an nginx `auth_request` or Envoy
+//!   `ext_authz` service);
 //! - [`DenialReason`] and [`Denial`], what the denial hook gets; [`PublicReason`] and
 //!   [`UNIFORM_DENIAL_CODE`], what the 403 body says; [`DENIAL_LOG_MAX_LEN`];
 //! - and, on [`Policy`](crate::Policy) and [`PolicyStore`](crate::PolicyStore), the CORS
@@ -48,7 +51,7 @@ mod single;
 mod vary;
 
 pub use self::authorization::mode_from_authorization;
-pub use self::decision::is_cors_preflight;
+pub use self::decision::{is_cors_preflight, Verdict};
 pub use self::denial::{
     Denial, DenialReason, PublicReason, DENIAL_LOG_MAX_LEN, UNIFORM_DENIAL_CODE,
 };

@@ -72,7 +72,7 @@ where
         let (parts, body) = request.into_parts();
         let hook = self.shared.on_deny.as_deref();
         match self.shared.decide(&parts, hook) {
-            Verdict::Allow { by_referer } => {
+            Verdict::Allow { by_referer, .. } => {
                 let future = self.inner.call(Request::from_parts(parts, body));
                 let vary = match (self.shared.vary_on_allow, by_referer) {
                     (false, _) => AllowVary::Nothing,
@@ -83,7 +83,7 @@ where
                     kind: Kind::Allowed { future, vary },
                 }
             }
-            Verdict::Deny(mode, reason) => ResponseFuture {
+            Verdict::Deny { mode, reason } => ResponseFuture {
                 kind: Kind::Denied {
                     response: Some(denial_response(
                         &parts.headers,

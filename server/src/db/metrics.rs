@@ -1,4 +1,6 @@
-//! What `/metrics` tells about the PostgreSQL feed.
+//! What `/metrics` tells about the PostgreSQL source, beside the counts every source has
+//! (`origin_policy_reloads_total` and `origin_policy_reload_failures_total`, where a policy
+//! row that does not build is counted, with `source="postgres"`).
 
 use std::sync::atomic::AtomicU64;
 
@@ -8,7 +10,7 @@ use prometheus_client::registry::Registry;
 
 /// The feed's counters and gauges; cheap to update from its task.
 #[derive(Debug, Default)]
-pub struct DbMetrics {
+pub struct PostgresMetrics {
     /// The newest version applied (the replica's watermark).
     pub applied_version: Gauge,
     /// The newest version the database announced or the feed read.
@@ -25,17 +27,15 @@ pub struct DbMetrics {
     pub resync_applied: Counter,
     /// Sessions that ended (lost connections, failed connection attempts).
     pub reconnects: Counter,
-    /// Policy rows that did not build, each kept at the tenant's newest version that does.
-    pub rejected: Counter,
     /// How long the first snapshot took, from the query to the swap.
     pub snapshot_seconds: Gauge<f64, AtomicU64>,
 }
 
-impl DbMetrics {
-    /// Adds every metric to `registry`, named `origin_policy_db_*` (counters end in
-    /// `_total`).
+impl PostgresMetrics {
+    /// Adds every metric to `registry` (the service's, prefixed `origin_policy`), named
+    /// `origin_policy_db_*`; counters end in `_total`.
     pub fn register(&self, registry: &mut Registry) {
-        let db = registry.sub_registry_with_prefix("origin_policy_db");
+        let db = registry.sub_registry_with_prefix("db");
         db.register(
             "applied_version",
             "The newest policy version this replica has applied",
@@ -75,11 +75,6 @@ impl DbMetrics {
             "reconnects",
             "PostgreSQL sessions that ended and were started again",
             self.reconnects.clone(),
-        );
-        db.register(
-            "rejected",
-            "Policy rows that did not build; the tenant kept its newest version that does",
-            self.rejected.clone(),
         );
         db.register(
             "snapshot_seconds",

@@ -3,16 +3,12 @@
 
 #![allow(dead_code)]
 
-use std::io::{Read, Write};
+use std::io::{Read, Write as _};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// The server binary of this package.
-pub fn binary() -> &'static Path {
-    Path::new(env!("CARGO_BIN_EXE_origin-policy-server"))
-}
+use super::binary;
 
 /// A running `serve`, killed on drop.
 pub struct Replica {
@@ -127,13 +123,19 @@ impl Drop for Replica {
 /// One request on a fresh connection; `None` when the server cannot be reached or does
 /// not answer within 5 s.
 pub fn get(addr: SocketAddr, path: &str) -> Option<(u16, String)> {
+    request(addr, path, &[])
+}
+
+/// `GET path` with `headers` (name, value) on a fresh connection.
+pub fn request(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> Option<(u16, String)> {
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2)).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
+    let mut head = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).ok()?;
     let mut response = String::new();
     stream.read_to_string(&mut response).ok()?;
     let (head, body) = response.split_once("\r\n\r\n")?;

@@ -12,19 +12,20 @@
 use std::convert::Infallible;
 use std::future::poll_fn;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use origin_policy::{PolicyStore, TenantUpdate, Version};
+use origin_policy::{TenantUpdate, Version};
 use serde::Deserialize;
 use tokio::sync::mpsc;
 use tokio_postgres::{AsyncMessage, Client, Config, NoTls};
 
 use crate::db::build::{self, Built};
-use crate::db::metrics::DbMetrics;
+use crate::db::metrics::PostgresMetrics;
 use crate::db::rows::{self, Change, RowError};
 use crate::db::CHANNEL;
+use crate::feed::SourceFeed;
+use crate::metrics::Metrics;
 
 /// The first wait after a lost connection.
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
@@ -35,24 +36,30 @@ const QUERY_TIMEOUT: Duration = Duration::from_secs(30);
 /// How many older versions one fallback query reads.
 const FALLBACK_PAGE: i64 = 16;
 
-/// The settings of the source.
+/// The connection settings of `--postgres`, checked at start-up.
 #[derive(Debug, Clone)]
-pub struct DbSourceConfig {
-    /// The connection, as `tokio_postgres::Config` reads it (a `postgresql://` URL or
-    /// `key=value` pairs).
-    pub postgres: String,
-    /// How often to re-read everything above the watermark, notification or not.
-    pub resync_every: Duration,
+pub struct PostgresConfig {
+    config: Config,
 }
 
-/// Keeps `store` equal to the table, forever; `ready` turns true once the first snapshot is
-/// applied.
-pub struct DbSource {
+impl PostgresConfig {
+    /// Reads a `postgresql://` URL or `key=value` pairs, as `tokio_postgres::Config` does.
+    pub fn parse(text: &str) -> Result<PostgresConfig, tokio_postgres::Error> {
+        let mut config = Config::from_str(text)?;
+        config.application_name("origin-policy-server");
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(MAX_BACKOFF);
+        }
+        Ok(PostgresConfig { config })
+    }
+}
+
+/// Keeps the store equal to the table, forever, through its [`SourceFeed`], which it tells
+/// when the first snapshot is applied (readiness).
+pub struct PostgresSource {
     config: Config,
     resync_every: Duration,
-    store: Arc<PolicyStore<String>>,
-    metrics: Arc<DbMetrics>,
-    ready: Arc<AtomicBool>,
+    metrics: Arc<Metrics>,
     /// The newest version applied; `None` until the snapshot.
     watermark: Option<Version>,
 }
@@ -117,40 +124,31 @@ enum Cause {
     Resync,
 }
 
-impl DbSource {
-    /// A source for `store`; fails when the connection setting cannot be read.
-    pub fn new(
-        config: &DbSourceConfig,
-        store: Arc<PolicyStore<String>>,
-        metrics: Arc<DbMetrics>,
-        ready: Arc<AtomicBool>,
-    ) -> Result<DbSource, tokio_postgres::Error> {
-        let mut pg = Config::from_str(&config.postgres)?;
-        pg.application_name("origin-policy-server");
-        if pg.get_connect_timeout().is_none() {
-            pg.connect_timeout(MAX_BACKOFF);
-        }
-        Ok(DbSource {
-            config: pg,
-            resync_every: config.resync_every,
-            store,
+impl PostgresSource {
+    pub fn new(config: PostgresConfig, resync_every: Duration, metrics: Arc<Metrics>) -> Self {
+        PostgresSource {
+            config: config.config,
+            resync_every,
             metrics,
-            ready,
             watermark: None,
-        })
+        }
+    }
+
+    fn counters(&self) -> &PostgresMetrics {
+        self.metrics.postgres()
     }
 
     /// Runs sessions one after the other, forever.
-    pub async fn run(mut self) {
+    pub async fn run(mut self, mut feed: SourceFeed) {
         let mut backoff = FIRST_BACKOFF;
         loop {
             let started = Instant::now();
-            let error = match self.session().await {
+            let error = match self.session(&mut feed).await {
                 Err(error) => error,
                 Ok(never) => match never {},
             };
             tracing::warn!(error = %error, "postgres feed: session ended; reconnecting");
-            self.metrics.reconnects.inc();
+            self.counters().reconnects.inc();
             // A session that lasted (it connected and caught up) starts the backoff over.
             if started.elapsed() > MAX_BACKOFF {
                 backoff = FIRST_BACKOFF;
@@ -162,7 +160,7 @@ impl DbSource {
 
     /// One connection: LISTEN, read, then follow notifications and the resync timer until
     /// the connection fails.
-    async fn session(&mut self) -> Result<Infallible, SessionError> {
+    async fn session(&mut self, feed: &mut SourceFeed) -> Result<Infallible, SessionError> {
         let (mut client, mut connection) = self
             .config
             .connect(NoTls)
@@ -193,8 +191,8 @@ impl DbSource {
             .await?
             .map_err(|error| SessionError::Rows(error.into()))?;
         match self.watermark {
-            None => self.load_snapshot(&mut client).await?,
-            Some(_) => self.catch_up(&client, Cause::Resync).await?,
+            None => self.load_snapshot(&mut client, feed).await?,
+            Some(_) => self.catch_up(&client, feed, Cause::Resync).await?,
         }
         let mut resync = tokio::time::interval(self.resync_every);
         resync.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -214,29 +212,33 @@ impl DbSource {
                             }
                         }
                         if behind {
-                            self.catch_up(&client, Cause::Notification).await?;
+                            self.catch_up(&client, feed, Cause::Notification).await?;
                         }
                     }
                     Some(Event::Closed(error)) => return Err(SessionError::Closed(error)),
                     None => return Err(SessionError::Closed(None)),
                 },
-                _ = resync.tick() => self.catch_up(&client, Cause::Resync).await?,
+                _ = resync.tick() => self.catch_up(&client, feed, Cause::Resync).await?,
             }
         }
     }
 
     /// Every tenant, in one atomic step; then the replica is ready.
-    async fn load_snapshot(&mut self, client: &mut Client) -> Result<(), SessionError> {
+    async fn load_snapshot(
+        &mut self,
+        client: &mut Client,
+        feed: &mut SourceFeed,
+    ) -> Result<(), SessionError> {
         let started = Instant::now();
         let (changes, newest) = timed(rows::snapshot(client)).await??;
         let built = off_runtime(move || build::build_changes(changes)).await?;
-        let updates = self.with_fallbacks(client, built).await?;
+        let updates = self.with_fallbacks(client, feed, built).await?;
         let tenants = updates.len();
-        let report = self.store.apply_batch(updates);
+        let report = feed.apply_versioned(updates);
         self.advance(newest);
         let elapsed = started.elapsed();
-        self.metrics.snapshot_seconds.set(elapsed.as_secs_f64());
-        self.ready.store(true, Ordering::Release);
+        self.counters().snapshot_seconds.set(elapsed.as_secs_f64());
+        feed.first_read_done();
         tracing::info!(
             tenants,
             applied = report.applied,
@@ -248,24 +250,29 @@ impl DbSource {
     }
 
     /// Applies everything changed above the watermark.
-    async fn catch_up(&mut self, client: &Client, cause: Cause) -> Result<(), SessionError> {
+    async fn catch_up(
+        &mut self,
+        client: &Client,
+        feed: &SourceFeed,
+        cause: Cause,
+    ) -> Result<(), SessionError> {
         let since = self.watermark.unwrap_or(0);
         let changes = timed(rows::changes_since(client, since)).await??;
         if cause == Cause::Resync {
-            self.metrics.resyncs.inc();
+            self.counters().resyncs.inc();
         }
         let Some(newest) = changes.iter().map(|change| change.version).max() else {
             return Ok(());
         };
         let built = off_runtime(move || build::build_changes(changes)).await?;
-        let updates = self.with_fallbacks(client, built).await?;
-        let report = self.store.apply_batch(updates);
+        let updates = self.with_fallbacks(client, feed, built).await?;
+        let report = feed.apply_versioned(updates);
         match cause {
             Cause::Notification => self
-                .metrics
+                .counters()
                 .notifications_applied
                 .inc_by(report.applied as u64),
-            Cause::Resync => self.metrics.resync_applied.inc_by(report.applied as u64),
+            Cause::Resync => self.counters().resync_applied.inc_by(report.applied as u64),
         };
         self.advance(newest);
         tracing::debug!(
@@ -285,6 +292,7 @@ impl DbSource {
     async fn with_fallbacks(
         &self,
         client: &Client,
+        feed: &SourceFeed,
         built: Built,
     ) -> Result<Vec<TenantUpdate<String>>, SessionError> {
         let Built {
@@ -292,15 +300,9 @@ impl DbSource {
             refused,
         } = built;
         for refused in refused {
-            self.metrics.rejected.inc();
-            let held = self.store.version(refused.tenant.as_str());
-            tracing::error!(
-                tenant = %refused.tenant,
-                version = refused.version,
-                held = ?held,
-                errors = %refused.error,
-                "postgres feed: a policy row does not build; the tenant keeps its newest version that does"
-            );
+            let held = feed.store().version(refused.tenant.as_str());
+            let origin = format!("version {}", refused.version);
+            feed.reject(&refused.tenant, &origin, &refused.error);
             if let Some(update) = self
                 .newest_that_builds(client, &refused.tenant, refused.version, held)
                 .await?
@@ -343,7 +345,7 @@ impl DbSource {
     /// Counts a notification; whether it announces a version above the watermark (or one
     /// that could not be read, which is taken as such).
     fn note_notification(&self, version: Option<Version>) -> bool {
-        self.metrics.notifications.inc();
+        self.counters().notifications.inc();
         self.announce(version);
         version.is_none_or(|version| Some(version) > self.watermark)
     }
@@ -352,20 +354,20 @@ impl DbSource {
     fn advance(&mut self, version: Version) {
         let watermark = self.watermark.map_or(version, |held| held.max(version));
         self.watermark = Some(watermark);
-        self.metrics.applied_version.set(gauge_value(watermark));
+        self.counters().applied_version.set(gauge_value(watermark));
         self.announce(Some(watermark));
     }
 
     /// Records the newest version the database announced, for the lag gauge.
     fn announce(&self, version: Option<Version>) {
         let announced = self
-            .metrics
+            .counters()
             .announced_version
             .get()
             .max(version.map_or(0, gauge_value));
-        self.metrics.announced_version.set(announced);
+        self.counters().announced_version.set(announced);
         let applied = self.watermark.map_or(0, gauge_value);
-        self.metrics
+        self.counters()
             .version_lag
             .set(announced.saturating_sub(applied).max(0));
     }

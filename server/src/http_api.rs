@@ -1,0 +1,110 @@
+//! The HTTP front end: `/v1/auth` (nginx `auth_request`), `/v1/envoy/…` (Envoy `ext_authz`
+//! in HTTP mode), `/healthz`, `/readyz` and `/metrics`, on hyper's HTTP/1.1 server.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use http::header::{self, HeaderValue};
+use http::{Request, Response, StatusCode};
+use http_body_util::Full;
+
+use crate::decide::{reason_value, Decider, REASON_HEADER};
+use crate::feed::Feed;
+use crate::metrics::Metrics;
+
+/// What the HTTP front end needs.
+pub struct App {
+    pub decider: Arc<Decider>,
+    pub feed: Feed,
+    pub metrics: Arc<Metrics>,
+}
+
+/// The protocol of a decision request: they differ only in the status of an allowed one.
+#[derive(Clone, Copy)]
+enum Gateway {
+    /// nginx `auth_request`: any 2xx allows; `204` has no body to drain.
+    Nginx,
+    /// Envoy `ext_authz` (HTTP): `200` allows.
+    Envoy,
+}
+
+/// Answers one request; never fails (errors are answers).
+pub async fn handle<B>(
+    app: Arc<App>,
+    request: Request<B>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let started = Instant::now();
+    let path = request.uri().path();
+    let response = if path == "/v1/auth" {
+        decision(&app, request, Gateway::Nginx, started).await
+    } else if path == "/v1/envoy" || path.starts_with("/v1/envoy/") {
+        decision(&app, request, Gateway::Envoy, started).await
+    } else if let Some(tenant) = path.strip_prefix(crate::tenants::PREFIX) {
+        let (status, body) = crate::tenants::status(app.feed.store(), tenant);
+        let mut response = Response::new(Full::from(body));
+        *response.status_mut() = status;
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        response
+    } else {
+        match path {
+            "/healthz" => text(StatusCode::OK, "ok\n"),
+            "/readyz" if app.feed.is_ready() => text(StatusCode::OK, "ready\n"),
+            "/readyz" => text(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "not ready: policies not read yet\n",
+            ),
+            "/metrics" => {
+                let mut response = Response::new(Full::from(app.metrics.encode()));
+                response.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static(Metrics::CONTENT_TYPE),
+                );
+                response
+            }
+            _ => text(StatusCode::NOT_FOUND, "not found\n"),
+        }
+    };
+    Ok(response)
+}
+
+async fn decision<B>(
+    app: &App,
+    request: Request<B>,
+    gateway: Gateway,
+    started: Instant,
+) -> Response<Full<Bytes>> {
+    // The body is never read: the decision is in the headers.
+    let (parts, _) = request.into_parts();
+    let answer = app
+        .decider
+        .decide(Request::from_parts(parts, ()), started)
+        .await;
+    let mut response = Response::new(Full::default());
+    *response.status_mut() = match (answer.allowed, gateway) {
+        (true, Gateway::Nginx) => StatusCode::NO_CONTENT,
+        (true, Gateway::Envoy) => StatusCode::OK,
+        (false, _) => StatusCode::FORBIDDEN,
+    };
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Some(code) = answer.reason {
+        headers.insert(REASON_HEADER, reason_value(code));
+    }
+    headers.extend(answer.grant);
+    response
+}
+
+fn text(status: StatusCode, body: &'static str) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::from(body));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}
