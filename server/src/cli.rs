@@ -22,16 +22,29 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Serve decisions for the tenants of a policy directory, reloading it as it changes.
+    /// Serve decisions for the tenants of a policy directory, reloading it as it changes,
+    /// and/or of a PostgreSQL table, following its changes.
     Serve(ServeArgs),
+    /// Manage the policies in PostgreSQL: migrate, put, get, history, rollback, delete.
+    Db(crate::db::command::DbArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// The policy directory: one policy file per tenant, TENANT.toml or TENANT.json;
     /// default.toml (or .json) serves requests that name no tenant.
-    #[arg(long, value_name = "DIR")]
-    pub policies: PathBuf,
+    #[arg(long, value_name = "DIR", required_unless_present = "postgres")]
+    pub policies: Option<PathBuf>,
+
+    /// Tenants from PostgreSQL (the schema of `db migrate`): a `postgresql://` URL or
+    /// `key=value` pairs. With --policies too, each tenant should come from one of them.
+    #[arg(long, value_name = "URL")]
+    pub postgres: Option<String>,
+
+    /// How often the PostgreSQL source re-reads every change above the version it has
+    /// applied, notification or not (notifications are lost while disconnected).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub postgres_resync_seconds: u64,
 
     /// The HTTP listener: /v1/auth, /v1/envoy/…, /healthz, /readyz, /metrics. Port 0 picks
     /// a free port; the bound addresses are printed on stdout.

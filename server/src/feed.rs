@@ -7,7 +7,7 @@ use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use origin_policy::{Policy, PolicyStore};
+use origin_policy::{BatchReport, Policy, PolicyStore, TenantUpdate};
 
 use crate::metrics::Metrics;
 
@@ -85,6 +85,38 @@ impl SourceFeed {
             "policy refused; the tenant {kept}:\n{error}"
         );
         self.feed.metrics.record_reload_failure(self.name);
+    }
+
+    /// Applies changes numbered by their source (a database's versions) in one atomic step,
+    /// each only if newer than the version the tenant holds (see
+    /// [`PolicyStore::apply_batch`]), so a late or repeated delivery never rolls a tenant
+    /// back. A tenant that holds an unversioned policy (from another source) takes the
+    /// change, with a warning: each tenant should come from one source.
+    pub fn apply_versioned(&self, updates: Vec<TenantUpdate<String>>) -> BatchReport {
+        for update in &updates {
+            let key = update.key.as_str();
+            if self.feed.store.version(key).is_none() && self.feed.store.contains_key(key) {
+                tracing::warn!(
+                    source = self.name,
+                    tenant = ?key,
+                    version = update.version,
+                    "a tenant of another source is replaced; keep each tenant in one source"
+                );
+            }
+        }
+        let report = self.feed.store.apply_batch(updates);
+        if report.applied > 0 {
+            self.feed
+                .metrics
+                .record_reloads(self.name, report.applied as u64);
+            self.feed.metrics.set_tenants(self.feed.store.len());
+        }
+        report
+    }
+
+    /// The store, for reads (a source's versions).
+    pub fn store(&self) -> &PolicyStore<String> {
+        &self.feed.store
     }
 
     /// Removes `tenant`: its requests are denied as an unknown tenant from now on.

@@ -41,6 +41,15 @@ pub async fn handle<B>(
         decision(&app, request, Gateway::Nginx, started).await
     } else if path == "/v1/envoy" || path.starts_with("/v1/envoy/") {
         decision(&app, request, Gateway::Envoy, started).await
+    } else if let Some(tenant) = path.strip_prefix(crate::tenants::PREFIX) {
+        let (status, body) = crate::tenants::status(app.feed.store(), tenant);
+        let mut response = Response::new(Full::from(body));
+        *response.status_mut() = status;
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        response
     } else {
         match path {
             "/healthz" => text(StatusCode::OK, "ok\n"),

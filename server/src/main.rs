@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 
 mod cli;
+mod db;
 mod decide;
 mod feed;
 mod grpc;
@@ -19,6 +20,7 @@ mod metrics;
 mod policy_file;
 mod serve;
 mod source;
+mod tenants;
 
 use std::process::ExitCode;
 
@@ -27,5 +29,6 @@ use clap::Parser;
 fn main() -> ExitCode {
     match cli::Cli::parse().command {
         cli::Command::Serve(args) => serve::run(args),
+        cli::Command::Db(args) => db::command::run(args),
     }
 }

@@ -11,6 +11,8 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 
+use crate::db::metrics::PostgresMetrics;
+
 /// The labels of a decision: `allowed` or `denied`, the reason code (`allowed` for an
 /// allowed request) and the mode (`none` without one, as for a CORS preflight).
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -35,6 +37,7 @@ pub struct Metrics {
     reload_failures: Family<SourceLabels, Counter>,
     tenants: Gauge,
     denial_events_suppressed: Counter,
+    postgres: PostgresMetrics,
 }
 
 /// What a decision counts as.
@@ -80,6 +83,8 @@ impl Metrics {
             "Per-denial log events left out by the log rate limit (decisions still count them)",
             denial_events_suppressed.clone(),
         );
+        let postgres = PostgresMetrics::default();
+        postgres.register(&mut registry);
         Metrics {
             registry,
             decisions,
@@ -88,7 +93,13 @@ impl Metrics {
             reload_failures,
             tenants,
             denial_events_suppressed,
+            postgres,
         }
+    }
+
+    /// The PostgreSQL source's metrics (`origin_policy_db_*`).
+    pub fn postgres(&self) -> &PostgresMetrics {
+        &self.postgres
     }
 
     pub fn record_decision(&self, outcome: Outcome, mode: Option<Mode>, took: Duration) {
@@ -109,6 +120,12 @@ impl Metrics {
 
     pub fn record_reload(&self, source: &'static str) {
         self.reloads.get_or_create(&SourceLabels { source }).inc();
+    }
+
+    pub fn record_reloads(&self, source: &'static str, count: u64) {
+        self.reloads
+            .get_or_create(&SourceLabels { source })
+            .inc_by(count);
     }
 
     pub fn record_reload_failure(&self, source: &'static str) {

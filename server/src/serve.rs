@@ -19,6 +19,7 @@ use crate::http_api::{handle, App};
 use crate::logging::{self, DenialLog};
 use crate::metrics::Metrics;
 use crate::source::directory::DirectorySource;
+use crate::source::postgres::{PostgresConfig, PostgresSource};
 
 /// The exit status of a start-up error (bad directory, address in use).
 const START_UP_ERROR: u8 = 2;
@@ -29,11 +30,25 @@ const START_UP_ERROR: u8 = 2;
 const MAX_REQUEST_HEAD: usize = 64 * 1024;
 
 pub fn run(args: ServeArgs) -> ExitCode {
-    if let Err(error) = DirectorySource::check(&args.policies) {
-        let dir = args.policies.display();
-        eprintln!("origin-policy-server: cannot read the policy directory {dir}: {error}");
-        return ExitCode::from(START_UP_ERROR);
+    if let Some(policies) = &args.policies {
+        if let Err(error) = DirectorySource::check(policies) {
+            let dir = policies.display();
+            eprintln!("origin-policy-server: cannot read the policy directory {dir}: {error}");
+            return ExitCode::from(START_UP_ERROR);
+        }
     }
+    let postgres = match args
+        .postgres
+        .as_deref()
+        .map(PostgresConfig::parse)
+        .transpose()
+    {
+        Ok(postgres) => postgres,
+        Err(error) => {
+            eprintln!("origin-policy-server: --postgres: {error}");
+            return ExitCode::from(START_UP_ERROR);
+        }
+    };
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
     if let Some(workers) = args.workers {
         runtime.worker_threads(workers.max(1));
@@ -46,7 +61,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
         }
     };
     let _log_flush = logging::init(args.log_format, args.log_level);
-    let status = runtime.block_on(serve(args));
+    let status = runtime.block_on(serve(args, postgres));
     // A poll of the directory may be under way on a blocking thread; it holds no state
     // worth waiting for.
     runtime.shutdown_timeout(Duration::from_secs(1));
@@ -60,7 +75,7 @@ async fn bind(address: std::net::SocketAddr, what: &str) -> Result<TcpListener, 
     })
 }
 
-async fn serve(args: ServeArgs) -> ExitCode {
+async fn serve(args: ServeArgs, postgres: Option<PostgresConfig>) -> ExitCode {
     let metrics = Arc::new(Metrics::new());
     let feed = Feed::new(metrics.clone());
     let denial_log = Arc::new(DenialLog::new(args.denial_log_limit, metrics.clone()));
@@ -94,7 +109,14 @@ async fn serve(args: ServeArgs) -> ExitCode {
         }
     }
 
-    tokio::spawn(DirectorySource::new(args.policies.clone()).run(feed.source("directory")));
+    if let Some(policies) = &args.policies {
+        tokio::spawn(DirectorySource::new(policies.clone()).run(feed.source("directory")));
+    }
+    if let Some(postgres) = postgres {
+        let resync_every = Duration::from_secs(args.postgres_resync_seconds);
+        let source = PostgresSource::new(postgres, resync_every, metrics.clone());
+        tokio::spawn(source.run(feed.source("postgres")));
+    }
     tokio::spawn(denial_log.clone().summarize_every_second());
 
     let (stop, stopped) = watch::channel(false);
@@ -106,7 +128,8 @@ async fn serve(args: ServeArgs) -> ExitCode {
     let http = tokio::spawn(serve_http(http_listener, app, stopped.clone()));
     let grpc = grpc_listener.map(|listener| tokio::spawn(serve_grpc(listener, decider, stopped)));
     tracing::info!(
-        policies = %args.policies.display(),
+        policies = ?args.policies.as_deref().map(std::path::Path::display),
+        postgres = args.postgres.is_some(),
         tenant_header = %args.tenant_header,
         "serving"
     );

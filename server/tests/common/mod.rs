@@ -1,6 +1,10 @@
 //! What the server's tests share: a server process on loopback ports of its own, a policy
-//! directory, an HTTP/1.1 client, bounded waits.
+//! directory, an HTTP/1.1 client, bounded waits; a throwaway PostgreSQL cluster
+//! ([`postgres`]) and `serve --postgres` replicas ([`replica`]).
 #![allow(dead_code)]
+
+pub mod postgres;
+pub mod replica;
 
 use std::fs;
 use std::io::{BufRead, BufReader};
