@@ -53,7 +53,10 @@ mod tests {
         let error = load("acme.toml", text, Format::Toml)
             .unwrap_err()
             .to_string();
-        assert!(error.contains("acme.toml:1:9: live[0]: HttpInLive"), "{error}");
+        assert!(
+            error.contains("acme.toml:1:9: live[0]: HttpInLive"),
+            "{error}"
+        );
         assert!(
             error.contains("acme.toml:1:51: live[2]: PublicSuffixWildcard"),
             "{error}"
