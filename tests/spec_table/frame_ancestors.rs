@@ -57,7 +57,7 @@ fn left_out_list(cell: &[Token]) -> Result<Vec<LeftOutSpec>, String> {
         [] => return Err("an empty cell: write `-` for none".into()),
         _ => {}
     }
-    if words.len() % 2 != 0 {
+    if !words.len().is_multiple_of(2) {
         return Err(format!(
             "expected pairs `Kind mode[i]` or `Kind implicit`, found {words:?}"
         ));
