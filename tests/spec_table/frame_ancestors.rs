@@ -12,7 +12,7 @@ use origin_policy::{LeftOutReason, Mode, Origin, Policy, Scheme};
 use origin_policy_testkit::csp;
 
 use crate::examples::DOCUMENT_EXAMPLES;
-use crate::markdown::{one_value, show, show_text, value_list, Row, Token};
+use crate::markdown::{one_value, show, show_text, value_list, word_pairs, Row, Token};
 use crate::matching::{build_rules, mode_spec};
 use crate::report::Report;
 
@@ -42,28 +42,8 @@ fn reason(name: &str) -> Result<LeftOutReason, String> {
 }
 
 fn left_out_list(cell: &[Token]) -> Result<Vec<LeftOutSpec>, String> {
-    let words: Vec<&str> = cell
-        .iter()
-        .map(|token| match token {
-            Token::Word(word) => Ok(word.as_str()),
-            Token::Code(code) => Err(format!(
-                "left-out entries are plain words (`Kind mode[i]`), found the value {}",
-                show(code)
-            )),
-        })
-        .collect::<Result<_, _>>()?;
-    match words.as_slice() {
-        ["-"] => return Ok(Vec::new()),
-        [] => return Err("an empty cell: write `-` for none".into()),
-        _ => {}
-    }
-    if !words.len().is_multiple_of(2) {
-        return Err(format!(
-            "expected pairs `Kind mode[i]` or `Kind implicit`, found {words:?}"
-        ));
-    }
-    words
-        .chunks(2)
+    word_pairs(cell, "Kind mode[i]` or `Kind implicit")?
+        .into_iter()
         .map(|pair| {
             let rule = match pair[1] {
                 "implicit" => None,

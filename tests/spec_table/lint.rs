@@ -6,7 +6,7 @@ use std::fmt;
 
 use origin_policy::{Mode, Rule, Warning, WarningKind};
 
-use crate::markdown::{show, show_text, value_list, Row, Token};
+use crate::markdown::{show, show_text, value_list, word_pairs, Row, Token};
 use crate::matching::{build_rules, ModeSpec};
 use crate::report::Report;
 
@@ -49,28 +49,8 @@ pub fn rule_ref(text: &str) -> Result<(Mode, usize), String> {
 
 /// `-`, or pairs of words: a kind, then `mode[i]` or `mode[i]~mode[j]`.
 fn warning_list(cell: &[Token]) -> Result<Vec<WarningSpec>, String> {
-    let words: Vec<&str> = cell
-        .iter()
-        .map(|token| match token {
-            Token::Word(word) => Ok(word.as_str()),
-            Token::Code(code) => Err(format!(
-                "warnings are plain words (`Kind mode[i]~mode[j]`), found the value {}",
-                show(code)
-            )),
-        })
-        .collect::<Result<_, _>>()?;
-    match words.as_slice() {
-        ["-"] => return Ok(Vec::new()),
-        [] => return Err("an empty cell: write `-` for no warnings".into()),
-        _ => {}
-    }
-    if !words.len().is_multiple_of(2) {
-        return Err(format!(
-            "expected pairs `Kind mode[i]` or `Kind mode[i]~mode[j]`, found {words:?}"
-        ));
-    }
-    words
-        .chunks(2)
+    word_pairs(cell, "Kind mode[i]` or `Kind mode[i]~mode[j]")?
+        .into_iter()
         .map(|pair| {
             let kind = warning_kind(pair[0])?;
             let (rule, other) = match pair[1].split_once('~') {

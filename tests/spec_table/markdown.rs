@@ -385,3 +385,27 @@ pub fn value_list(cell: &[Token], may_be_empty: bool) -> Result<Vec<String>, Str
             .collect(),
     }
 }
+
+/// `-` for none, or pairs of plain words (a kind, then what it is about); `shape` names
+/// the pair's form in the messages (`Kind mode[i]`).
+pub fn word_pairs<'a>(cell: &'a [Token], shape: &str) -> Result<Vec<[&'a str; 2]>, String> {
+    let words: Vec<&str> = cell
+        .iter()
+        .map(|token| match token {
+            Token::Word(word) => Ok(word.as_str()),
+            Token::Code(code) => Err(format!(
+                "expected plain words (`{shape}`), found the value {}",
+                show(code)
+            )),
+        })
+        .collect::<Result<_, _>>()?;
+    match words.as_slice() {
+        ["-"] => return Ok(Vec::new()),
+        [] => return Err("an empty cell: write `-` for none".into()),
+        _ => {}
+    }
+    if !words.len().is_multiple_of(2) {
+        return Err(format!("expected pairs `{shape}`, found {words:?}"));
+    }
+    Ok(words.chunks(2).map(|pair| [pair[0], pair[1]]).collect())
+}

@@ -128,9 +128,12 @@ mod tests {
         let refused = &built.refused[0];
         assert_eq!((refused.tenant.as_str(), refused.version), ("c", 5));
         let message = refused.error.to_string();
-        assert!(message.starts_with("c (version 5)"), "{message}");
         assert!(
-            message.contains("live[0]") && message.contains("live[1]"),
+            message.contains("c (version 5):1:9: live[0]: HttpInLive"),
+            "{message}"
+        );
+        assert!(
+            message.contains("c (version 5):1:29: live[1]: PublicSuffixWildcard"),
             "{message}"
         );
     }
