@@ -11,8 +11,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{
-    eventually, find_program, free_port, required, Client, Policies, Server, DEFAULT_POLICY,
-    LIVE_KEY, TEST_KEY,
+    eventually, find_program, free_port, required, runtime, Client, Policies, Server,
+    DEFAULT_POLICY, LIVE_KEY, TEST_KEY,
 };
 use http::StatusCode;
 
@@ -122,14 +122,6 @@ fn policies() -> Policies {
         ("default.toml", DEFAULT_POLICY),
         ("acme.toml", "live = [\"https://app.acme.example\"]\n"),
     ])
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
 }
 
 #[test]

@@ -7,16 +7,8 @@ use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{binary, Client, Policies, Server, DEFAULT_POLICY, LIVE_KEY, TEST_KEY};
+use common::{binary, runtime, Client, Policies, Server, DEFAULT_POLICY, LIVE_KEY, TEST_KEY};
 use http::StatusCode;
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
 
 fn default_only() -> Policies {
     Policies::new(&[("default.toml", DEFAULT_POLICY)])

@@ -70,6 +70,15 @@ pub struct Server {
     _log_dir: tempfile::TempDir,
 }
 
+/// The runtime the tests' clients run on: two workers, so a test can serve and ask at once.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
 pub fn binary() -> &'static str {
     env!("CARGO_BIN_EXE_origin-policy-server")
 }
