@@ -20,8 +20,9 @@ use std::hash::{BuildHasher, RandomState};
 const MIX: u64 = 0x243f_6a88_85a3_08d3;
 const FINISH: u64 = 0x1319_8a2e_0370_7344;
 
-/// The most words a host has: a name has at most 253 bytes.
-const MAX_WORDS: usize = 253 / 8;
+/// How many states of the chain a [`Suffixes`] keeps: enough for suffixes of up to 63
+/// bytes, which covers nearly every host. The states of longer suffixes are recomputed.
+const KEPT: usize = 8;
 
 #[inline]
 fn folded_multiply(x: u64, y: u64) -> u64 {
@@ -34,27 +35,27 @@ fn mix(state: u64, word: u64) -> u64 {
     folded_multiply(state ^ word, MIX)
 }
 
-/// The first `bytes.len() < 8` bytes as a little-endian number.
+/// The `len < 8` bytes of `bytes` from `start` as a little-endian number, read with one
+/// load wherever the string is long enough.
 #[inline]
-fn partial(bytes: &[u8]) -> u64 {
-    let len = bytes.len();
-    if len >= 4 {
-        // Two overlapping 4-byte reads; the overlap lands on the same bits twice.
-        let low = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
-        let high = u32::from_le_bytes([
-            bytes[len - 4],
-            bytes[len - 3],
-            bytes[len - 2],
-            bytes[len - 1],
-        ]);
-        u64::from(low) | u64::from(high) << (8 * (len - 4))
-    } else if len > 0 {
-        u64::from(bytes[0])
-            | u64::from(bytes[len / 2]) << (8 * (len / 2))
-            | u64::from(bytes[len - 1]) << (8 * (len - 1))
-    } else {
-        0
+fn partial(bytes: &[u8], start: usize, len: usize) -> u64 {
+    if len == 0 {
+        return 0;
     }
+    if let Some(after) = bytes.get(start..).and_then(<[u8]>::first_chunk::<8>) {
+        // Eight bytes from `start`: keep the first `len`.
+        return u64::from_le_bytes(*after) & (u64::MAX >> (8 * (8 - len)));
+    }
+    if let Some(before) = bytes.get(..start + len).and_then(<[u8]>::last_chunk::<8>) {
+        // Eight bytes ending after them: keep the last `len`.
+        return u64::from_le_bytes(*before) >> (8 * (8 - len));
+    }
+    // A string shorter than eight bytes.
+    let mut word = 0;
+    for (at, &byte) in bytes.iter().skip(start).take(len).enumerate() {
+        word |= u64::from(byte) << (8 * at);
+    }
+    word
 }
 
 /// The seed of one index: random per process, so that the layout of a table is not
@@ -79,57 +80,74 @@ impl SuffixHasher {
     }
 }
 
-/// The chain of states of one host, computed on first use, and the hash of any of its
+/// The chain of states of one host, computed as far as needed, and the hash of any of its
 /// suffixes from there on.
 pub(crate) struct Suffixes<'a> {
     bytes: &'a [u8],
-    /// `states[k]`: the state after the last `k` words. Valid up to `ready`.
-    states: [u64; MAX_WORDS + 1],
+    /// `kept[k]`: the state after the last `k` words, for `k <= ready`.
+    kept: [u64; KEPT],
     ready: usize,
 }
 
 impl<'a> Suffixes<'a> {
+    #[inline]
     pub(crate) fn new(hasher: SuffixHasher, bytes: &'a [u8]) -> Suffixes<'a> {
+        let mut kept = [0; KEPT];
+        kept[0] = hasher.seed;
         Suffixes {
             bytes,
-            states: {
-                let mut states = [0; MAX_WORDS + 1];
-                states[0] = hasher.seed;
-                states
-            },
+            kept,
             ready: 0,
         }
     }
 
-    /// The hash of `bytes[start..]`, the same as [`SuffixHasher::hash`] of that text.
-    #[inline]
+    /// The hash of `bytes[start..]` (`start <= bytes.len()`), the same as
+    /// [`SuffixHasher::hash`] of that text.
+    #[inline(always)]
     pub(crate) fn hash_from(&mut self, start: usize) -> u64 {
-        let bytes = self.bytes;
-        let len = bytes.len() - start;
-        let words = (len / 8).min(MAX_WORDS);
-        if self.ready < words {
-            self.extend(words);
-        }
-        let front = &bytes[start..bytes.len() - 8 * words];
-        let state = mix(self.states[words], partial(front));
+        let len = self.bytes.len().saturating_sub(start);
+        let words = len / 8;
+        let state = mix(self.state(words), partial(self.bytes, start, len % 8));
         folded_multiply(state ^ len as u64, FINISH)
     }
 
-    /// Runs the chain on to `words` words from the end.
+    /// The state after the last `words` words.
+    #[inline(always)]
+    fn state(&mut self, words: usize) -> u64 {
+        if self.ready < words {
+            self.extend(words.min(KEPT - 1));
+        }
+        if let Some(&state) = self.kept.get(words) {
+            return state;
+        }
+        // A suffix longer than the kept states cover: run on from the last one.
+        let unread = self.bytes.len().saturating_sub(8 * (KEPT - 1));
+        let chunks = self.bytes[..unread]
+            .rchunks_exact(8)
+            .take(words - (KEPT - 1));
+        chunks.fold(self.kept[KEPT - 1], |state, word| mix(state, le_word(word)))
+    }
+
+    /// Runs the chain on to `words < KEPT` words from the end.
     #[inline]
     fn extend(&mut self, words: usize) {
-        let bytes = self.bytes;
-        let unread = &bytes[..bytes.len() - 8 * self.ready];
-        let mut state = self.states[self.ready];
-        let slots = &mut self.states[self.ready + 1..=words];
-        for (slot, word) in slots.iter_mut().zip(unread.rchunks_exact(8)) {
-            let mut le = [0; 8];
-            le.copy_from_slice(word);
-            state = mix(state, u64::from_le_bytes(le));
-            *slot = state;
+        let unread = self.bytes.len().saturating_sub(8 * self.ready);
+        let mut state = self.kept[self.ready % KEPT];
+        let chunks = self.bytes[..unread].rchunks_exact(8);
+        for (k, word) in (self.ready + 1..=words).zip(chunks) {
+            state = mix(state, le_word(word));
+            self.kept[k % KEPT] = state;
         }
         self.ready = words;
     }
+}
+
+/// An 8-byte chunk as a little-endian number.
+#[inline]
+fn le_word(chunk: &[u8]) -> u64 {
+    chunk
+        .first_chunk::<8>()
+        .map_or(0, |word| u64::from_le_bytes(*word))
 }
 
 #[cfg(test)]

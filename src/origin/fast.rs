@@ -1,0 +1,302 @@
+//! The fast path of [`Origin::parse`]: exactly the form browsers send, read in one pass
+//! without allocating.
+//!
+//! The host is read eight bytes at a time. A word whose bytes are all lowercase letters,
+//! digits, `-` or dots (nearly every word of every origin) is proven valid by a few
+//! arithmetic tests on the whole word, and the same tests give the positions of its dots,
+//! which are recorded for the index ([`Dots`]). Any other word (the one holding the `:`
+//! before a port, or an `_`) is read byte by byte. Every byte is checked; anything this
+//! path does not accept goes to [`super::browser`], which either reads it as a browser
+//! would or says why it cannot be an origin. The two paths agree on every input: the test
+//! suite compares them.
+
+use std::borrow::Cow;
+
+use super::Origin;
+use crate::dots::Dots;
+use crate::host::{self, HostKind};
+use crate::scheme::Scheme;
+
+/// How the byte-by-byte reader classifies a byte of the authority.
+const OTHER: u8 = 0;
+const LABEL: u8 = 1;
+const DOT: u8 = 2;
+
+/// [`LABEL`] for `a-z 0-9 - _` ([`host::is_label_byte`]), [`DOT`], else [`OTHER`].
+static BYTE_CLASS: [u8; 256] = {
+    let mut table = [OTHER; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        if host::is_label_byte(byte as u8) {
+            table[byte] = LABEL;
+        }
+        byte += 1;
+    }
+    table[b'.' as usize] = DOT;
+    table
+};
+
+/// Eight bytes, one per lane, little-endian: lane `i` is byte `i`.
+const LANES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of each lane of `word` (whose lanes are all ASCII) that holds `byte`.
+#[inline(always)]
+fn lanes_equal(word: u64, byte: u8) -> u64 {
+    // A lane is zero after the XOR exactly when it held `byte`; adding 0x7f sets the high
+    // bit of every other lane, without carrying into the next.
+    !(word ^ (LANES * u64::from(byte))).wrapping_add(LANES * 0x7f) & HIGH
+}
+
+/// The high bit of each lane of `word` (all ASCII) that holds a byte in `low..=high`. A
+/// lane plus `0x80 - c` reaches 0x80 exactly when it is at least `c`, and no lane carries
+/// into the next, since an ASCII lane plus at most 0x80 stays below 0x100. (A word with a
+/// non-ASCII byte may carry; the caller tests for one and does not use the masks then.)
+#[inline(always)]
+fn lanes_in(word: u64, low: u8, high: u8) -> u64 {
+    word.wrapping_add(LANES * u64::from(0x80 - low))
+        & !word.wrapping_add(LANES * u64::from(0x7f - high))
+        & HIGH
+}
+
+/// Where the scan of the host stands.
+struct Scan {
+    /// Where the current label begins, from the start of the host.
+    label_start: usize,
+    dots: Dots,
+    /// Set when the host holds `--` somewhere: only then can a label start with `xn--`,
+    /// which must be checked by IDNA.
+    double_hyphen: bool,
+    /// The hyphen lanes of the previous word, to find a `--` across two words.
+    previous_hyphens: u64,
+}
+
+impl Scan {
+    /// Ends the current label at the dot at `at`, from the start of the host.
+    #[inline(always)]
+    fn dot(&mut self, at: usize) -> Option<()> {
+        self.label_ends(at)?;
+        self.dots.push(at);
+        self.label_start = at + 1;
+        Some(())
+    }
+
+    /// Checks that the current label, ending at `end`, has 1 to 63 bytes.
+    #[inline(always)]
+    fn label_ends(&self, end: usize) -> Option<()> {
+        // An empty label wraps to a huge length.
+        let len_minus_one = end.wrapping_sub(self.label_start).wrapping_sub(1);
+        (len_minus_one < host::MAX_LABEL_LEN).then_some(())
+    }
+
+    /// Reads `word`, the `width` bytes at `at` of `authority` (the rest of its lanes are
+    /// letters). `Some(Some(colon))` ends the host at a `:`; `None` rejects the input.
+    #[inline(always)]
+    fn word(
+        &mut self,
+        authority: &[u8],
+        word: u64,
+        at: usize,
+        width: usize,
+    ) -> Option<Option<usize>> {
+        let dots = lanes_equal(word, b'.');
+        let mut good = lanes_in(word, b'a', b'z') | dots;
+        let mut hyphens = 0;
+        if good != HIGH {
+            hyphens = lanes_equal(word, b'-');
+            good |= lanes_in(word, b'0', b'9') | hyphens;
+            self.double_hyphen |= hyphens & (hyphens >> 8 | self.previous_hyphens >> 56) != 0;
+        }
+        self.previous_hyphens = hyphens;
+        if word & HIGH != 0 || good != HIGH {
+            return self.bytes(authority, at, width);
+        }
+        let mut dots = dots;
+        while dots != 0 {
+            self.dot(at + (dots.trailing_zeros() / 8) as usize)?;
+            dots &= dots - 1;
+        }
+        Some(None)
+    }
+
+    /// Reads the `width` bytes at `at` of `authority` one by one, up to a `:`.
+    /// `Some(Some(colon))` ends the host there.
+    #[cold]
+    fn bytes(&mut self, authority: &[u8], at: usize, width: usize) -> Option<Option<usize>> {
+        for (lane, &byte) in authority.get(at..at + width)?.iter().enumerate() {
+            match BYTE_CLASS[usize::from(byte)] {
+                LABEL => {}
+                DOT => self.dot(at + lane)?,
+                _ if byte == b':' => return Some(Some(at + lane)),
+                _ => return None,
+            }
+        }
+        Some(None)
+    }
+}
+
+/// `Some` for exactly the serialization a browser sends with a domain or dotted-decimal
+/// IPv4 host; `None` sends the input to the general path.
+#[inline(always)]
+pub(super) fn parse_canonical(input: &str) -> Option<Origin<'_>> {
+    let bytes = input.as_bytes();
+    let (scheme, host_start) = if bytes.first_chunk::<8>() == Some(b"https://") {
+        (Scheme::Https, 8)
+    } else if bytes.first_chunk::<7>() == Some(b"http://") {
+        (Scheme::Http, 7)
+    } else {
+        return None;
+    };
+    let authority = bytes.get(host_start..)?;
+    let mut scan = Scan {
+        label_start: 0,
+        dots: Dots::default(),
+        double_hyphen: false,
+        previous_hyphens: 0,
+    };
+    let mut chunks = authority.chunks_exact(8);
+    let mut at = 0;
+    let host_len = 'host: {
+        for chunk in &mut chunks {
+            let word = u64::from_le_bytes(<[u8; 8]>::try_from(chunk).ok()?);
+            if let Some(colon) = scan.word(authority, word, at, 8)? {
+                break 'host colon;
+            }
+            at += 8;
+        }
+        let width = chunks.remainder().len();
+        if width == 0 {
+            break 'host at;
+        }
+        // The input's last eight bytes, shifted so that the unread ones come first, with
+        // letters filling the lanes after them. `http://` is 7 bytes and something follows
+        // it, so the input has at least 8.
+        let last = u64::from_le_bytes(*bytes.last_chunk::<8>()?);
+        let word = (last >> (8 * (8 - width))) | (LANES * u64::from(b'a')) << (8 * width);
+        scan.word(authority, word, at, width)?
+            .unwrap_or(authority.len())
+    };
+    scan.label_ends(host_len)?;
+    if host_len > host::MAX_NAME_LEN {
+        return None;
+    }
+    let host = input.get(host_start..host_start + host_len)?;
+    let host_kind = if authority.get(scan.label_start)?.is_ascii_digit() {
+        // A browser reads a name ending in a number as IPv4; only plain dotted decimal is
+        // handled here.
+        if !is_dotted_decimal(host) {
+            return None;
+        }
+        HostKind::Ipv4
+    } else {
+        HostKind::Domain
+    };
+    if scan.double_hyphen && !idna_keeps(host) {
+        return None;
+    }
+    let port = match authority.get(host_len + 1..) {
+        None => scheme.default_port(),
+        Some(digits) => parse_port(digits)?,
+    };
+    Some(Origin {
+        scheme,
+        host: Cow::Borrowed(host),
+        host_kind,
+        port,
+        dots: scan.dots,
+    })
+}
+
+/// Whether IDNA maps `host` to itself: its `xn--` labels decode, and it is already what a
+/// browser would send.
+#[cold]
+fn idna_keeps(host: &str) -> bool {
+    matches!(
+        idna::domain_to_ascii_cow(host.as_bytes(), idna::AsciiDenyList::URL),
+        Ok(Cow::Borrowed(mapped)) if mapped == host
+    )
+}
+
+/// Four decimal numbers 0–255 without leading zeros: the only IPv4 text that is its own
+/// serialization.
+fn is_dotted_decimal(host: &str) -> bool {
+    let mut parts = 0;
+    for part in host.split('.') {
+        parts += 1;
+        let valid = !part.is_empty()
+            && part.len() <= 3
+            && part.bytes().all(|b| b.is_ascii_digit())
+            && (part == "0" || !part.starts_with('0'))
+            && part.parse::<u16>().is_ok_and(|n| n <= 255);
+        if !valid {
+            return false;
+        }
+    }
+    parts == 4
+}
+
+/// Decimal 1–65535 without leading zeros.
+fn parse_port(digits: &[u8]) -> Option<u16> {
+    if digits.is_empty() || digits.len() > 5 || digits[0] == b'0' {
+        return None;
+    }
+    let mut port: u32 = 0;
+    for &digit in digits {
+        if !digit.is_ascii_digit() {
+            return None;
+        }
+        port = port * 10 + u32::from(digit - b'0');
+    }
+    u16::try_from(port).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lane_masks_pick_exactly_their_bytes() {
+        for byte in 0..0x80u8 {
+            let word = u64::from_le_bytes([b'!', byte, b'~', byte, 0, byte, 0x7f, byte]);
+            let lanes = |mask: u64| -> Vec<usize> {
+                (0..8)
+                    .filter(|lane| mask >> (8 * lane + 7) & 1 == 1)
+                    .collect()
+            };
+            let expect = |yes: bool| -> Vec<usize> {
+                match yes {
+                    true => vec![1, 3, 5, 7],
+                    false => vec![],
+                }
+            };
+            assert_eq!(
+                lanes(lanes_equal(word, b'.')),
+                expect(byte == b'.'),
+                "{byte}"
+            );
+            assert_eq!(
+                lanes(lanes_in(word, b'a', b'z')),
+                expect(byte.is_ascii_lowercase()),
+                "{byte}"
+            );
+            assert_eq!(
+                lanes(lanes_in(word, b'0', b'9')),
+                expect(byte.is_ascii_digit()),
+                "{byte}"
+            );
+        }
+    }
+
+    #[test]
+    fn punycode_is_checked_wherever_its_hyphens_fall() {
+        // `xn--` at every offset against the 8-byte words, valid and not.
+        for pad in 0..16 {
+            let label = "a".repeat(pad + 1);
+            let valid = format!("https://{label}.xn--bcher-kva.example");
+            let origin = parse_canonical(&valid).unwrap_or_else(|| panic!("{valid}"));
+            assert_eq!(origin.to_string(), valid);
+            let invalid = format!("https://{label}.xn--a.example");
+            assert!(parse_canonical(&invalid).is_none(), "{invalid}");
+        }
+    }
+}
