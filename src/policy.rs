@@ -210,10 +210,10 @@ impl Policy {
     ///
     /// A canonical ASCII origin is checked without allocating.
     pub fn check(&self, mode: Mode, origin: &str) -> Decision<'_> {
-        match Origin::parse(origin) {
-            Ok(origin) => self.decide(mode, &origin),
+        Origin::parse_then(origin, |parsed| match parsed {
+            Ok(origin) => self.decide(mode, origin),
             Err(kind) => Decision::Deny(kind.into()),
-        }
+        })
     }
 
     /// The decision for a request whose mode is not known, such as a CORS preflight (it
@@ -235,18 +235,20 @@ impl Policy {
     /// # Ok::<(), origin_policy::BuildError>(())
     /// ```
     pub fn check_any_mode(&self, origin: &str) -> Decision<'_> {
-        let parsed = match Origin::parse(origin) {
-            Ok(parsed) => parsed,
-            Err(kind) => return Decision::Deny(kind.into()),
-        };
-        let live = self.decide(Mode::Live, &parsed);
-        if live.is_allowed() {
-            return live;
-        }
-        match self.decide(Mode::Test, &parsed) {
-            test if test.is_allowed() => test,
-            _ => live,
-        }
+        Origin::parse_then(origin, |parsed| {
+            let parsed = match parsed {
+                Ok(parsed) => parsed,
+                Err(kind) => return Decision::Deny(kind.into()),
+            };
+            let live = self.decide(Mode::Live, parsed);
+            if live.is_allowed() {
+                return live;
+            }
+            match self.decide(Mode::Test, parsed) {
+                test if test.is_allowed() => test,
+                _ => live,
+            }
+        })
     }
 
     /// `self.check(mode, origin).is_allowed()`.

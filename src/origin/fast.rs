@@ -100,23 +100,30 @@ impl Scan {
         width: usize,
     ) -> Option<Option<usize>> {
         let dots = lanes_equal(word, b'.');
-        let mut good = lanes_in(word, b'a', b'z') | dots;
-        let mut hyphens = 0;
-        if good != HIGH {
-            hyphens = lanes_equal(word, b'-');
-            good |= lanes_in(word, b'0', b'9') | hyphens;
-            self.double_hyphen |= hyphens & (hyphens >> 8 | self.previous_hyphens >> 56) != 0;
+        // `& !word` clears the lanes of non-ASCII bytes, whose tests may have carried.
+        let plain = (lanes_in(word, b'a', b'z') | dots) & !word;
+        if plain == HIGH {
+            self.previous_hyphens = 0;
+            return self.dots(dots, at).map(|()| None);
         }
+        let hyphens = lanes_equal(word, b'-');
+        let good = (plain | lanes_in(word, b'0', b'9') | hyphens) & !word;
+        self.double_hyphen |= hyphens & (hyphens >> 8 | self.previous_hyphens >> 56) != 0;
         self.previous_hyphens = hyphens;
-        if word & HIGH != 0 || good != HIGH {
+        if good != HIGH {
             return self.bytes(authority, at, width);
         }
-        let mut dots = dots;
+        self.dots(dots, at).map(|()| None)
+    }
+
+    /// Ends a label at each dot of `dots`, the dot lanes of the word at `at`.
+    #[inline(always)]
+    fn dots(&mut self, mut dots: u64, at: usize) -> Option<()> {
         while dots != 0 {
             self.dot(at + (dots.trailing_zeros() / 8) as usize)?;
             dots &= dots - 1;
         }
-        Some(None)
+        Some(())
     }
 
     /// Reads the `width` bytes at `at` of `authority` one by one, up to a `:`.

@@ -118,6 +118,24 @@ impl<'a> Origin<'a> {
         }
     }
 
+    /// [`Origin::parse`], handing the result to `then` in place: what a check uses, since
+    /// moving the parsed origin out costs more than a tenth of a check.
+    #[inline]
+    pub(crate) fn parse_then<R>(
+        input: &str,
+        then: impl FnOnce(Result<&Origin<'_>, OriginErrorKind>) -> R,
+    ) -> R {
+        if input.len() <= MAX_ORIGIN_LEN {
+            if let Some(origin) = parse_canonical(input) {
+                return then(Ok(&origin));
+            }
+        }
+        match parse_as_browser(input) {
+            Ok(origin) => then(Ok(&origin)),
+            Err(kind) => then(Err(kind)),
+        }
+    }
+
     /// Parses the value of an `Origin` header through the general path only: the host is
     /// always read by the WHATWG host parser (the `url` crate), which [`Origin::parse`]
     /// calls only for input that is not already in canonical ASCII form.
