@@ -67,8 +67,6 @@ struct Scan {
     /// Set when the host holds `--` somewhere: only then can a label start with `xn--`,
     /// which must be checked by IDNA.
     double_hyphen: bool,
-    /// The hyphen lanes of the previous word, to find a `--` across two words.
-    previous_hyphens: u64,
 }
 
 impl Scan {
@@ -103,13 +101,14 @@ impl Scan {
         // `& !word` clears the lanes of non-ASCII bytes, whose tests may have carried.
         let plain = (lanes_in(word, b'a', b'z') | dots) & !word;
         if plain == HIGH {
-            self.previous_hyphens = 0;
             return self.dots(dots, at).map(|()| None);
         }
         let hyphens = lanes_equal(word, b'-');
         let good = (plain | lanes_in(word, b'0', b'9') | hyphens) & !word;
-        self.double_hyphen |= hyphens & (hyphens >> 8 | self.previous_hyphens >> 56) != 0;
-        self.previous_hyphens = hyphens;
+        // A `--` inside this word, or across the end of the previous one.
+        let across =
+            word as u8 == b'-' && at.checked_sub(1).and_then(|at| authority.get(at)) == Some(&b'-');
+        self.double_hyphen |= hyphens & (hyphens >> 8) != 0 || across;
         if good != HIGH {
             return self.bytes(authority, at, width);
         }
@@ -159,7 +158,6 @@ pub(super) fn parse_canonical(input: &str) -> Option<Origin<'_>> {
         label_start: 0,
         dots: Dots::default(),
         double_hyphen: false,
-        previous_hyphens: 0,
     };
     let mut chunks = authority.chunks_exact(8);
     let mut at = 0;
