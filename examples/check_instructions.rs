@@ -23,7 +23,8 @@
 //! `check_instructions sized N hit|miss REPS` counts the issue-17 workload
 //! ([`gen::sized_rules`]: 60% exact hosts, 30% `*.` wildcards, 10% port variants, hosts of
 //! 2–4 labels and 30 bytes on average) over 1,024 hits or 1,024 misses at `N` rules.
-//! `benches/instructions.sh` runs it under callgrind for N = 10, 1,000 and 100,000 and
+//! `check_instructions sized-parse N hit|miss REPS` only parses the same origins
+//! (`Origin::parse`), for the parser's share. `benches/instructions.sh` runs it under callgrind for N = 10, 1,000 and 100,000 and
 //! counts only the instructions of [`run_checks`] (`--toggle-collect`).
 
 use std::hint::black_box;
@@ -62,16 +63,19 @@ fn sized_queries(n: usize, hits: bool) -> (origin_policy::Policy, Vec<gen::Query
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if let [first, n, kind, reps] = args.as_slice() {
-        if first == "sized" {
+        if first == "sized" || first == "sized-parse" {
             let (Ok(n), true, Ok(reps)) = (
                 n.parse::<usize>(),
                 matches!(kind.as_str(), "hit" | "miss"),
                 reps.parse::<usize>(),
             ) else {
-                eprintln!("usage: check_instructions sized N hit|miss REPS");
+                eprintln!("usage: check_instructions sized|sized-parse N hit|miss REPS");
                 return ExitCode::from(2);
             };
             let (policy, queries) = sized_queries(n, kind == "hit");
+            if first == "sized-parse" {
+                return run_parses(&queries, reps);
+            }
             return run_checks(&policy, &queries, reps);
         }
     }
@@ -124,6 +128,20 @@ fn main() -> ExitCode {
         .take(256)
         .collect();
     run_checks(&policy, &queries, reps)
+}
+
+/// `reps` parses of the origins alone, round-robin over `queries`: the parser's share of a
+/// check (`--toggle-collect='*run_parses*'`).
+#[inline(never)]
+fn run_parses(queries: &[gen::Query], reps: usize) -> ExitCode {
+    let mut parsed = 0usize;
+    for at in 0..reps {
+        let query = &queries[at % queries.len()];
+        parsed += usize::from(origin_policy::Origin::parse(black_box(&query.origin)).is_ok());
+    }
+    let mean = queries.iter().map(|q| q.origin.len()).sum::<usize>() as f64 / queries.len() as f64;
+    println!("{parsed} of {reps} parsed, mean length {mean:.1}");
+    ExitCode::SUCCESS
 }
 
 /// The counted part: `reps` checks, round-robin over `queries`. Never inlined, so that
