@@ -183,7 +183,7 @@ impl FrameAncestors {
             }
         };
         for rule in policy.rules(mode) {
-            match source_of(rule.pattern(), boundary) {
+            match source_of(&rule.pattern(), boundary) {
                 Ok(source) => add(source, &mut sources),
                 Err(reason) => left_out.push(LeftOut {
                     rule: Some(rule.name()),
@@ -335,7 +335,7 @@ impl Policy {
     /// policy (clones share it), so later calls cost a pointer read.
     pub fn frame_ancestors(&self, mode: Mode) -> &FrameAncestors {
         self.frame_ancestors_cell(mode)
-            .get_or_init(|| FrameAncestors::derive(self, mode))
+            .get_or_init(|| Box::new(FrameAncestors::derive(self, mode)))
     }
 }
 
