@@ -335,7 +335,7 @@ impl Policy {
     /// policy (clones share it), so later calls cost a pointer read.
     pub fn frame_ancestors(&self, mode: Mode) -> &FrameAncestors {
         self.frame_ancestors_cell(mode)
-            .get_or_init(|| Box::new(FrameAncestors::derive(self, mode)))
+            .get_or_init(|| FrameAncestors::derive(self, mode))
     }
 }
 

@@ -44,7 +44,7 @@ use crate::host::HostKind;
 use crate::label_wildcard::LabelWildcards;
 use crate::mode::Mode;
 use crate::origin::Origin;
-use crate::public_suffix::{self, BelowBase, PublicSuffixBoundary};
+use crate::public_suffix::{self, BelowBase};
 use crate::rule::{Rule, RuleIndex, Shape};
 use crate::scheme::Scheme;
 use crate::suffix_hash::{SuffixHasher, Suffixes};
@@ -231,7 +231,6 @@ pub(crate) struct Index {
     min_base: [u8; 4],
     max_base: [u8; 4],
     hasher: SuffixHasher,
-    boundary: PublicSuffixBoundary,
     /// Only when the policy has label wildcards.
     labels: Option<Box<Labels>>,
 }
@@ -282,7 +281,7 @@ fn id(n: usize) -> u32 {
 impl Index {
     /// The index of `rules` (both modes, in the order of [`RuleIndex`]): linear in their
     /// number and bytes.
-    pub(crate) fn build(rules: &[Rule], boundary: PublicSuffixBoundary) -> Index {
+    pub(crate) fn build(rules: &[Rule]) -> Index {
         let hasher = SuffixHasher::default();
         let mut table = Table::with_entries(rules.len());
         let mut filters = [Filter::default(); 4];
@@ -371,7 +370,6 @@ impl Index {
             min_base,
             max_base,
             hasher,
-            boundary,
             labels,
         }
     }
@@ -407,18 +405,15 @@ impl Index {
     /// first one found is the most specific, and if `host` lies beyond the public-suffix
     /// boundary of its base it does so for every shorter base too. Most bases have no rule
     /// of the List below them, so the build already knows the answer
-    /// ([`BelowBase`]) and only the others cost a List lookup.
+    /// ([`BelowBase`]) and only the others cost a List lookup. A policy that ignores the
+    /// boundary has every rule [`BelowBase::Within`].
     #[inline]
     fn wildcard_hit(
-        &self,
         rules: &[Rule],
         host: &str,
         base_len: usize,
         rule: RuleIndex,
     ) -> Result<RuleIndex, Miss> {
-        if self.boundary == PublicSuffixBoundary::Ignored {
-            return Ok(rule);
-        }
         let within = match rules.get(rule as usize).map(Rule::below_base) {
             Some(BelowBase::Within) => true,
             Some(BelowBase::Beyond) | None => false,
@@ -536,7 +531,7 @@ impl Index {
                 let split = (&host[..first_dot], parent);
                 if let Some(rule) = self.find_label_wildcard(labels, rules, slot, split, hash, port)
                 {
-                    return self.wildcard_hit(rules, host, parent.len(), rule);
+                    return Self::wildcard_hit(rules, host, parent.len(), rule);
                 }
             }
         }
@@ -551,7 +546,7 @@ impl Index {
             }
             let hash = suffixes.hash_from(start);
             if let Some(rule) = self.find(rules, class, parent, hash, port) {
-                return self.wildcard_hit(rules, host, parent.len(), rule);
+                return Self::wildcard_hit(rules, host, parent.len(), rule);
             }
         }
         Err(Miss::NoRule)

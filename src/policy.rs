@@ -195,12 +195,12 @@ pub struct Policy {
 struct Compiled {
     /// Live rules, then test rules: the index's [`RuleIndex`] numbers them so.
     rules: Box<[Rule]>,
-    live_rules: usize,
+    live_rules: u32,
     index: Index,
     options: PolicyOptions,
     /// Per mode, derived on first use: [`Policy::frame_ancestors`]. Boxed, because most
     /// policies never derive it and a policy of a few rules is a few hundred bytes.
-    frame_ancestors: [OnceLock<Box<FrameAncestors>>; 2],
+    frame_ancestors: OnceLock<Box<[OnceLock<FrameAncestors>; 2]>>,
 }
 
 impl Policy {
@@ -306,7 +306,7 @@ impl Policy {
 
     /// The rules of `mode`, in the order they were added.
     pub fn rules(&self, mode: Mode) -> &[Rule] {
-        let (live, test) = self.inner.rules.split_at(self.inner.live_rules);
+        let (live, test) = self.inner.rules.split_at(self.inner.live_rules as usize);
         match mode {
             Mode::Live => live,
             Mode::Test => test,
@@ -319,8 +319,8 @@ impl Policy {
     }
 
     /// Where [`Policy::frame_ancestors`] keeps the list of `mode`.
-    pub(crate) fn frame_ancestors_cell(&self, mode: Mode) -> &OnceLock<Box<FrameAncestors>> {
-        &self.inner.frame_ancestors[mode.slot()]
+    pub(crate) fn frame_ancestors_cell(&self, mode: Mode) -> &OnceLock<FrameAncestors> {
+        &self.inner.frame_ancestors.get_or_init(Box::default)[mode.slot()]
     }
 }
 
@@ -441,6 +441,10 @@ impl PolicyBuilder {
         let mut rules: [Vec<Rule>; 2] = Default::default();
         let mut errors = Vec::new();
         let mut entries_seen = [0usize; 2];
+        let boundary = match self.options.allow_public_suffix_wildcards {
+            true => PublicSuffixBoundary::Ignored,
+            false => PublicSuffixBoundary::Enforced,
+        };
         for entry in &self.entries {
             let mode = entry.mode;
             let position = entries_seen[mode.slot()];
@@ -452,8 +456,8 @@ impl PolicyBuilder {
                     mode,
                     position,
                     &pattern,
-                    text,
-                    entry.note.as_deref(),
+                    (text, entry.note.as_deref()),
+                    boundary,
                 )),
                 Ok(_) => {}
                 Err(error) => errors.push(EntryError {
@@ -467,17 +471,12 @@ impl PolicyBuilder {
             return Err(BuildError::new(errors));
         }
         let [mut live, test] = rules;
-        let live_rules = live.len();
+        // The index numbers rules with `u32`s.
+        let live_rules = u32::try_from(live.len()).expect("fewer than 2^31 rules");
         live.reserve_exact(test.len());
         live.extend(test);
         let rules = live.into_boxed_slice();
-        let index = Index::build(
-            &rules,
-            match self.options.allow_public_suffix_wildcards {
-                true => PublicSuffixBoundary::Ignored,
-                false => PublicSuffixBoundary::Enforced,
-            },
-        );
+        let index = Index::build(&rules);
         Ok(Policy {
             inner: Arc::new(Compiled {
                 rules,

@@ -6,7 +6,7 @@ use std::fmt;
 use crate::host::Host;
 use crate::mode::{EntryName, Mode};
 use crate::pattern::{HostPattern, Pattern, PortSpec};
-use crate::public_suffix::{self, BelowBase};
+use crate::public_suffix::{self, BelowBase, PublicSuffixBoundary};
 use crate::scheme::Scheme;
 
 /// A rule's position in its policy's rule list (both modes, live first), as the index
@@ -36,7 +36,9 @@ pub struct Rule {
     mode: Mode,
     scheme: Scheme,
     shape: Shape,
-    /// For a wildcard, what the Public Suffix List says about the hosts under its base.
+    /// For a wildcard, how a hit stands to the public-suffix boundary: what the Public
+    /// Suffix List says about the hosts under its base, or [`BelowBase::Within`] for every
+    /// rule of a policy that ignores the boundary.
     below_base: BelowBase,
     /// The key ([`host_key`](Self::host_key)) as a range of the canonical text: a host or
     /// base has at most 253 bytes and starts within the first 73.
@@ -69,13 +71,14 @@ fn small(n: usize) -> u8 {
 
 impl Rule {
     /// A rule from a validated pattern: `mode`'s entry number `position`, written as
-    /// `entry`, with an optional note.
+    /// `entry`, with an optional note, in a policy that treats the public-suffix boundary
+    /// as `boundary` says.
     pub(crate) fn new(
         mode: Mode,
         position: usize,
         pattern: &Pattern,
-        entry: &str,
-        note: Option<&str>,
+        (entry, note): (&str, Option<&str>),
+        boundary: PublicSuffixBoundary,
     ) -> Rule {
         let canonical = pattern.to_string();
         let host_start = pattern.scheme().as_str().len() + "://".len();
@@ -101,10 +104,10 @@ impl Rule {
                 (Shape::LabelWildcard, start, base.len(), prefix.len())
             }
         };
-        let below_base = pattern
-            .host()
-            .wildcard_base()
-            .map_or(BelowBase::Within, public_suffix::below_base);
+        let below_base = match (pattern.host().wildcard_base(), boundary) {
+            (Some(base), PublicSuffixBoundary::Enforced) => public_suffix::below_base(base),
+            (None, _) | (_, PublicSuffixBoundary::Ignored) => BelowBase::Within,
+        };
         let same_entry = entry == canonical;
         let mut text = canonical;
         if !same_entry {
@@ -219,7 +222,8 @@ impl Rule {
     }
 
     /// For a wildcard, whether the hosts under its base are within its owner, or must be
-    /// looked up one by one ([`public_suffix::below_base`]).
+    /// looked up one by one ([`public_suffix::below_base`]); always within when the policy
+    /// ignores the public-suffix boundary.
     pub(crate) fn below_base(&self) -> BelowBase {
         self.below_base
     }
@@ -306,7 +310,13 @@ mod tests {
 
     fn rule(entry: &str, note: Option<&str>) -> Rule {
         let pattern = Pattern::parse(entry).unwrap();
-        Rule::new(Mode::Test, 7, &pattern, entry, note)
+        Rule::new(
+            Mode::Test,
+            7,
+            &pattern,
+            (entry, note),
+            PublicSuffixBoundary::Enforced,
+        )
     }
 
     #[test]
@@ -334,7 +344,7 @@ mod tests {
         for (entry, key) in cases {
             let pattern = Pattern::parse(entry).unwrap();
             for note in [None, Some(""), Some("why: ünïcode")] {
-                let rule = Rule::new(Mode::Test, 7, &pattern, entry, note);
+                let rule = rule(entry, note);
                 assert_eq!(rule.pattern(), pattern, "{entry}");
                 assert_eq!(rule.as_str(), pattern.to_string(), "{entry}");
                 assert_eq!(rule.host_key(), key, "{entry}");
