@@ -147,7 +147,7 @@ impl Table {
     /// The value of the entry with `tag` for which `same` holds, walking from its home slot
     /// to the first empty one. The table is never full, so the walk ends there, and it is
     /// bounded by the table's length in any case.
-    #[inline]
+    #[inline(always)]
     fn find(&self, tag: u32, mut same: impl FnMut(u32) -> bool) -> Option<u32> {
         let mask = self.slots.len().wrapping_sub(1);
         let mut at = home(tag) & mask;
@@ -439,8 +439,9 @@ impl Index {
     }
 
     /// The rule keyed by `key` (whose hash is `hash`) in `class` that allows `port`: a rule
-    /// for exactly this port beats `*`, and among equal rules the first added wins.
-    #[inline]
+    /// for exactly this port beats `*`, and among equal rules the first added wins. Inlined
+    /// into the walk, where the call cost a quarter of the probe.
+    #[inline(always)]
     fn find(
         &self,
         rules: &[Rule],

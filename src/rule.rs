@@ -83,11 +83,11 @@ impl Rule {
         let canonical = pattern.to_string();
         let host_start = pattern.scheme().as_str().len() + "://".len();
         let (shape, key_start, key_len, star) = match pattern.host() {
+            HostPattern::Exact(Host::Domain(name)) => (Shape::Domain, host_start, name.len(), 0),
             HostPattern::Exact(host) => {
                 let shape = match host {
-                    Host::Domain(_) => Shape::Domain,
                     Host::Ipv4(_) => Shape::Ipv4,
-                    Host::Ipv6(_) => Shape::Ipv6,
+                    _ => Shape::Ipv6,
                 };
                 (shape, host_start, host.to_string().len(), 0)
             }
