@@ -26,10 +26,10 @@
 //! at a run of rule indices, oldest first, so the run decides by port in one forward scan.
 //! Key bytes are never stored again: a candidate is compared with its rule's own key, a
 //! range of the rule's canonical text ([`Rule::key_bytes`]). The table's size is a power of
-//! two at most half full (a miss walks about two slots; 3/4 cost 20–30 instructions more per
-//! check at 100,000 rules for 10 bytes less per rule), with linear probing from a home slot that the tag alone decides,
-//! so the table can be rebuilt smaller without hashing a key again. A policy without rules
-//! allocates nothing here.
+//! two at most half full (a miss walks about two slots; at 3/4 a check at 100,000 rules
+//! cost 20–30 instructions more, for 10 bytes less per rule), with linear probing from a
+//! home slot that the tag alone decides, so the table can be rebuilt smaller without
+//! hashing a key again. A policy without rules allocates nothing here.
 //!
 //! The parser hands over where the host's dots are ([`Dots`](crate::dots::Dots)), so the
 //! walk never searches the host for them, and the hashes of the host and of its parents
