@@ -5,8 +5,7 @@
 //!
 //! Asserts issue 17's targets: at most 100 bytes per rule at 100,000 rules with 30-byte
 //! hosts ([`gen::sized_rules`]), and at most 512 bytes for a 4-rule policy (two live, two
-//! test rules). Both are missed today (BENCHMARKS.md, round 2), so the example ends in a
-//! failed assertion after printing its tables.
+//! test rules), after printing its tables (BENCHMARKS.md, round 2).
 //!
 //! Counts the bytes requested from the allocator (`Layout::size`) that are still live
 //! after the build, minus those of the builder; the allocator's own per-block overhead

@@ -183,7 +183,7 @@ impl FrameAncestors {
             }
         };
         for rule in policy.rules(mode) {
-            match source_of(rule.pattern(), boundary) {
+            match source_of(&rule.pattern(), boundary) {
                 Ok(source) => add(source, &mut sources),
                 Err(reason) => left_out.push(LeftOut {
                     rule: Some(rule.name()),

@@ -202,11 +202,35 @@ pub(crate) enum BrowserHostError {
     Domain,
 }
 
+/// Whether the WHATWG host parser would give `text` back unchanged as a domain, so that
+/// it need not run (it is most of the cost of building a policy): non-empty labels of
+/// `a-z 0-9 -` only, none of them punycode (`xn--`, which IDNA decodes and checks), and a
+/// last label that starts with a letter, so that the name cannot end in a number (which
+/// the parser reads as IPv4). For such text, case folding and IDNA mapping change nothing.
+fn is_plain_ascii_name(text: &str) -> bool {
+    let plain_label = |label: &str| {
+        !label.is_empty()
+            && !label.starts_with("xn--")
+            && label
+                .bytes()
+                .all(|byte| matches!(byte, b'a'..=b'z' | b'0'..=b'9' | b'-'))
+    };
+    let last_starts_with_letter = text
+        .rsplit('.')
+        .next()
+        .and_then(|last| last.bytes().next())
+        .is_some_and(|byte| byte.is_ascii_lowercase());
+    last_starts_with_letter && text.split('.').all(plain_label)
+}
+
 /// Reads a host as a browser would
 /// ([WHATWG URL, host parsing](https://url.spec.whatwg.org/#host-parsing)): case folding,
 /// IDNA to punycode, the IPv4 number forms, IPv6 compression. The caller has ruled out
 /// `%` already: neither rules nor origins may percent-encode a host.
 pub(crate) fn parse_as_browser(text: &str) -> Result<BrowserHost, BrowserHostError> {
+    if is_plain_ascii_name(text) {
+        return Ok(BrowserHost::Domain(text.to_owned()));
+    }
     match url::Host::parse(text) {
         Ok(url::Host::Domain(name)) => {
             let name = match name.strip_suffix('.') {
@@ -226,6 +250,42 @@ pub(crate) fn parse_as_browser(text: &str) -> Result<BrowserHost, BrowserHostErr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_names_skip_the_host_parser_and_read_the_same() {
+        for text in [
+            "www.berbix.com",
+            "a-b.x1.com",
+            "-a.b-.com",
+            "ab--cd.com",
+            "localhost",
+            "1.2.3.com",
+            "a.b.c4",
+        ] {
+            assert!(is_plain_ascii_name(text), "{text}");
+            assert_eq!(
+                url::Host::parse(text),
+                Ok(url::Host::Domain(text.to_owned()))
+            );
+        }
+        for text in [
+            "",
+            ".",
+            "a..b",
+            "a.",
+            ".a",
+            "WWW.x.com",
+            "xn--bcher-kva.example",
+            "a.xn--p1ai",
+            "1.2.3.4",
+            "a.0x1f",
+            "a.123",
+            "a_b.com",
+            "bücher.example",
+        ] {
+            assert!(!is_plain_ascii_name(text), "{text}");
+        }
+    }
 
     #[test]
     fn name_rules_point_at_the_problem() {

@@ -47,7 +47,7 @@
 //! group is complete; the drafts are scratch space reused from group to group.
 
 use crate::host::is_label_byte;
-use crate::pattern::{HostPattern, PortSpec};
+use crate::pattern::PortSpec;
 use crate::rule::{Rule, RuleIndex};
 
 /// No node, no rule.
@@ -202,13 +202,6 @@ struct Drafts {
     suffix_queue: Vec<u32>,
 }
 
-fn parts(rule: &Rule) -> (&str, &str) {
-    match rule.pattern().host() {
-        HostPattern::LabelWildcard { prefix, suffix, .. } => (prefix, suffix),
-        _ => unreachable!("only label wildcards are grouped"),
-    }
-}
-
 /// The best rule found so far: literal characters, exact port, rule index.
 type Best = Option<(usize, bool, RuleIndex)>;
 
@@ -227,7 +220,7 @@ impl LabelWildcards {
         draft.pending.clear();
         let root = draft.prefixes.add(0);
         for member in members {
-            let (prefix, suffix) = parts(&rules[member as usize]);
+            let (prefix, suffix) = rules[member as usize].label_parts();
             let end = draft.prefixes.walk(root, prefix.bytes());
             let mut suffix_root = draft.prefixes.mark[end as usize];
             if suffix_root == NONE {
@@ -398,7 +391,7 @@ fn fold(rules: &[Rule], candidates: &[RuleIndex], literals: usize, port: u16, be
     let mut any = None;
     let mut found = None;
     for &rule in candidates {
-        match rules[rule as usize].pattern().port() {
+        match rules[rule as usize].port_spec() {
             PortSpec::Exact(own) if own == port => {
                 found = Some((literals, true, rule));
                 break;

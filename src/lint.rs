@@ -243,10 +243,11 @@ fn lint_mode<'p>(
     boundary: PublicSuffixBoundary,
     warnings: &mut Vec<Warning<'p>>,
 ) {
-    // The first rule of each pattern.
-    let mut first: HashMap<Key<'p>, &'p Rule> = HashMap::with_capacity(rules.len());
-    for rule in rules {
-        first.entry(key_of(rule.pattern())).or_insert(rule);
+    // Each rule's pattern, rebuilt once; then the first rule of each pattern.
+    let patterns: Vec<Pattern> = rules.iter().map(Rule::pattern).collect();
+    let mut first: HashMap<Key<'_>, &'p Rule> = HashMap::with_capacity(rules.len());
+    for (rule, pattern) in rules.iter().zip(&patterns) {
+        first.entry(key_of(pattern)).or_insert(rule);
     }
     let mut warn_about = |kind, rule, other, left_out| {
         warnings.push(Warning {
@@ -256,27 +257,27 @@ fn lint_mode<'p>(
             left_out,
         })
     };
-    for rule in rules {
-        match first.get(&key_of(rule.pattern())) {
+    for (rule, pattern) in rules.iter().zip(&patterns) {
+        match first.get(&key_of(pattern)) {
             Some(earlier) if earlier.index() != rule.index() => {
                 warn_about(WarningKind::Duplicate, rule, Some(*earlier), None);
             }
             _ => {
-                if let Some(cover) = broadest_cover(&first, rule.pattern(), boundary) {
+                if let Some(cover) = broadest_cover(&first, pattern, boundary) {
                     warn_about(WarningKind::Redundant, rule, Some(cover), None);
                 }
             }
         }
-        if names_default_port(rule) {
+        if names_default_port(rule, pattern) {
             warn_about(WarningKind::ExplicitDefaultPort, rule, None, None);
         }
-        if is_insecure_test_http(rule) {
+        if is_insecure_test_http(rule, pattern) {
             warn_about(WarningKind::InsecureTestHttp, rule, None, None);
         }
-        if rule.pattern().host().is_public_suffix_host() {
+        if pattern.host().is_public_suffix_host() {
             warn_about(WarningKind::PublicSuffixHost, rule, None, None);
         }
-        if let Err(reason) = frame_ancestors::source_of(rule.pattern(), boundary) {
+        if let Err(reason) = frame_ancestors::source_of(pattern, boundary) {
             warn_about(WarningKind::NotInFrameAncestors, rule, None, Some(reason));
         }
     }
@@ -289,7 +290,7 @@ fn lint_mode<'p>(
 /// whose base is shorter than the public suffix of `pattern`'s name covers nothing of it
 /// (`*.amazonaws.com` does not cover `https://bucket.s3.amazonaws.com`).
 fn broadest_cover<'p>(
-    first: &HashMap<Key<'p>, &'p Rule>,
+    first: &HashMap<Key<'_>, &'p Rule>,
     pattern: &Pattern,
     boundary: PublicSuffixBoundary,
 ) -> Option<&'p Rule> {
@@ -342,8 +343,7 @@ fn proper_suffixes(name: &str) -> impl Iterator<Item = &str> {
 }
 
 /// Whether the entry, as written, names the port its scheme implies.
-fn names_default_port(rule: &Rule) -> bool {
-    let pattern = rule.pattern();
+fn names_default_port(rule: &Rule, pattern: &Pattern) -> bool {
     let default = pattern.scheme().default_port();
     if pattern.port() != PortSpec::Exact(default) {
         return false;
@@ -366,8 +366,7 @@ fn names_default_port(rule: &Rule) -> bool {
 
 /// A test-mode `http` rule for a host that is neither loopback nor another local address
 /// (`0.0.0.0`, `[::]`): traffic to those never leaves the machine.
-fn is_insecure_test_http(rule: &Rule) -> bool {
-    let pattern = rule.pattern();
+fn is_insecure_test_http(rule: &Rule, pattern: &Pattern) -> bool {
     let local = pattern.host().is_loopback() || pattern.host().is_local_address();
     rule.mode() == Mode::Test && pattern.scheme() == Scheme::Http && !local
 }

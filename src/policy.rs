@@ -10,7 +10,7 @@ use crate::mode::Mode;
 use crate::origin::{Origin, OriginErrorKind};
 use crate::pattern::{self, Located, Pattern};
 use crate::public_suffix::{self, PublicSuffixBoundary};
-use crate::rule::{Rule, RuleIndex};
+use crate::rule::Rule;
 use crate::scheme::Scheme;
 
 /// Why a check denied an origin.
@@ -193,11 +193,14 @@ pub struct Policy {
 }
 
 struct Compiled {
-    rules: [Vec<Rule>; 2],
+    /// Live rules, then test rules: the index's [`RuleIndex`] numbers them so.
+    rules: Box<[Rule]>,
+    live_rules: u32,
     index: Index,
     options: PolicyOptions,
-    /// Per mode, derived on first use: [`Policy::frame_ancestors`].
-    frame_ancestors: [OnceLock<FrameAncestors>; 2],
+    /// Per mode, derived on first use: [`Policy::frame_ancestors`]. Boxed, because most
+    /// policies never derive it and a policy of a few rules is a few hundred bytes.
+    frame_ancestors: OnceLock<Box<[OnceLock<FrameAncestors>; 2]>>,
 }
 
 impl Policy {
@@ -258,7 +261,7 @@ impl Policy {
 
     /// [`check`](Self::check) for an already parsed origin.
     pub fn decide(&self, mode: Mode, origin: &Origin<'_>) -> Decision<'_> {
-        let rules = &self.inner.rules[mode.slot()];
+        let rules = &self.inner.rules;
         match self.inner.index.lookup(mode, rules, origin) {
             Ok(index) => match rules.get(index as usize) {
                 Some(rule) => Decision::Allow(rule),
@@ -276,10 +279,11 @@ impl Policy {
     /// [`DenyReason::NoMatchingRule`] or [`DenyReason::PublicSuffixBoundary`]. A check
     /// answers the same through the index, for every rule at once.
     pub fn rule_allows(&self, rule: &Rule, origin: &Origin<'_>) -> Result<(), DenyReason> {
-        if !rule.pattern().matches(origin) {
+        let pattern = rule.pattern();
+        if !pattern.matches(origin) {
             return Err(DenyReason::NoMatchingRule);
         }
-        let Some(base) = rule.pattern().host().wildcard_base() else {
+        let Some(base) = pattern.host().wildcard_base() else {
             return Ok(());
         };
         if self.inner.options.allow_public_suffix_wildcards
@@ -304,7 +308,11 @@ impl Policy {
 
     /// The rules of `mode`, in the order they were added.
     pub fn rules(&self, mode: Mode) -> &[Rule] {
-        &self.inner.rules[mode.slot()]
+        let (live, test) = self.inner.rules.split_at(self.inner.live_rules as usize);
+        match mode {
+            Mode::Live => live,
+            Mode::Test => test,
+        }
     }
 
     /// The options the policy was built with.
@@ -314,7 +322,7 @@ impl Policy {
 
     /// Where [`Policy::frame_ancestors`] keeps the list of `mode`.
     pub(crate) fn frame_ancestors_cell(&self, mode: Mode) -> &OnceLock<FrameAncestors> {
-        &self.inner.frame_ancestors[mode.slot()]
+        &self.inner.frame_ancestors.get_or_init(Box::default)[mode.slot()]
     }
 }
 
@@ -434,31 +442,26 @@ impl PolicyBuilder {
     pub fn build(&self) -> Result<Policy, BuildError> {
         let mut rules: [Vec<Rule>; 2] = Default::default();
         let mut errors = Vec::new();
-        let mut index = Index::new(match self.options.allow_public_suffix_wildcards {
+        let mut entries_seen = [0usize; 2];
+        let boundary = match self.options.allow_public_suffix_wildcards {
             true => PublicSuffixBoundary::Ignored,
             false => PublicSuffixBoundary::Enforced,
-        });
-        let mut entries_seen = [0usize; 2];
+        };
         for entry in &self.entries {
             let mode = entry.mode;
             let position = entries_seen[mode.slot()];
             entries_seen[mode.slot()] += 1;
             let text = &entry.pattern;
             match pattern::parse_located(text).and_then(|located| self.admit(mode, text, located)) {
-                Ok(pattern) => {
-                    let slot = &mut rules[mode.slot()];
-                    let id = RuleIndex::try_from(slot.len()).ok();
-                    slot.push(Rule::new(
-                        mode,
-                        position,
-                        pattern,
-                        text,
-                        entry.note.as_deref(),
-                    ));
-                    if let Some(id) = id.filter(|_| errors.is_empty()) {
-                        index.insert(mode, slot, id);
-                    }
-                }
+                // Once an entry failed, the build fails: the rest are only validated.
+                Ok(pattern) if errors.is_empty() => rules[mode.slot()].push(Rule::new(
+                    mode,
+                    position,
+                    &pattern,
+                    (text, entry.note.as_deref()),
+                    boundary,
+                )),
+                Ok(_) => {}
                 Err(error) => errors.push(EntryError {
                     mode,
                     index: position,
@@ -469,14 +472,17 @@ impl PolicyBuilder {
         if !errors.is_empty() {
             return Err(BuildError::new(errors));
         }
-        index.finish(&rules);
-        for slot in &mut rules {
-            slot.shrink_to_fit();
-        }
-        index.shrink_to_fit(&rules);
+        let [mut live, test] = rules;
+        // The index numbers rules with `u32`s.
+        let live_rules = u32::try_from(live.len()).expect("fewer than 2^31 rules");
+        live.reserve_exact(test.len());
+        live.extend(test);
+        let rules = live.into_boxed_slice();
+        let index = Index::build(&rules);
         Ok(Policy {
             inner: Arc::new(Compiled {
                 rules,
+                live_rules,
                 index,
                 options: self.options,
                 frame_ancestors: Default::default(),

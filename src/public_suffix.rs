@@ -67,7 +67,25 @@ pub(crate) fn is_listed_public_suffix(name: &str) -> bool {
 /// wildcard rules, such as `*.sch.uk` or `*.compute.amazonaws.com`). A build-time check;
 /// [`within_owner`] is its match-time counterpart for public suffixes deeper down.
 pub(crate) fn covers_public_suffix(base: &str) -> bool {
-    is_public_suffix(base) || is_public_suffix(&format!("{PROBE_LABEL}.{base}"))
+    is_public_suffix(base) || with_probe_label(base, is_public_suffix)
+}
+
+/// `answer` of `PROBE_LABEL.base`, written into a buffer on the stack: these run once per
+/// wildcard of a build, where formatting a string was a tenth of the time.
+fn with_probe_label<T>(base: &str, answer: impl FnOnce(&str) -> T) -> T {
+    let mut buffer = [0u8; PROBE_LABEL.len() + 1 + crate::host::MAX_NAME_LEN];
+    let len = PROBE_LABEL.len() + 1 + base.len();
+    let Some(probed) = buffer.get_mut(..len) else {
+        return answer(&format!("{PROBE_LABEL}.{base}"));
+    };
+    let (label, rest) = probed.split_at_mut(PROBE_LABEL.len());
+    label.copy_from_slice(PROBE_LABEL.as_bytes());
+    rest[0] = b'.';
+    rest[1..].copy_from_slice(base.as_bytes());
+    match std::str::from_utf8(probed) {
+        Ok(probed) => answer(probed),
+        Err(_) => answer(&format!("{PROBE_LABEL}.{base}")),
+    }
 }
 
 /// Whether some public suffix lies strictly under `base` (a canonical domain name): a rule
@@ -115,11 +133,12 @@ pub(crate) enum BelowBase {
 pub(crate) fn below_base(base: &str) -> BelowBase {
     use psl::Psl;
 
-    let probed = format!("{PROBE_LABEL}.{base}");
     let asked = Cell::new(0);
-    let info = psl::List.find(CountedLabels {
-        rest: Some(probed.as_bytes()),
-        asked: &asked,
+    let info = with_probe_label(base, |probed| {
+        psl::List.find(CountedLabels {
+            rest: Some(probed.as_bytes()),
+            asked: &asked,
+        })
     });
     if asked.get() > base.split('.').count() {
         BelowBase::Lookup

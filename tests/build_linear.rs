@@ -144,21 +144,22 @@ fn ten_thousand_adversarial_label_wildcards_build_and_answer() {
     let mut checked = 0;
     for mode in Mode::ALL {
         for rule in policy.rules(mode).iter().step_by(37) {
+            let pattern = rule.pattern();
             let HostPattern::LabelWildcard {
                 prefix,
                 suffix,
                 base,
-            } = rule.pattern().host()
+            } = pattern.host()
             else {
                 unreachable!()
             };
-            let port = match rule.pattern().port() {
+            let port = match pattern.port() {
                 PortSpec::Exact(port) => port,
                 PortSpec::Any => 9,
             };
-            let scheme = rule.pattern().scheme();
+            let scheme = pattern.scheme();
             let filled = format!("{scheme}://{prefix}x{suffix}.{base}:{port}");
-            assert!(rule.pattern().matches(&Origin::parse(&filled).unwrap()));
+            assert!(pattern.matches(&Origin::parse(&filled).unwrap()));
             assert!(answer(&policy, mode, &filled).is_some(), "{filled}");
             for origin in [
                 filled.clone(),

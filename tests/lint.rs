@@ -625,7 +625,7 @@ fn duplicate_and_redundant_agree_with_a_pairwise_definition() {
         for (at, rule) in rules.iter().enumerate() {
             let first = rules.iter().position(|r| r.pattern() == rule.pattern());
             let duplicate_of = first.filter(|&first| first != at);
-            let covered = rules.iter().any(|b| covers(b.pattern(), rule.pattern()));
+            let covered = rules.iter().any(|b| covers(&b.pattern(), &rule.pattern()));
             let found = |kind| {
                 warnings
                     .iter()
@@ -644,7 +644,7 @@ fn duplicate_and_redundant_agree_with_a_pairwise_definition() {
                 "{entries:?}: redundancy of rule {at}"
             );
             if let Some(other) = redundant.and_then(Warning::other) {
-                assert!(covers(other.pattern(), rule.pattern()), "{entries:?}");
+                assert!(covers(&other.pattern(), &rule.pattern()), "{entries:?}");
                 // The named rule is kept: it is neither a duplicate nor redundant.
                 assert!(
                     warnings.iter().all(|w| w.rule().index() != other.index()
@@ -653,7 +653,7 @@ fn duplicate_and_redundant_agree_with_a_pairwise_definition() {
                     other.index()
                 );
                 // Everything the rule allows, the named rule allows.
-                for origin in probes(rule.pattern()) {
+                for origin in probes(&rule.pattern()) {
                     let origin = Origin::parse(&origin).expect("a valid origin");
                     if rule.pattern().matches(&origin) {
                         assert!(other.pattern().matches(&origin), "{entries:?}: {origin}");

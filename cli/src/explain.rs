@@ -455,7 +455,8 @@ fn wildcard_of(rule: &Rule) -> String {
 /// How the rule's host pattern stands to the origin's host.
 fn host_fit(rule: &Rule, origin: &Origin<'_>) -> HostFit {
     let (host, kind) = (origin.host(), origin.host_kind());
-    let pattern = rule.pattern().host();
+    let pattern = rule.pattern();
+    let pattern = pattern.host();
     if pattern.matches(host, kind) {
         return HostFit::Matches;
     }

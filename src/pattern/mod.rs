@@ -180,6 +180,11 @@ pub(crate) struct Located {
 }
 
 impl Pattern {
+    /// A pattern from parts that are already valid and canonical (a rule's own).
+    pub(crate) fn from_parts(scheme: Scheme, host: HostPattern, port: PortSpec) -> Pattern {
+        Pattern { scheme, host, port }
+    }
+
     /// Parses and validates one entry. The error says what is wrong and where.
     pub fn parse(text: &str) -> Result<Pattern, PatternError> {
         parse_located(text).map(|located| located.pattern)

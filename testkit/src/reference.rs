@@ -31,10 +31,11 @@ pub fn check<'p>(policy: &'p Policy, mode: Mode, origin: &str) -> Decision<'p> {
     let mut best: Option<&Rule> = None;
     let mut beyond_public_suffix = false;
     for rule in policy.rules(mode) {
-        if !rule.pattern().matches(&origin) {
+        let pattern = rule.pattern();
+        if !pattern.matches(&origin) {
             continue;
         }
-        let base = match rule.pattern().host() {
+        let base = match pattern.host() {
             HostPattern::Subdomains(base) | HostPattern::LabelWildcard { base, .. } => Some(base),
             _ => None,
         };
@@ -48,7 +49,7 @@ pub fn check<'p>(policy: &'p Policy, mode: Mode, origin: &str) -> Decision<'p> {
         }
         let better = match best {
             None => true,
-            Some(best) => rule.pattern().specificity() > best.pattern().specificity(),
+            Some(best) => pattern.specificity() > best.pattern().specificity(),
         };
         if better {
             best = Some(rule);
