@@ -5,8 +5,8 @@
 //! Layers, each calling only those below it: `policy_file` (text to policy) → `feed` (the
 //! one store and its readiness) ← `source` (where tenants come from) ; `decide` (the
 //! library's decision, with the CORS grant, metrics and denial log) → `http_api` and
-//! `grpc` (the protocols) → `serve` (listeners, signals). See the README's "Decision
-//! service" section for the interface.
+//! `grpc` (the protocols) → `serve` (listeners, signals). See `docs/service.md` (and
+//! `docs/fleet.md`) for the interface.
 #![forbid(unsafe_code)]
 
 mod cli;
