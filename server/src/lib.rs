@@ -33,7 +33,7 @@
 //! one store and its readiness) ← `source` (where tenants come from) ; `decide` (the
 //! library's decision, with the CORS grant, metrics and denial log) → `http_api` and
 //! `grpc` (the protocols) → [`server`] (listeners, shutdown) → [`cli`] (arguments,
-//! runtime, signals). See the README's "Decision service" section for the interface.
+//! runtime, signals). See `docs/service.md` (and `docs/fleet.md`) for the interface.
 #![forbid(unsafe_code)]
 
 pub mod cli;
