@@ -8,6 +8,7 @@ use http::HeaderName;
 use tracing::level_filters::LevelFilter;
 
 use crate::logging::LogFormat;
+use crate::tenants::TenantStatusAccess;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -80,6 +81,20 @@ pub struct ServeArgs {
     /// summary line each second (and /metrics counts every denial).
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub denial_log_limit: u32,
+
+    /// Who may read /v1/tenants/{tenant} (tenant names, versions and content hashes):
+    /// anyone who reaches the listener, only clients on a loopback address, or nobody.
+    #[arg(long, value_enum, value_name = "WHO", default_value_t = TenantStatusAccess::Loopback)]
+    pub tenant_status: TenantStatusAccess,
+
+    /// gRPC connections open at once; a connection over the limit is closed when accepted.
+    #[arg(long, value_name = "N", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
+    pub grpc_max_connections: u32,
+
+    /// A gRPC connection without a request for this long is closed (as an HTTP connection
+    /// that sends no request head in 10 s).
+    #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    pub grpc_idle_seconds: u64,
 
     /// After SIGTERM, how long in-flight requests may take before the process exits anyway.
     #[arg(long, value_name = "SECONDS", default_value_t = 10)]

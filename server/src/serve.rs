@@ -15,7 +15,8 @@ use crate::cli::ServeArgs;
 use crate::decide::{Decider, DeciderConfig};
 use crate::feed::Feed;
 use crate::grpc::{AuthorizationServer, CheckService};
-use crate::http_api::{handle, App};
+use crate::grpc_connections::{self, ConnectionLimits};
+use crate::http_api::{handle, App, Peer};
 use crate::logging::{self, DenialLog};
 use crate::metrics::Metrics;
 use crate::source::directory::DirectorySource;
@@ -61,6 +62,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
         }
     };
     let _log_flush = logging::init(args.log_format, args.log_level);
+    crate::panics::install_hook();
     let status = runtime.block_on(serve(args, postgres));
     // A poll of the directory may be under way on a blocking thread; it holds no state
     // worth waiting for.
@@ -124,9 +126,16 @@ async fn serve(args: ServeArgs, postgres: Option<PostgresConfig>) -> ExitCode {
         decider: decider.clone(),
         feed,
         metrics,
+        tenant_status: args.tenant_status,
+        content_hashes: Default::default(),
     });
     let http = tokio::spawn(serve_http(http_listener, app, stopped.clone()));
-    let grpc = grpc_listener.map(|listener| tokio::spawn(serve_grpc(listener, decider, stopped)));
+    let limits = ConnectionLimits {
+        max: args.grpc_max_connections as usize,
+        idle: Duration::from_secs(args.grpc_idle_seconds),
+    };
+    let grpc =
+        grpc_listener.map(|listener| tokio::spawn(serve_grpc(listener, limits, decider, stopped)));
     tracing::info!(
         policies = ?args.policies.as_deref().map(std::path::Path::display),
         postgres = args.postgres.is_some(),
@@ -161,9 +170,9 @@ async fn serve_http(listener: TcpListener, app: Arc<App>, mut stop: watch::Recei
         .max_buf_size(MAX_REQUEST_HEAD);
     let graceful = GracefulShutdown::new();
     loop {
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
+                Ok(accepted) => accepted,
                 Err(error) => {
                     // Out of file descriptors, most likely: wait instead of spinning.
                     tracing::warn!("accept failed: {error}");
@@ -175,7 +184,10 @@ async fn serve_http(listener: TcpListener, app: Arc<App>, mut stop: watch::Recei
         };
         let _ = stream.set_nodelay(true);
         let app = app.clone();
-        let service = hyper::service::service_fn(move |request| handle(app.clone(), request));
+        let service = hyper::service::service_fn(move |mut request: http::Request<_>| {
+            request.extensions_mut().insert(Peer(peer));
+            handle(app.clone(), request)
+        });
         let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
             if let Err(error) = connection.await {
@@ -187,10 +199,23 @@ async fn serve_http(listener: TcpListener, app: Arc<App>, mut stop: watch::Recei
     graceful.shutdown().await;
 }
 
-async fn serve_grpc(listener: TcpListener, decider: Arc<Decider>, mut stop: watch::Receiver<bool>) {
-    let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
-    let service = AuthorizationServer::new(CheckService::new(decider));
+async fn serve_grpc(
+    listener: TcpListener,
+    limits: ConnectionLimits,
+    decider: Arc<Decider>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let (accepted, incoming) = tokio::sync::mpsc::channel(16);
+    tokio::spawn(grpc_connections::accept(listener, limits, accepted));
+    let incoming = tokio_stream::wrappers::ReceiverStream::new(incoming);
+    let service = AuthorizationServer::new(CheckService::new(decider))
+        .max_decoding_message_size(crate::grpc::MAX_MESSAGE_BYTES);
     let result = tonic::transport::Server::builder()
+        // Dead peers: a ping every 10 s, unanswered for 10 s, ends the connection.
+        .http2_keepalive_interval(Some(Duration::from_secs(10)))
+        .http2_keepalive_timeout(Some(Duration::from_secs(10)))
+        .max_concurrent_streams(Some(100))
+        .timeout(Duration::from_secs(10))
         .serve_with_incoming_shutdown(service, incoming, async move {
             let _ = stop.changed().await;
         })
