@@ -237,7 +237,7 @@ mod tests {
         assert_eq!(big_started.recv().unwrap(), 15);
         release.send(()).unwrap();
         release.send(()).unwrap();
-        let mut done = vec![builds.next().await, builds.next().await];
+        let mut done = [builds.next().await, builds.next().await];
         done.sort_by_key(|built| built.updates[0].version);
         assert_eq!(versions(&done[0]), [("big".to_owned(), 13)]);
         assert_eq!(versions(&done[1]), [("big".to_owned(), 15)]);
