@@ -41,12 +41,14 @@ mod db;
 mod decide;
 mod feed;
 mod grpc;
+mod grpc_connections;
 mod http_api;
 mod logging;
 mod metrics;
+mod panics;
 mod policy_file;
 pub mod server;
 mod source;
 mod tenants;
 
-pub use server::{ConfigError, Listeners, Server, ServerConfig};
+pub use server::{ConfigError, Listeners, Server, ServerConfig, TenantStatusAccess};
