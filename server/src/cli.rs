@@ -94,6 +94,16 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub denial_log_limit: u32,
 
+    /// The admin listener: the Allowed Domains page at /admin/ and the admin API at
+    /// /admin/v1/ (a listener of its own, never the decision listener).
+    #[arg(long, value_name = "ADDR", requires = "admin_tokens")]
+    pub admin_listen: Option<SocketAddr>,
+
+    /// The admin tokens: one per line, `LABEL TENANT sha256:HEX` (TENANT a tenant or `*`),
+    /// read again when the file changes.
+    #[arg(long, value_name = "FILE", requires = "admin_listen")]
+    pub admin_tokens: Option<PathBuf>,
+
     /// After SIGTERM, how long in-flight requests may take before the process exits anyway.
     #[arg(long, value_name = "SECONDS", default_value_t = 10)]
     pub shutdown_timeout: u64,
@@ -110,6 +120,7 @@ impl ServeArgs {
             cors_max_age: Duration::from_secs(self.cors_max_age),
             denial_log_limit: self.denial_log_limit,
             shutdown_timeout: Duration::from_secs(self.shutdown_timeout),
+            admin_tokens: self.admin_tokens.clone(),
         }
     }
 }
@@ -161,12 +172,20 @@ async fn bind(args: &ServeArgs) -> Result<Listeners, ExitCode> {
         Some(address) => Some(bind_one(address, "gRPC").await?),
         None => None,
     };
-    for (what, listener) in [("http", Some(&http)), ("grpc", grpc.as_ref())] {
+    let admin = match args.admin_listen {
+        Some(address) => Some(bind_one(address, "the admin API").await?),
+        None => None,
+    };
+    for (what, listener) in [
+        ("http", Some(&http)),
+        ("grpc", grpc.as_ref()),
+        ("admin", admin.as_ref()),
+    ] {
         if let Some(Ok(address)) = listener.map(TcpListener::local_addr) {
             println!("{what} listening on {address}");
         }
     }
-    Ok(Listeners { http, grpc })
+    Ok(Listeners { http, grpc, admin })
 }
 
 async fn bind_one(address: SocketAddr, what: &str) -> Result<TcpListener, ExitCode> {
