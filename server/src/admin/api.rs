@@ -240,7 +240,7 @@ fn lists(policy: Option<&Policy>) -> (Value, Value) {
                     .map(|rule| json!({"pattern": rule.as_str(), "note": rule.note()}))
                     .collect()
             })
-            .unwrap_or_default()
+            .unwrap_or_else(|| json!([]))
     };
     (list(Mode::Live), list(Mode::Test))
 }
