@@ -182,6 +182,7 @@ mod kinds;
 
 #[cfg(feature = "serde")]
 mod config;
+pub mod diagnostic;
 mod dots;
 pub mod echo;
 mod error;
@@ -200,6 +201,7 @@ mod public_suffix;
 mod rule;
 mod scheme;
 mod suffix_hash;
+pub mod validate;
 
 #[cfg(feature = "store")]
 mod store;

@@ -37,17 +37,17 @@
 //!
 //! [`PatternErrorKind`]: crate::PatternErrorKind
 
-mod hint;
 mod locate;
 mod report;
 
 use std::path::Path;
 
-pub use hint::{hint, MOVE_TO_TEST_LIST};
+pub use crate::diagnostic::{hint, MOVE_TO_TEST_LIST};
 pub use locate::Location;
 pub use report::{EntryDiagnostic, EntrySite, FileWarning, PolicyFileError, SyntaxError};
 
 use crate::config::PolicyConfig;
+use crate::diagnostic::suggestion;
 use crate::echo::{echo, echo_lines, with_carets};
 use crate::error::EntryError;
 use crate::mode::Mode;
@@ -215,7 +215,9 @@ impl PolicyFile {
     /// being built, for the hint's rewrites).
     pub fn diagnose(&self, entry: &EntryError, options: PolicyOptions) -> EntryDiagnostic {
         let hint = hint(entry.mode, &entry.error, options, MOVE_TO_TEST_LIST);
+        let suggestion = suggestion(entry.mode, &entry.error, options);
         EntryDiagnostic::new(self.site(entry.mode, entry.index), entry, hint)
+            .with_suggestion(suggestion)
     }
 }
 

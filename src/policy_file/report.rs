@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use crate::diagnostic::{codes, Diagnostic, Severity};
 use crate::echo::{echo, with_carets};
 use crate::error::{EntryError, PatternError, PatternErrorKind, Span};
 use crate::lint::{Warning, WarningKind};
@@ -49,6 +50,7 @@ pub struct EntryDiagnostic {
     index: usize,
     error: PatternError,
     hint: Option<String>,
+    suggestion: Option<String>,
 }
 
 impl EntryDiagnostic {
@@ -61,6 +63,37 @@ impl EntryDiagnostic {
             index: entry.index,
             error: entry.error.clone(),
             hint,
+            suggestion: None,
+        }
+    }
+
+    /// The same diagnostic with a suggestion: the corrected entry (see
+    /// [`suggestion`](crate::diagnostic::suggestion())).
+    pub fn with_suggestion(mut self, suggestion: Option<String>) -> Self {
+        self.suggestion = suggestion;
+        self
+    }
+
+    /// The corrected entry, when one is valid in the entry's mode.
+    pub fn suggestion(&self) -> Option<&str> {
+        self.suggestion.as_deref()
+    }
+
+    /// The diagnostic as data, located at the entry's line and column.
+    pub fn to_diagnostic(&self) -> Diagnostic {
+        let error = &self.error;
+        Diagnostic {
+            severity: Severity::Error,
+            code: error.kind().code(),
+            message: error.kind().message().to_owned(),
+            mode: Some(self.mode),
+            index: Some(self.index),
+            entry: Some(error.pattern().to_owned()),
+            span: Some(error.span().into()),
+            hint: self.hint.clone(),
+            suggestion: self.suggestion.clone(),
+            line: self.line(),
+            column: self.column(),
         }
     }
 
@@ -204,6 +237,17 @@ impl SyntaxError {
     pub fn message(&self) -> &str {
         &self.message
     }
+
+    /// The error as data: code `invalid_policy_file`, the parser's message, the line and
+    /// column.
+    pub fn to_diagnostic(&self) -> Diagnostic {
+        let message = format!(
+            "not a valid policy file ({}): {}",
+            self.format.expected(),
+            self.message
+        );
+        Diagnostic::file_error(codes::INVALID_POLICY_FILE, message).at(self.line(), self.column())
+    }
 }
 
 impl fmt::Display for SyntaxError {
@@ -270,6 +314,16 @@ impl PolicyFileError {
             Repr::Syntax(_) => &[],
         }
     }
+
+    /// Every problem as data ([`Diagnostic`]), in the order `Display` prints them: the
+    /// syntax error (code `invalid_policy_file`, located when the parser says where), or
+    /// each bad entry with its code, span, hint, suggestion, line and column.
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        match &self.repr {
+            Repr::Syntax(error) => vec![error.to_diagnostic()],
+            Repr::Entries(entries) => entries.iter().map(EntryDiagnostic::to_diagnostic).collect(),
+        }
+    }
 }
 
 impl fmt::Display for PolicyFileError {
@@ -305,18 +359,31 @@ pub struct FileWarning {
     mode: Mode,
     index: usize,
     message: String,
+    diagnostic: Box<Diagnostic>,
 }
 
 impl FileWarning {
     /// The warning, named by `site`.
     pub fn new(site: EntrySite, warning: &Warning<'_>) -> Self {
+        let location = match &site {
+            EntrySite::File { location, .. } => *location,
+            _ => None,
+        };
+        let diagnostic =
+            Diagnostic::from(warning).at(location.map(|at| at.line), location.map(|at| at.column));
         FileWarning {
             site,
             kind: warning.kind(),
             mode: warning.mode(),
             index: warning.rule().index(),
             message: warning.to_string(),
+            diagnostic: Box::new(diagnostic),
         }
+    }
+
+    /// The warning as data ([`Diagnostic`]), located where its rule's entry starts.
+    pub fn to_diagnostic(&self) -> Diagnostic {
+        (*self.diagnostic).clone()
     }
 
     /// Where the rule's entry came from.
