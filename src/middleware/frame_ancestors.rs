@@ -17,6 +17,7 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use super::csp_header::add_frame_ancestors;
+use crate::frame_ancestors::{ClosedReason, FrameAncestors};
 use crate::mode::Mode;
 use crate::policy::Policy;
 use crate::store::PolicyStore;
@@ -25,6 +26,12 @@ use crate::store::PolicyStore;
 const NONE: HeaderValue = HeaderValue::from_static("frame-ancestors 'none'");
 
 type ModeFn = dyn Fn(&Parts) -> Option<Mode> + Send + Sync;
+type ClosedFn = dyn Fn(&Parts, Mode, ClosedReason) + Send + Sync;
+
+/// The header value of a list, and why it failed closed if it did.
+fn value_of(list: &FrameAncestors) -> (HeaderValue, Option<ClosedReason>) {
+    (list.header_value().clone(), list.closed_reason())
+}
 
 /// The one policy, or a store and the closure that names a request's tenant.
 #[derive(Clone)]
@@ -35,9 +42,9 @@ enum Source {
 
 /// A store with its tenant closure, the key type erased.
 trait TenantDirectives: Send + Sync {
-    /// The directive of the request's tenant in `mode`; `None` for no tenant or an unknown
-    /// one.
-    fn directive(&self, parts: &Parts, mode: Mode) -> Option<HeaderValue>;
+    /// The directive of the request's tenant in `mode`, and why it failed closed if it
+    /// did; `None` for no tenant or an unknown one.
+    fn directive(&self, parts: &Parts, mode: Mode) -> Option<(HeaderValue, Option<ClosedReason>)>;
 }
 
 struct StoreTenants<K, F> {
@@ -50,10 +57,10 @@ where
     K: std::borrow::Borrow<str> + Hash + Eq + Send + Sync + 'static,
     F: for<'a> Fn(&'a Parts) -> Option<&'a str> + Send + Sync + 'static,
 {
-    fn directive(&self, parts: &Parts, mode: Mode) -> Option<HeaderValue> {
+    fn directive(&self, parts: &Parts, mode: Mode) -> Option<(HeaderValue, Option<ClosedReason>)> {
         let tenant = (self.tenant)(parts)?;
         self.store.with_policy(tenant, |policy| {
-            policy.map(|policy| policy.frame_ancestors(mode).header_value().clone())
+            policy.map(|policy| value_of(policy.frame_ancestors(mode)))
         })
     }
 }
@@ -62,6 +69,7 @@ where
 struct Shared {
     source: Source,
     mode: Option<Arc<ModeFn>>,
+    on_fail_closed: Option<Arc<ClosedFn>>,
 }
 
 impl Shared {
@@ -70,10 +78,14 @@ impl Shared {
         let Some(mode) = self.mode.as_ref().and_then(|mode| mode(parts)) else {
             return NONE;
         };
-        match &self.source {
-            Source::One(policy) => policy.frame_ancestors(mode).header_value().clone(),
-            Source::Tenants(tenants) => tenants.directive(parts, mode).unwrap_or(NONE),
+        let (value, closed) = match &self.source {
+            Source::One(policy) => value_of(policy.frame_ancestors(mode)),
+            Source::Tenants(tenants) => tenants.directive(parts, mode).unwrap_or((NONE, None)),
+        };
+        if let (Some(reason), Some(hook)) = (closed, &self.on_fail_closed) {
+            hook(parts, mode, reason);
         }
+        value
     }
 }
 
@@ -184,7 +196,11 @@ impl FrameAncestorsLayer {
 
     fn with_source(source: Source) -> Self {
         FrameAncestorsLayer {
-            shared: Arc::new(Shared { source, mode: None }),
+            shared: Arc::new(Shared {
+                source,
+                mode: None,
+                on_fail_closed: None,
+            }),
         }
     }
 
@@ -200,6 +216,36 @@ impl FrameAncestorsLayer {
         F: Fn(&Parts) -> Option<Mode> + Send + Sync + 'static,
     {
         Arc::make_mut(&mut self.shared).mode = Some(Arc::new(mode));
+        self
+    }
+
+    /// Calls `hook` for each request whose directive failed closed: the tenant's policy
+    /// has sources for the mode, but they would pass
+    /// [`PolicyOptions::frame_ancestors_max_bytes`](crate::PolicyOptions::frame_ancestors_max_bytes),
+    /// so the response gets `frame-ancestors 'none'` ([`FrameAncestors::closed_reason`]).
+    /// Log it there (rate-limited: it holds for every request of that tenant and mode until
+    /// the policy changes); the lint reports the same when the policy is written
+    /// ([`WarningKind::FrameAncestorsTooLong`](crate::WarningKind::FrameAncestorsTooLong)).
+    ///
+    /// ```
+    /// use origin_policy::middleware::FrameAncestorsLayer;
+    /// use origin_policy::{Mode, Policy};
+    ///
+    /// let mut builder = Policy::builder();
+    /// builder.frame_ancestors_max_bytes(40);
+    /// builder.allow(Mode::Live, "https://one.example.com").allow(Mode::Live, "https://two.example.com");
+    /// let layer = FrameAncestorsLayer::new(builder.build()?)
+    ///     .fixed_mode(Mode::Live)
+    ///     .on_fail_closed(|parts, mode, reason| eprintln!("{} {mode}: {reason}", parts.uri.path()));
+    /// let (parts, ()) = http::Request::get("/flow").body(())?.into_parts();
+    /// assert_eq!(layer.directive(&parts), "frame-ancestors 'none'");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn on_fail_closed<F>(mut self, hook: F) -> Self
+    where
+        F: Fn(&Parts, Mode, ClosedReason) + Send + Sync + 'static,
+    {
+        Arc::make_mut(&mut self.shared).on_fail_closed = Some(Arc::new(hook));
         self
     }
 
@@ -219,6 +265,7 @@ impl fmt::Debug for FrameAncestorsLayer {
         f.debug_struct("FrameAncestorsLayer")
             .field("policies", &source)
             .field("mode", &self.shared.mode.is_some())
+            .field("on_fail_closed", &self.shared.on_fail_closed.is_some())
             .finish()
     }
 }
@@ -357,6 +404,42 @@ mod tests {
         assert_eq!(
             fixed.directive(&parts("/")),
             "frame-ancestors http://localhost:*"
+        );
+    }
+
+    #[test]
+    fn a_directive_over_the_bound_is_none_and_the_hook_hears_why() {
+        let mut builder = Policy::builder();
+        builder.frame_ancestors_max_bytes(60);
+        for n in 0..3 {
+            builder.allow(Mode::Live, &format!("https://site-{n}.example.com"));
+        }
+        builder.allow(Mode::Test, "http://localhost:*");
+        let heard = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = heard.clone();
+        let store = Arc::new(PolicyStore::<String>::new());
+        store.insert("acme".to_owned(), builder.build().unwrap());
+        let layer = FrameAncestorsLayer::with_store(store, |parts| parts.uri.query())
+            .mode_from(|parts| parts.uri.path().strip_prefix("/flow/")?.parse().ok())
+            .on_fail_closed(move |parts, mode, reason| {
+                log.lock()
+                    .unwrap()
+                    .push(format!("{} {mode} {reason}", parts.uri));
+            });
+        assert_eq!(
+            layer.directive(&parts("/flow/live?acme")),
+            "frame-ancestors 'none'"
+        );
+        assert_eq!(
+            layer.directive(&parts("/flow/test?acme")),
+            "frame-ancestors http://localhost:*"
+        );
+        assert_eq!(
+            *heard.lock().unwrap(),
+            [
+                "/flow/live?acme live the frame-ancestors directive would take 96 bytes \
+              (3 sources), over its bound of 60 (frame_ancestors_max_bytes): it is 'none'"
+            ]
         );
     }
 }
