@@ -65,7 +65,7 @@
 //! A check with label wildcards stays allocation-free, without recursion, and bounded by
 //! the origin's leftmost label (at most 63 bytes); building them is linear in the bytes of
 //! the entries. How (the prefix and suffix tries, and their bounds) is told where they are
-//! built, in `src/label_wildcard.rs`.
+//! built, in `src/index/label_wildcard.rs`.
 
 //! # Errors
 //!
@@ -182,13 +182,11 @@ mod kinds;
 
 #[cfg(feature = "serde")]
 mod config;
-mod dots;
 pub mod echo;
 mod error;
 mod frame_ancestors;
 mod host;
 mod index;
-mod label_wildcard;
 mod lint;
 mod mode;
 mod origin;
@@ -199,7 +197,6 @@ pub mod policy_file;
 mod public_suffix;
 mod rule;
 mod scheme;
-mod suffix_hash;
 
 #[cfg(feature = "store")]
 mod store;

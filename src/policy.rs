@@ -193,7 +193,7 @@ pub struct Policy {
 }
 
 struct Compiled {
-    /// Live rules, then test rules: the index's [`RuleIndex`] numbers them so.
+    /// Live rules, then test rules: the index's `RuleId` numbers them so.
     rules: Box<[Rule]>,
     live_rules: u32,
     index: Index,
@@ -263,7 +263,7 @@ impl Policy {
     pub fn decide(&self, mode: Mode, origin: &Origin<'_>) -> Decision<'_> {
         let rules = &self.inner.rules;
         match self.inner.index.lookup(mode, rules, origin) {
-            Ok(index) => match rules.get(index as usize) {
+            Ok(index) => match rules.get(index.index()) {
                 Some(rule) => Decision::Allow(rule),
                 None => Decision::Deny(DenyReason::NoMatchingRule),
             },

@@ -9,10 +9,6 @@ use crate::pattern::{HostPattern, Pattern, PortSpec};
 use crate::public_suffix::{self, BelowBase, PublicSuffixBoundary};
 use crate::scheme::Scheme;
 
-/// A rule's position in its policy's rule list (both modes, live first), as the index
-/// stores it.
-pub(crate) type RuleIndex = u32;
-
 /// `port` of a rule that allows any port (`:*`); a real port is 1–65535.
 const ANY_PORT: u16 = 0;
 
@@ -280,6 +276,12 @@ impl Rule {
     #[inline]
     pub(crate) fn is_on_port(&self, port: u16) -> bool {
         self.port == port
+    }
+
+    /// The port, or 0 for `:*` (which no real port is): the order of a port run, `:*` first.
+    #[inline]
+    pub(crate) fn port_order(&self) -> u16 {
+        self.port
     }
 
     /// Whether the rule allows any port.
