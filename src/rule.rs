@@ -92,12 +92,13 @@ fn canonical_text(pattern: &Pattern) -> String {
 }
 
 impl Rule {
-    /// A rule from a validated pattern: `mode`'s entry number `position`, written as
+    /// A rule from a validated pattern: `mode`'s entry number `position` (the builder
+    /// keeps it below the index's limit, `index::MAX_RULES`), written as
     /// `entry`, with an optional note, in a policy that treats the public-suffix boundary
     /// as `boundary` says.
     pub(crate) fn new(
         mode: Mode,
-        position: usize,
+        position: u32,
         pattern: &Pattern,
         (entry, note): (&str, Option<&str>),
         boundary: PublicSuffixBoundary,
@@ -147,8 +148,7 @@ impl Rule {
         }
         Rule {
             text: text.into_boxed_str(),
-            // More than 2^32 entries would not fit in memory anyway.
-            index: u32::try_from(position).unwrap_or(u32::MAX),
+            index: position,
             port: match pattern.port() {
                 PortSpec::Exact(port) => port,
                 PortSpec::Any => ANY_PORT,

@@ -3,7 +3,7 @@
 //!
 //! A random list spreads its rules over as many keys as it has rules; these do the opposite,
 //! which a table that scans the rules of a key would pay for on every check. The worst-shape
-//! test (`src/index/tests/shapes.rs`), the `build_policy` fuzz target and the
+//! test (`src/index/shapes_tests.rs`), the `build_policy` fuzz target and the
 //! `worst_shapes` example build them.
 
 use origin_policy::Mode;
@@ -180,4 +180,22 @@ pub fn builder(shape: &Shape) -> origin_policy::PolicyBuilder {
         builder.allow(Mode::Live, entry);
     }
     builder
+}
+
+/// What the `build_policy` fuzz target asserts on a worst shape: the shape picked by
+/// `data[0]`, of `1..=600` entries by `data[1..3]`, builds, and the index agrees with the
+/// naive reference matcher on the shape's origins and on `data[3..]` read as an origin.
+pub fn fuzz(data: &[u8]) {
+    let [which, high, low, rest @ ..] = data else {
+        return;
+    };
+    let n = usize::from(u16::from_be_bytes([*high, *low])) % 600 + 1;
+    let shape = nth(usize::from(*which), n);
+    let policy = builder(&shape).build().expect("every shape builds");
+    let extra = std::str::from_utf8(rest).ok().map(str::to_owned);
+    for origin in shape.origins.iter().chain(extra.iter()) {
+        let indexed = policy.check(Mode::Live, origin).to_string();
+        let naive = crate::reference::check(&policy, Mode::Live, origin).to_string();
+        assert_eq!(indexed, naive, "{} of {n}: {origin:?}", shape.name);
+    }
 }
