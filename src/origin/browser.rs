@@ -5,8 +5,8 @@
 use std::borrow::Cow;
 
 use super::{Origin, OriginErrorKind, MAX_ORIGIN_LEN};
-use crate::dots::Dots;
 use crate::host::{self, BrowserHost, BrowserHostError, Host, HostKind, NameProblem};
+use crate::origin::dots::Dots;
 use crate::scheme::Scheme;
 
 /// The general path: any input, read the way a browser's URL parser reads a host, with a
