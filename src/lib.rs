@@ -230,3 +230,13 @@ pub use store::{BatchReport, PolicyStore, StoreSnapshot, TenantUpdate, Version, 
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
+
+/// The policy guide's examples (`docs/policy.md`), run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/policy.md")]
+pub struct PolicyGuideDoctests;
+
+/// The embedding guide's examples (`docs/embedding.md`), run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/embedding.md")]
+pub struct EmbeddingGuideDoctests;
