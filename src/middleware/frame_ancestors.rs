@@ -17,6 +17,8 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use super::csp_header::add_frame_ancestors;
+use super::tenancy::{ModeSource, Policies};
+use crate::frame_ancestors::ClosedReason;
 use crate::mode::Mode;
 use crate::policy::Policy;
 use crate::store::PolicyStore;
@@ -24,56 +26,33 @@ use crate::store::PolicyStore;
 /// The value for a request whose tenant or mode is not known: no ancestor at all.
 const NONE: HeaderValue = HeaderValue::from_static("frame-ancestors 'none'");
 
-type ModeFn = dyn Fn(&Parts) -> Option<Mode> + Send + Sync;
-
-/// The one policy, or a store and the closure that names a request's tenant.
-#[derive(Clone)]
-enum Source {
-    One(Policy),
-    Tenants(Arc<dyn TenantDirectives>),
-}
-
-/// A store with its tenant closure, the key type erased.
-trait TenantDirectives: Send + Sync {
-    /// The directive of the request's tenant in `mode`; `None` for no tenant or an unknown
-    /// one.
-    fn directive(&self, parts: &Parts, mode: Mode) -> Option<HeaderValue>;
-}
-
-struct StoreTenants<K, F> {
-    store: Arc<PolicyStore<K>>,
-    tenant: F,
-}
-
-impl<K, F> TenantDirectives for StoreTenants<K, F>
-where
-    K: std::borrow::Borrow<str> + Hash + Eq + Send + Sync + 'static,
-    F: for<'a> Fn(&'a Parts) -> Option<&'a str> + Send + Sync + 'static,
-{
-    fn directive(&self, parts: &Parts, mode: Mode) -> Option<HeaderValue> {
-        let tenant = (self.tenant)(parts)?;
-        self.store.with_policy(tenant, |policy| {
-            policy.map(|policy| policy.frame_ancestors(mode).header_value().clone())
-        })
-    }
-}
+type ClosedFn = dyn Fn(&Parts, Mode, ClosedReason) + Send + Sync;
 
 #[derive(Clone)]
 struct Shared {
-    source: Source,
-    mode: Option<Arc<ModeFn>>,
+    policies: Policies,
+    mode: ModeSource,
+    on_fail_closed: Option<Arc<ClosedFn>>,
 }
 
 impl Shared {
     /// The directive for this request: its tenant's policy in its mode, or `'none'`.
     fn directive(&self, parts: &Parts) -> HeaderValue {
-        let Some(mode) = self.mode.as_ref().and_then(|mode| mode(parts)) else {
+        let Some(mode) = self.mode.mode(parts) else {
             return NONE;
         };
-        match &self.source {
-            Source::One(policy) => policy.frame_ancestors(mode).header_value().clone(),
-            Source::Tenants(tenants) => tenants.directive(parts, mode).unwrap_or(NONE),
+        let tenant = self.policies.tenant(parts);
+        let (value, closed) = self.policies.with_policy(tenant, |policy| match policy {
+            Some(policy) => {
+                let list = policy.frame_ancestors(mode);
+                (list.header_value().clone(), list.closed_reason())
+            }
+            None => (NONE, None),
+        });
+        if let (Some(reason), Some(hook)) = (closed, &self.on_fail_closed) {
+            hook(parts, mode, reason);
         }
+        value
     }
 }
 
@@ -150,7 +129,7 @@ impl FrameAncestorsLayer {
     /// ([`mode_from`](Self::mode_from) or [`fixed_mode`](Self::fixed_mode)); without one,
     /// every response gets `frame-ancestors 'none'`.
     pub fn new(policy: Policy) -> Self {
-        Self::with_source(Source::One(policy))
+        Self::with_policies(Policies::One(policy))
     }
 
     /// A layer that writes the directive of each request's tenant in `store`, named by
@@ -179,18 +158,23 @@ impl FrameAncestorsLayer {
         K: std::borrow::Borrow<str> + Hash + Eq + Send + Sync + 'static,
         F: for<'a> Fn(&'a Parts) -> Option<&'a str> + Send + Sync + 'static,
     {
-        Self::with_source(Source::Tenants(Arc::new(StoreTenants { store, tenant })))
+        Self::with_policies(Policies::store(store, tenant))
     }
 
-    fn with_source(source: Source) -> Self {
+    fn with_policies(policies: Policies) -> Self {
         FrameAncestorsLayer {
-            shared: Arc::new(Shared { source, mode: None }),
+            shared: Arc::new(Shared {
+                policies,
+                mode: ModeSource::Unset,
+                on_fail_closed: None,
+            }),
         }
     }
 
     /// Writes the directive of `mode` on every response.
-    pub fn fixed_mode(self, mode: Mode) -> Self {
-        self.mode_from(move |_| Some(mode))
+    pub fn fixed_mode(mut self, mode: Mode) -> Self {
+        Arc::make_mut(&mut self.shared).mode = ModeSource::Fixed(mode);
+        self
     }
 
     /// Takes each request's mode from `mode` (the path, or a query parameter); `None`
@@ -199,7 +183,37 @@ impl FrameAncestorsLayer {
     where
         F: Fn(&Parts) -> Option<Mode> + Send + Sync + 'static,
     {
-        Arc::make_mut(&mut self.shared).mode = Some(Arc::new(mode));
+        Arc::make_mut(&mut self.shared).mode = ModeSource::from_request(mode);
+        self
+    }
+
+    /// Calls `hook` for each request whose directive failed closed: the tenant's policy
+    /// has sources for the mode, but they would pass
+    /// [`PolicyOptions::frame_ancestors_max_bytes`](crate::PolicyOptions::frame_ancestors_max_bytes),
+    /// so the response gets `frame-ancestors 'none'` ([`FrameAncestors::closed_reason`]).
+    /// Log it there (rate-limited: it holds for every request of that tenant and mode until
+    /// the policy changes); the lint reports the same when the policy is written
+    /// ([`WarningKind::FrameAncestorsTooLong`](crate::WarningKind::FrameAncestorsTooLong)).
+    ///
+    /// ```
+    /// use origin_policy::middleware::FrameAncestorsLayer;
+    /// use origin_policy::{Mode, Policy};
+    ///
+    /// let mut builder = Policy::builder();
+    /// builder.frame_ancestors_max_bytes(40);
+    /// builder.allow(Mode::Live, "https://one.example.com").allow(Mode::Live, "https://two.example.com");
+    /// let layer = FrameAncestorsLayer::new(builder.build()?)
+    ///     .fixed_mode(Mode::Live)
+    ///     .on_fail_closed(|parts, mode, reason| eprintln!("{} {mode}: {reason}", parts.uri.path()));
+    /// let (parts, ()) = http::Request::get("/flow").body(())?.into_parts();
+    /// assert_eq!(layer.directive(&parts), "frame-ancestors 'none'");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn on_fail_closed<F>(mut self, hook: F) -> Self
+    where
+        F: Fn(&Parts, Mode, ClosedReason) + Send + Sync + 'static,
+    {
+        Arc::make_mut(&mut self.shared).on_fail_closed = Some(Arc::new(hook));
         self
     }
 
@@ -212,13 +226,10 @@ impl FrameAncestorsLayer {
 
 impl fmt::Debug for FrameAncestorsLayer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let source = match &self.shared.source {
-            Source::One(_) => "one policy",
-            Source::Tenants(_) => "policy store",
-        };
         f.debug_struct("FrameAncestorsLayer")
-            .field("policies", &source)
-            .field("mode", &self.shared.mode.is_some())
+            .field("policies", &self.shared.policies.describe())
+            .field("mode", &self.shared.mode.describe())
+            .field("on_fail_closed", &self.shared.on_fail_closed.is_some())
             .finish()
     }
 }
@@ -357,6 +368,42 @@ mod tests {
         assert_eq!(
             fixed.directive(&parts("/")),
             "frame-ancestors http://localhost:*"
+        );
+    }
+
+    #[test]
+    fn a_directive_over_the_bound_is_none_and_the_hook_hears_why() {
+        let mut builder = Policy::builder();
+        builder.frame_ancestors_max_bytes(60);
+        for n in 0..3 {
+            builder.allow(Mode::Live, &format!("https://site-{n}.example.com"));
+        }
+        builder.allow(Mode::Test, "http://localhost:*");
+        let heard = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = heard.clone();
+        let store = Arc::new(PolicyStore::<String>::new());
+        store.insert("acme".to_owned(), builder.build().unwrap());
+        let layer = FrameAncestorsLayer::with_store(store, |parts| parts.uri.query())
+            .mode_from(|parts| parts.uri.path().strip_prefix("/flow/")?.parse().ok())
+            .on_fail_closed(move |parts, mode, reason| {
+                log.lock()
+                    .unwrap()
+                    .push(format!("{} {mode} {reason}", parts.uri));
+            });
+        assert_eq!(
+            layer.directive(&parts("/flow/live?acme")),
+            "frame-ancestors 'none'"
+        );
+        assert_eq!(
+            layer.directive(&parts("/flow/test?acme")),
+            "frame-ancestors http://localhost:*"
+        );
+        assert_eq!(
+            *heard.lock().unwrap(),
+            [
+                "/flow/live?acme live the frame-ancestors directive would take 96 bytes \
+              (3 sources), over its bound of 60 (frame_ancestors_max_bytes): it is 'none'"
+            ]
         );
     }
 }
