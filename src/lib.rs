@@ -121,6 +121,15 @@
     doc = "See [`policy_file::parse`] and [`policy_file::PolicyFileError`]."
 )]
 //!
+//! # Diagnostics and validation
+//!
+//! Every entry error and lint warning is also a [`diagnostic::Diagnostic`]: a stable
+//! snake_case code (listed in `spec-table.md`), the message, mode, index, entry, span, a
+//! hint, and a suggestion (the corrected entry, only when it is itself valid). With the
+//! `serde` feature it serializes as a JSON object. [`validate::validate_entry`] checks one
+//! typed entry against a policy's list, as an "Add Domain" form does: its errors, or its
+//! canonical form and the warnings adding it would cause, in time linear in the list.
+//!
 //! # Features
 //!
 //! | feature | default | gives |

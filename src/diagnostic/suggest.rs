@@ -228,6 +228,24 @@ mod tests {
     }
 
     #[test]
+    fn the_hint_agrees_with_the_suggestion() {
+        let error = Policy::builder()
+            .allow(Mode::Live, "https//x.com")
+            .build()
+            .unwrap_err();
+        let hint = crate::diagnostic::hint(
+            Mode::Live,
+            &error.entries()[0].error,
+            PolicyOptions::default(),
+            "",
+        );
+        assert_eq!(
+            hint.as_deref(),
+            Some("a `:` is missing after the scheme, as in `https://x.com`")
+        );
+    }
+
+    #[test]
     fn edit_distances() {
         assert_eq!(edit_distance("htps", "https"), 1);
         assert_eq!(edit_distance("ftp", "http"), 2);
