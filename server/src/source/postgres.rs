@@ -33,7 +33,7 @@ use tokio_postgres::{AsyncMessage, Client, Config, NoTls};
 
 use crate::db::build::{self, Built};
 use crate::db::integrity::{self, fingerprint, Read, View};
-use crate::db::metrics::PostgresMetrics;
+use crate::db::metrics::{PostgresMetrics, SignalLabels};
 use crate::db::rows::{self, Change, RowError};
 use crate::db::CHANNEL;
 use crate::feed::SourceFeed;
@@ -132,6 +132,14 @@ enum Event {
     Notified,
     /// The connection ended.
     Closed(Option<tokio_postgres::Error>),
+}
+
+/// What found a database that is not the one followed, and what it found.
+#[derive(Debug)]
+struct Divergence {
+    /// The metric label: `watermark` or `checksum`.
+    signal: &'static str,
+    why: String,
 }
 
 /// How a catch-up was started, for the metrics.
@@ -245,7 +253,7 @@ impl PostgresSource {
         &mut self,
         client: &mut Client,
         feed: &mut SourceFeed,
-        diverged: Option<String>,
+        diverged: Option<Divergence>,
     ) -> Result<(), SessionError> {
         let started = Instant::now();
         let (changes, newest, at_newest) = timed(integrity::snapshot(client)).await??;
@@ -279,8 +287,11 @@ impl PostgresSource {
                     "postgres feed: snapshot loaded"
                 );
             }
-            Some(why) => {
-                self.counters().full_reloads.inc();
+            Some(Divergence { signal, why }) => {
+                self.counters()
+                    .full_reloads
+                    .get_or_create(&SignalLabels { signal })
+                    .inc();
                 tracing::warn!(
                     tenants,
                     version = newest,
@@ -339,18 +350,24 @@ impl PostgresSource {
     }
 
     /// Why the database read is not the one this replica followed, if it is not.
-    fn diverged(&self, since: Version, read: &Read, view: &View) -> Option<String> {
+    fn diverged(&self, since: Version, read: &Read, view: &View) -> Option<Divergence> {
+        let watermark = |why| {
+            Some(Divergence {
+                signal: "watermark",
+                why,
+            })
+        };
         if since > 0 {
             match &read.at_watermark {
                 None => {
-                    return Some(format!(
+                    return watermark(format!(
                         "version {since}, the newest this replica read, is not in the history \
                          (newest there: {})",
                         read.newest
                     ))
                 }
                 Some(change) if Some(fingerprint(change)) != self.at_watermark => {
-                    return Some(format!(
+                    return watermark(format!(
                         "the change at version {since} is not the one this replica read"
                     ))
                 }
@@ -358,11 +375,15 @@ impl PostgresSource {
             }
         }
         match read.table {
-            Some(table) if table != view.sum() => Some(format!(
-                "the table's checksum ({} rows) differs from the rows this replica read ({})",
-                table.rows,
-                view.sum().rows
-            )),
+            Some(table) if table != view.sum() => Some(Divergence {
+                signal: "checksum",
+                why: format!(
+                    "the table's checksum ({} rows) differs from the rows this replica read \
+                     ({})",
+                    table.rows,
+                    view.sum().rows
+                ),
+            }),
             _ => None,
         }
     }
