@@ -1,6 +1,7 @@
 //! The CLI guide (`docs/cli.md`) says what the binary does: its usage lines are clap's, and
 //! each `$ origin-policy ...` transcript is what the binary prints, run from the repository's
-//! root. The README's first command prints what the README shows.
+//! root. The README's first command prints what the README shows, and the policy guide's
+//! error examples are what the binary prints for the files they name.
 
 mod common;
 
@@ -9,6 +10,7 @@ use std::process::{Command, Stdio};
 use common::{run, BIN};
 
 const GUIDE: &str = include_str!("../../docs/cli.md");
+const POLICY_GUIDE: &str = include_str!("../../docs/policy.md");
 const README: &str = include_str!("../../README.md");
 
 /// The ```text blocks of a document, each as its lines.
@@ -111,4 +113,38 @@ fn the_readme_command_prints_what_the_readme_shows() {
     ]);
     assert_eq!(output.stdout.lines().collect::<Vec<_>>(), shown);
     assert_eq!(output.code, 1);
+}
+
+/// The policy guide's error examples are what the binary prints for the test data files they
+/// name (`lint --policy cli/tests/data/NAME`, run from the repository's root).
+#[test]
+fn the_policy_guide_s_error_examples_are_what_the_binary_prints() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let mut checked = 0;
+    for block in text_blocks(POLICY_GUIDE) {
+        // The first test data file the block names: its path runs up to the next colon.
+        let text = block.join("\n");
+        let Some(start) = text.find("cli/tests/data/") else {
+            continue;
+        };
+        let file = text[start..]
+            .split(':')
+            .next()
+            .expect("split gives one part");
+        let output = Command::new(BIN)
+            .args(["lint", "--policy", file])
+            .current_dir(root)
+            .stdin(Stdio::null())
+            .output()
+            .expect("the binary runs");
+        let printed = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(
+            printed.lines().collect::<Vec<_>>(),
+            block,
+            "docs/policy.md: origin-policy lint --policy {file}"
+        );
+        assert_eq!(output.status.code(), Some(2), "{file}");
+        checked += 1;
+    }
+    assert_eq!(checked, 2, "the policy guide shows two error examples");
 }

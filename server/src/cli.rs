@@ -108,6 +108,15 @@ pub struct ServeArgs {
     /// that sends no request head in 10 s).
     #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
     pub grpc_idle_seconds: u64,
+    /// The admin listener: the Allowed Domains page at /admin/ and the admin API at
+    /// /admin/v1/ (a listener of its own, never the decision listener).
+    #[arg(long, value_name = "ADDR", requires = "admin_tokens")]
+    pub admin_listen: Option<SocketAddr>,
+
+    /// The admin tokens: one per line, `LABEL TENANT sha256:HEX` (TENANT a tenant or `*`),
+    /// read again when the file changes.
+    #[arg(long, value_name = "FILE", requires = "admin_listen")]
+    pub admin_tokens: Option<PathBuf>,
 
     /// After SIGTERM, how long in-flight requests may take before the process exits anyway.
     #[arg(long, value_name = "SECONDS", default_value_t = 10)]
@@ -128,6 +137,7 @@ impl ServeArgs {
             tenant_status: self.tenant_status,
             grpc_max_connections: self.grpc_max_connections as usize,
             grpc_idle: Duration::from_secs(self.grpc_idle_seconds),
+            admin_tokens: self.admin_tokens.clone(),
         }
     }
 }
@@ -180,12 +190,20 @@ async fn bind(args: &ServeArgs) -> Result<Listeners, ExitCode> {
         Some(address) => Some(bind_one(address, "gRPC").await?),
         None => None,
     };
-    for (what, listener) in [("http", Some(&http)), ("grpc", grpc.as_ref())] {
+    let admin = match args.admin_listen {
+        Some(address) => Some(bind_one(address, "the admin API").await?),
+        None => None,
+    };
+    for (what, listener) in [
+        ("http", Some(&http)),
+        ("grpc", grpc.as_ref()),
+        ("admin", admin.as_ref()),
+    ] {
         if let Some(Ok(address)) = listener.map(TcpListener::local_addr) {
             println!("{what} listening on {address}");
         }
     }
-    Ok(Listeners { http, grpc })
+    Ok(Listeners { http, grpc, admin })
 }
 
 async fn bind_one(address: SocketAddr, what: &str) -> Result<TcpListener, ExitCode> {

@@ -9,6 +9,7 @@
 //! * [`metrics`]: the source's `origin_policy_db_*` metrics.
 //! * [`integrity`]: whether the database is still the one a replica followed (a restore
 //!   or failover restarts the versions), by the change at the watermark and a checksum.
+//! * [`writes`]: the admin API's compare-and-set writes and the history with writers.
 //!
 //! The tenant source of `serve --postgres` (snapshot, `LISTEN`, catch-up, periodic resync,
 //! reconnect with backoff) is [`crate::source::postgres`], beside the directory's.
@@ -27,6 +28,7 @@ pub mod integrity;
 pub mod metrics;
 pub mod rows;
 pub mod schema;
+pub mod writes;
 
 /// The channel the schema's trigger notifies on.
 pub const CHANNEL: &str = "origin_policy";

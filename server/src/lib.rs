@@ -17,6 +17,7 @@
 //! let listeners = Listeners {
 //!     http: TcpListener::bind("127.0.0.1:0").await?,
 //!     grpc: None,
+//!     admin: None,
 //! };
 //! let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
 //! let serving = tokio::spawn(server.run(listeners, async move {
@@ -36,6 +37,7 @@
 //! runtime, signals). See `docs/service.md` (and `docs/fleet.md`) for the interface.
 #![forbid(unsafe_code)]
 
+mod admin;
 pub mod cli;
 mod db;
 mod decide;

@@ -6,19 +6,24 @@
 //! logging, and passes SIGTERM as the shutdown future; a test or another program passes
 //! its own listeners and future.
 
+use std::convert::Infallible;
 use std::fmt;
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use http::HeaderName;
+use bytes::Bytes;
+use http::{HeaderName, Request, Response};
+use http_body_util::Full;
+use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use crate::admin::{self, Admin, Tokens};
 use crate::decide::{Decider, DeciderConfig};
 use crate::feed::Feed;
 use crate::grpc::{AuthorizationServer, CheckService};
@@ -58,6 +63,9 @@ pub struct ServerConfig {
     pub grpc_max_connections: usize,
     /// A gRPC connection without a request for this long is closed.
     pub grpc_idle: Duration,
+    /// The admin tokens file (`LABEL TENANT sha256:HEX` lines), needed to serve
+    /// [`Listeners::admin`].
+    pub admin_tokens: Option<PathBuf>,
 }
 
 impl Default for ServerConfig {
@@ -73,6 +81,7 @@ impl Default for ServerConfig {
             tenant_status: TenantStatusAccess::Loopback,
             grpc_max_connections: 1024,
             grpc_idle: Duration::from_secs(10),
+            admin_tokens: None,
         }
     }
 }
@@ -84,6 +93,9 @@ pub struct Listeners {
     pub http: TcpListener,
     /// `envoy.service.auth.v3.Authorization/Check`.
     pub grpc: Option<TcpListener>,
+    /// The admin API and the Allowed Domains page (`/admin/`); needs
+    /// [`ServerConfig::admin_tokens`].
+    pub admin: Option<TcpListener>,
 }
 
 /// A configuration that cannot serve: the start-up errors of the command line.
@@ -100,6 +112,8 @@ pub enum ConfigError {
     Postgres(tokio_postgres::Error),
     /// Neither a policy directory nor PostgreSQL: nothing would ever be served.
     NoSource,
+    /// The admin tokens file cannot be read or has a bad line.
+    AdminTokens(String),
 }
 
 impl fmt::Display for ConfigError {
@@ -112,6 +126,7 @@ impl fmt::Display for ConfigError {
             ),
             ConfigError::Postgres(error) => write!(f, "--postgres: {error}"),
             ConfigError::NoSource => f.write_str("no policy source: a directory or PostgreSQL"),
+            ConfigError::AdminTokens(error) => write!(f, "--admin-tokens: {error}"),
         }
     }
 }
@@ -123,6 +138,7 @@ impl std::error::Error for ConfigError {}
 pub struct Server {
     config: ServerConfig,
     postgres: Option<PostgresConfig>,
+    tokens: Option<Tokens>,
 }
 
 impl Server {
@@ -143,14 +159,28 @@ impl Server {
             .map(PostgresConfig::parse)
             .transpose()
             .map_err(ConfigError::Postgres)?;
-        Ok(Server { config, postgres })
+        let tokens = config
+            .admin_tokens
+            .clone()
+            .map(Tokens::load)
+            .transpose()
+            .map_err(ConfigError::AdminTokens)?;
+        Ok(Server {
+            config,
+            postgres,
+            tokens,
+        })
     }
 
     /// Serves on `listeners` until `shutdown` completes, then drains and returns. Runs on
     /// the caller's tokio runtime (multi-threaded: sources build policies on blocking
     /// threads); the sources' tasks end with the runtime.
     pub async fn run(self, listeners: Listeners, shutdown: impl Future<Output = ()>) {
-        let Server { config, postgres } = self;
+        let Server {
+            config,
+            postgres,
+            tokens,
+        } = self;
         let metrics = Arc::new(Metrics::new());
         let feed = Feed::new(metrics.clone());
         let denial_log = Arc::new(DenialLog::new(config.denial_log_limit, metrics.clone()));
@@ -175,6 +205,31 @@ impl Server {
         tasks.push(tokio::spawn(denial_log.clone().summarize_every_second()));
 
         let (stop, stopped) = watch::channel(false);
+        let admin = match (listeners.admin, tokens) {
+            (Some(listener), Some(tokens)) => {
+                match Admin::new(
+                    tokens,
+                    config.postgres.as_deref(),
+                    config.policies.clone(),
+                    feed.store().clone(),
+                ) {
+                    Ok(admin) => {
+                        let admin = Arc::new(admin);
+                        let handler = move |request| admin::handle(admin.clone(), request);
+                        Some(tokio::spawn(serve_http(listener, handler, stopped.clone())))
+                    }
+                    Err(error) => {
+                        tracing::error!("the admin listener is not served: {error}");
+                        None
+                    }
+                }
+            }
+            (Some(_), None) => {
+                tracing::error!("the admin listener is not served: no admin tokens");
+                None
+            }
+            (None, _) => None,
+        };
         let app = Arc::new(App {
             decider: decider.clone(),
             feed,
@@ -182,7 +237,8 @@ impl Server {
             tenant_status: config.tenant_status,
             content_hashes: Default::default(),
         });
-        let http = tokio::spawn(serve_http(listeners.http, app, stopped.clone()));
+        let handler = move |request| handle(app.clone(), request);
+        let http = tokio::spawn(serve_http(listeners.http, handler, stopped.clone()));
         let limits = ConnectionLimits {
             max: config.grpc_max_connections.max(1),
             idle: config.grpc_idle,
@@ -204,6 +260,9 @@ impl Server {
             if let Some(grpc) = grpc {
                 let _ = grpc.await;
             }
+            if let Some(admin) = admin {
+                let _ = admin.await;
+            }
         })
         .await;
         if drained.is_err() {
@@ -217,7 +276,12 @@ impl Server {
     }
 }
 
-async fn serve_http(listener: TcpListener, app: Arc<App>, mut stop: watch::Receiver<bool>) {
+/// Serves HTTP/1.1 on `listener` with `handler` until `stop`, then drains.
+async fn serve_http<F, Fut>(listener: TcpListener, handler: F, mut stop: watch::Receiver<bool>)
+where
+    F: Fn(Request<Incoming>) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<Response<Full<Bytes>>, Infallible>> + Send + 'static,
+{
     let mut builder = http1::Builder::new();
     builder
         .timer(TokioTimer::new())
@@ -239,10 +303,11 @@ async fn serve_http(listener: TcpListener, app: Arc<App>, mut stop: watch::Recei
             _ = stop.changed() => break,
         };
         let _ = stream.set_nodelay(true);
-        let app = app.clone();
-        let service = hyper::service::service_fn(move |mut request: http::Request<_>| {
+        let handler = handler.clone();
+        // The peer's address goes with each request, for the handlers that restrict by it.
+        let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
             request.extensions_mut().insert(Peer(peer));
-            handle(app.clone(), request)
+            handler(request)
         });
         let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {

@@ -24,9 +24,16 @@ fn serves_decisions_in_process_until_its_shutdown_future_completes() {
         let http = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = http.local_addr().unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let serving = tokio::spawn(server.run(Listeners { http, grpc: None }, async move {
-            let _ = stopped.await;
-        }));
+        let serving = tokio::spawn(server.run(
+            Listeners {
+                http,
+                grpc: None,
+                admin: None,
+            },
+            async move {
+                let _ = stopped.await;
+            },
+        ));
 
         let ready = eventually(Duration::from_secs(10), || async {
             let Ok(mut client) = Client::connect(address).await else {

@@ -25,6 +25,8 @@ mod suggest;
 use std::fmt;
 
 pub use hint::{hint, MOVE_TO_TEST_LIST};
+#[cfg(feature = "policy-file")]
+pub(crate) use suggest::edit_distance;
 pub use suggest::suggestion;
 
 use crate::error::EntryError;
