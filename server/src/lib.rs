@@ -53,4 +53,4 @@ pub mod server;
 mod source;
 mod tenants;
 
-pub use server::{ConfigError, Listeners, Server, ServerConfig, TenantStatusAccess};
+pub use server::{ConfigError, Limits, Listeners, Server, ServerConfig, TenantStatusAccess};

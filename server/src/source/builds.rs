@@ -18,6 +18,7 @@ use tokio::task::{Id, JoinSet};
 
 use crate::db::build::{self, Built};
 use crate::db::rows::Change;
+use crate::policy_file::Limits;
 
 /// A policy text at least this long is built by a task of its own (about 2,000 entries;
 /// a build of that size takes about a millisecond, one of 20,000 entries ten times more).
@@ -36,9 +37,12 @@ pub struct Builds {
     large: HashMap<String, Option<Change>>,
 }
 
-impl Default for Builds {
-    fn default() -> Self {
-        Builds::new(Arc::new(build::build_changes))
+impl Builds {
+    /// The real build, within `limits`.
+    pub fn with_limits(limits: Limits) -> Self {
+        Builds::new(Arc::new(move |changes| {
+            build::build_changes_with_limits(changes, limits)
+        }))
     }
 }
 

@@ -38,6 +38,7 @@ use crate::db::rows::{self, Change, RowError};
 use crate::db::CHANNEL;
 use crate::feed::SourceFeed;
 use crate::metrics::Metrics;
+use crate::policy_file::Limits;
 use crate::source::builds::Builds;
 
 /// The first wait after a lost connection.
@@ -84,6 +85,8 @@ pub struct PostgresSource {
     view: View,
     /// The builds of the changes read, applied as each finishes.
     builds: Builds,
+    /// The size limits of one policy.
+    limits: Limits,
 }
 
 /// Why a session ended.
@@ -159,8 +162,16 @@ impl PostgresSource {
             at_watermark: None,
             newest: 0,
             view: View::default(),
-            builds: Builds::default(),
+            builds: Builds::with_limits(Limits::default()),
+            limits: Limits::default(),
         }
+    }
+
+    /// Builds each policy within `limits` (`serve --max-policy-entries`, `--max-policy-bytes`).
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.builds = Builds::with_limits(limits);
+        self.limits = limits;
+        self
     }
 
     fn counters(&self) -> &PostgresMetrics {
@@ -259,7 +270,7 @@ impl PostgresSource {
         let (changes, newest, at_newest) = timed(integrity::snapshot(client)).await??;
         let read = started.elapsed();
         let view = View::of_rows(&changes);
-        let built = build_in_parallel(changes).await?;
+        let built = build_in_parallel(changes, self.limits).await?;
         // After a restore the versions held are of the old numbering: a refused row falls
         // back through the whole history.
         let trust_held = diverged.is_none();
@@ -457,7 +468,9 @@ impl PostgresSource {
                 return Ok(None);
             };
             let full_page = older.len() as i64 == FALLBACK_PAGE;
-            if let Some(update) = off_runtime(move || build::first_that_builds(older)).await? {
+            let limits = self.limits;
+            let first = off_runtime(move || build::first_that_builds(older, limits)).await?;
+            if let Some(update) = first {
                 return Ok(Some(update));
             }
             if !full_page {
@@ -514,10 +527,13 @@ const PARALLEL_ABOVE: usize = 1024;
 
 /// Builds `changes` on the blocking pool, split over the cores when there are many (a
 /// snapshot: 100,000 tenants take seconds on one core), in their order.
-async fn build_in_parallel(mut changes: Vec<Change>) -> Result<Built, SessionError> {
+async fn build_in_parallel(
+    mut changes: Vec<Change>,
+    limits: Limits,
+) -> Result<Built, SessionError> {
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     if changes.len() <= PARALLEL_ABOVE || cores == 1 {
-        return off_runtime(move || build::build_changes(changes)).await;
+        return off_runtime(move || build::build_changes_with_limits(changes, limits)).await;
     }
     let chunk = changes.len().div_ceil(cores);
     let mut tasks = Vec::with_capacity(cores);
@@ -525,7 +541,7 @@ async fn build_in_parallel(mut changes: Vec<Change>) -> Result<Built, SessionErr
         let rest = changes.split_off(chunk.min(changes.len()));
         let part = std::mem::replace(&mut changes, rest);
         tasks.push(tokio::task::spawn_blocking(move || {
-            build::build_changes(part)
+            build::build_changes_with_limits(part, limits)
         }));
     }
     let mut built = Built::default();
@@ -568,7 +584,7 @@ mod tests {
                 }),
             })
             .collect();
-        let built = build_in_parallel(changes).await.unwrap();
+        let built = build_in_parallel(changes, Limits::default()).await.unwrap();
         let refused: Vec<Version> = built.refused.iter().map(|r| r.version).collect();
         assert_eq!(refused, [7, 1007, 2007, 3007]);
         let versions: Vec<Version> = built.updates.iter().map(|u| u.version).collect();
