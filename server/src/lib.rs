@@ -42,6 +42,7 @@ pub mod cli;
 mod db;
 mod decide;
 mod feed;
+pub mod fuzzing;
 mod grpc;
 mod grpc_connections;
 mod http_api;
