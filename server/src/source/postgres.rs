@@ -39,7 +39,7 @@ use crate::db::CHANNEL;
 use crate::feed::SourceFeed;
 use crate::metrics::Metrics;
 use crate::policy_file::Limits;
-use crate::source::builds::Builds;
+use crate::source::builds::{build_in_parallel, Builds};
 
 /// The first wait after a lost connection.
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
@@ -270,7 +270,9 @@ impl PostgresSource {
         let (changes, newest, at_newest) = timed(integrity::snapshot(client)).await??;
         let read = started.elapsed();
         let view = View::of_rows(&changes);
-        let built = build_in_parallel(changes, self.limits).await?;
+        let built = build_in_parallel(changes, self.limits)
+            .await
+            .map_err(SessionError::Build)?;
         // After a restore the versions held are of the old numbering: a refused row falls
         // back through the whole history.
         let trust_held = diverged.is_none();
@@ -522,75 +524,11 @@ async fn off_runtime<T: Send + 'static>(
         .map_err(SessionError::Build)
 }
 
-/// Changes below this count are built by one blocking task; above, by one per core.
-const PARALLEL_ABOVE: usize = 1024;
-
-/// Builds `changes` on the blocking pool, split over the cores when there are many (a
-/// snapshot: 100,000 tenants take seconds on one core), in their order.
-async fn build_in_parallel(
-    mut changes: Vec<Change>,
-    limits: Limits,
-) -> Result<Built, SessionError> {
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    if changes.len() <= PARALLEL_ABOVE || cores == 1 {
-        return off_runtime(move || build::build_changes_with_limits(changes, limits)).await;
-    }
-    let chunk = changes.len().div_ceil(cores);
-    let mut tasks = Vec::with_capacity(cores);
-    while !changes.is_empty() {
-        let rest = changes.split_off(chunk.min(changes.len()));
-        let part = std::mem::replace(&mut changes, rest);
-        tasks.push(tokio::task::spawn_blocking(move || {
-            build::build_changes_with_limits(part, limits)
-        }));
-    }
-    let mut built = Built::default();
-    for task in tasks {
-        let part = task.await.map_err(SessionError::Build)?;
-        built.updates.extend(part.updates);
-        built.refused.extend(part.refused);
-    }
-    Ok(built)
-}
-
 /// Stops the connection task when its session ends.
 struct AbortOnDrop(tokio::task::JoinHandle<()>);
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
         self.0.abort();
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::db::rows::StoredPolicy;
-    use crate::policy_file::Format;
-
-    #[tokio::test]
-    async fn a_parallel_build_keeps_the_order_and_every_refusal() {
-        let changes: Vec<Change> = (0..3 * PARALLEL_ABOVE as u64)
-            .map(|version| Change {
-                tenant: format!("t{version}"),
-                version,
-                policy: Some(StoredPolicy {
-                    text: if version % 1000 == 7 {
-                        "live = [\"http://bad.example\"]".to_owned()
-                    } else {
-                        format!("live = [\"https://t{version}.example\"]")
-                    },
-                    format: Format::Toml,
-                }),
-            })
-            .collect();
-        let built = build_in_parallel(changes, Limits::default()).await.unwrap();
-        let refused: Vec<Version> = built.refused.iter().map(|r| r.version).collect();
-        assert_eq!(refused, [7, 1007, 2007, 3007]);
-        let versions: Vec<Version> = built.updates.iter().map(|u| u.version).collect();
-        let expected: Vec<Version> = (0..3 * PARALLEL_ABOVE as u64)
-            .filter(|version| version % 1000 != 7)
-            .collect();
-        assert_eq!(versions, expected);
     }
 }
