@@ -30,7 +30,7 @@ fn boundary(c: &mut Criterion) {
             .filter(|query| {
                 let decision = enforced.check(query.mode, &query.origin);
                 let is_wildcard = decision.rule().is_some_and(|rule| {
-                    matches!(rule.pattern().host(), HostPattern::Subdomains(_))
+                    matches!(rule.to_pattern().host(), HostPattern::Subdomains(_))
                 });
                 is_wildcard == wildcard
             })

@@ -561,7 +561,7 @@ mod tests {
 
     fn rule_of(policy: &Policy, mode: Mode, origin: &str) -> Option<usize> {
         let origin = Origin::parse(origin).unwrap();
-        policy.matching_rule(mode, &origin).map(|rule| rule.index())
+        policy.decide(mode, &origin).rule().map(|rule| rule.index())
     }
 
     #[test]

@@ -7,6 +7,7 @@ use crate::error::{BuildError, EntryError, PatternError, PatternErrorKind};
 use crate::frame_ancestors::FrameAncestors;
 use crate::index::{Index, Miss};
 use crate::mode::Mode;
+use crate::options::PolicyOptions;
 use crate::origin::{Origin, OriginErrorKind};
 use crate::pattern::{self, Located, Pattern};
 use crate::public_suffix::{self, PublicSuffixBoundary};
@@ -279,14 +280,14 @@ impl Policy {
     /// [`DenyReason::NoMatchingRule`] or [`DenyReason::PublicSuffixBoundary`]. A check
     /// answers the same through the index, for every rule at once.
     pub fn rule_allows(&self, rule: &Rule, origin: &Origin<'_>) -> Result<(), DenyReason> {
-        let pattern = rule.pattern();
+        let pattern = rule.to_pattern();
         if !pattern.matches(origin) {
             return Err(DenyReason::NoMatchingRule);
         }
         let Some(base) = pattern.host().wildcard_base() else {
             return Ok(());
         };
-        if self.inner.options.allow_public_suffix_wildcards
+        if self.inner.options.public_suffix_boundary() == PublicSuffixBoundary::Ignored
             || public_suffix::within_owner(origin.host(), base.len())
         {
             Ok(())
@@ -295,14 +296,9 @@ impl Policy {
         }
     }
 
-    /// The most specific rule of `mode` that allows an already parsed origin.
-    pub fn matching_rule(&self, mode: Mode, origin: &Origin<'_>) -> Option<&Rule> {
-        self.decide(mode, origin).rule()
-    }
-
     /// Whether [`PolicyOptions::implicit_test_loopback`] allows `origin` in `mode` without a
     /// rule: on, test mode, and a loopback host (see [`Origin::is_loopback`]).
-    pub fn allows_as_test_loopback(&self, mode: Mode, origin: &Origin<'_>) -> bool {
+    fn allows_as_test_loopback(&self, mode: Mode, origin: &Origin<'_>) -> bool {
         mode == Mode::Test && self.inner.options.implicit_test_loopback && origin.is_loopback()
     }
 
@@ -320,9 +316,14 @@ impl Policy {
         self.inner.options
     }
 
-    /// Where [`Policy::frame_ancestors`] keeps the list of `mode`.
-    pub(crate) fn frame_ancestors_cell(&self, mode: Mode) -> &OnceLock<FrameAncestors> {
-        &self.inner.frame_ancestors.get_or_init(Box::default)[mode.slot()]
+    /// The `frame-ancestors` directive for `mode`: the rules of that mode as CSP3
+    /// host-sources, with what CSP cannot express left out and named, or `'none'` when the
+    /// directive would pass [`PolicyOptions::frame_ancestors_max_bytes`]
+    /// ([`FrameAncestors`]). Derived on the first call for each mode and kept with the
+    /// policy (clones share it), so later calls cost a pointer read.
+    pub fn frame_ancestors(&self, mode: Mode) -> &FrameAncestors {
+        self.inner.frame_ancestors.get_or_init(Box::default)[mode.slot()]
+            .get_or_init(|| FrameAncestors::derive(self.rules(mode), mode, &self.inner.options))
     }
 }
 
@@ -375,25 +376,6 @@ struct Entry {
     note: Option<String>,
 }
 
-/// Settings of a policy beyond its rules. Both are off by default.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-#[cfg_attr(
-    feature = "serde",
-    derive(serde::Serialize, serde::Deserialize),
-    serde(default, deny_unknown_fields)
-)]
-#[non_exhaustive]
-pub struct PolicyOptions {
-    /// In test mode, allow any `http` or `https` origin whose host is loopback
-    /// (`localhost`, `*.localhost`, `127.0.0.0/8`, `[::1]`) on any port, without a rule.
-    /// The decision is [`Decision::AllowTestLoopback`]. Live mode is never affected.
-    pub implicit_test_loopback: bool,
-    /// Accept wildcards over public suffixes (`*.github.io`, `*.sch.uk`, `*.example`).
-    /// Off by default: such a wildcard allows sites that other people own. Turn it on
-    /// only for a suffix you control, such as a private TLD.
-    pub allow_public_suffix_wildcards: bool,
-}
-
 impl PolicyBuilder {
     /// Adds an entry to `mode`'s list. Nothing is checked until [`build`](Self::build),
     /// which reports every bad entry.
@@ -423,6 +405,13 @@ impl PolicyBuilder {
         self
     }
 
+    /// Sets [`PolicyOptions::frame_ancestors_max_bytes`]: the most bytes a mode's
+    /// `frame-ancestors` directive may take before it is `'none'` (default 4096).
+    pub fn frame_ancestors_max_bytes(&mut self, max_bytes: usize) -> &mut Self {
+        self.options.frame_ancestors_max_bytes = max_bytes;
+        self
+    }
+
     /// Sets [`PolicyOptions::implicit_test_loopback`].
     pub fn implicit_test_loopback(&mut self, allow: bool) -> &mut Self {
         self.options.implicit_test_loopback = allow;
@@ -443,10 +432,7 @@ impl PolicyBuilder {
         let mut rules: [Vec<Rule>; 2] = Default::default();
         let mut errors = Vec::new();
         let mut entries_seen = [0usize; 2];
-        let boundary = match self.options.allow_public_suffix_wildcards {
-            true => PublicSuffixBoundary::Ignored,
-            false => PublicSuffixBoundary::Enforced,
-        };
+        let boundary = self.options.public_suffix_boundary();
         for entry in &self.entries {
             let mode = entry.mode;
             let position = entries_seen[mode.slot()];
@@ -508,7 +494,7 @@ impl PolicyBuilder {
         // `*.localhost` is a public suffix by the List's implicit rule, and test mode's own.
         let test_loopback = mode == Mode::Test && pattern.host().is_loopback();
         if pattern.host().is_public_suffix_wildcard()
-            && !self.options.allow_public_suffix_wildcards
+            && self.options.public_suffix_boundary() == PublicSuffixBoundary::Enforced
             && !test_loopback
         {
             return fail(PatternErrorKind::PublicSuffixWildcard, located.host);

@@ -21,7 +21,7 @@ const ANY_PORT: u16 = 0;
 /// Kept to 32 bytes plus one heap block, because a policy may hold 100,000 of them: the
 /// block holds the canonical text once, then the entry as written (only when it differs)
 /// and the note (only when there is one). The host, or a wildcard's base, is a range of
-/// the canonical text, and [`pattern`](Self::pattern) rebuilds the parsed pattern from it
+/// the canonical text, and [`to_pattern`](Self::to_pattern) rebuilds the parsed pattern from it
 /// on demand.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Rule {
@@ -200,7 +200,7 @@ impl Rule {
 
     /// The parsed pattern, rebuilt from the rule's canonical text (it allocates the host's
     /// text; a check never calls it).
-    pub fn pattern(&self) -> Pattern {
+    pub fn to_pattern(&self) -> Pattern {
         let key = self.host_key();
         let host = match self.shape {
             Shape::Domain => HostPattern::Exact(Host::Domain(key.to_owned())),
@@ -330,7 +330,7 @@ impl fmt::Debug for Rule {
         f.debug_struct("Rule")
             .field("mode", &self.mode)
             .field("index", &self.index())
-            .field("pattern", &self.pattern())
+            .field("pattern", &self.to_pattern())
             .field("text", &self.as_str())
             .field("entry", &self.entry())
             .field("note", &self.note())
@@ -400,7 +400,7 @@ mod tests {
             let pattern = Pattern::parse(entry).unwrap();
             for note in [None, Some(""), Some("why: ünïcode")] {
                 let rule = rule(entry, note);
-                assert_eq!(rule.pattern(), pattern, "{entry}");
+                assert_eq!(rule.to_pattern(), pattern, "{entry}");
                 assert_eq!(rule.as_str(), pattern.to_string(), "{entry}");
                 assert_eq!(rule.host_key(), key, "{entry}");
                 assert_eq!(rule.key_bytes(), key.as_bytes(), "{entry}");

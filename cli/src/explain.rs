@@ -399,7 +399,7 @@ fn reasons(
     origin: &Origin<'_>,
     mode: Mode,
 ) -> Vec<String> {
-    let pattern = rule.pattern();
+    let pattern = rule.to_pattern();
     let host = origin.host();
     let mut reasons = Vec::new();
     match (fit, pattern.host()) {
@@ -449,13 +449,13 @@ fn reasons(
 
 /// `*.base` of a wildcard rule.
 fn wildcard_of(rule: &Rule) -> String {
-    rule.pattern().host().to_string()
+    rule.to_pattern().host().to_string()
 }
 
 /// How the rule's host pattern stands to the origin's host.
 fn host_fit(rule: &Rule, origin: &Origin<'_>) -> HostFit {
     let (host, kind) = (origin.host(), origin.host_kind());
-    let pattern = rule.pattern();
+    let pattern = rule.to_pattern();
     let pattern = pattern.host();
     if pattern.matches(host, kind) {
         return HostFit::Matches;

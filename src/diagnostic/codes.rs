@@ -75,6 +75,7 @@ impl WarningKind {
             WarningKind::InsecureTestHttp => "insecure_test_http",
             WarningKind::PublicSuffixHost => "public_suffix_host",
             WarningKind::NotInFrameAncestors => "not_in_frame_ancestors",
+            WarningKind::FrameAncestorsTooLong => "frame_ancestors_too_long",
         }
     }
 }

@@ -5,7 +5,8 @@
 use crate::echo::echo;
 use crate::error::{PatternError, PatternErrorKind};
 use crate::mode::Mode;
-use crate::policy::{Policy, PolicyOptions};
+use crate::options::PolicyOptions;
+use crate::policy::Policy;
 
 /// What a hint tells the author of a policy file to do with an entry that only test mode
 /// accepts.

@@ -32,8 +32,8 @@ pub use suggest::suggestion;
 use crate::error::EntryError;
 use crate::lint::{Warning, WarningKind};
 use crate::mode::Mode;
+use crate::options::PolicyOptions;
 use crate::pattern;
-use crate::policy::PolicyOptions;
 
 /// What a hint tells to do with an entry that only test mode accepts, when nothing says
 /// where the entry came from.
@@ -208,6 +208,14 @@ impl From<&Warning<'_>> for Diagnostic {
                     Some(rule.as_str().to_owned()),
                 )
             }
+            WarningKind::FrameAncestorsTooLong => (
+                Some(
+                    "shorten the list (a `*.` wildcard for many hosts of one site) or raise \
+                     `frame_ancestors_max_bytes`"
+                        .to_owned(),
+                ),
+                None,
+            ),
             WarningKind::InsecureTestHttp => (
                 Some("use `https`, unless the host is on a network you trust".to_owned()),
                 None,

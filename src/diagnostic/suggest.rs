@@ -5,7 +5,8 @@
 
 use crate::error::{PatternError, PatternErrorKind};
 use crate::mode::Mode;
-use crate::policy::{Policy, PolicyOptions};
+use crate::options::PolicyOptions;
+use crate::policy::Policy;
 
 /// The suggestion for `error`, an entry of `mode` in a policy with `options`, or `None`.
 ///

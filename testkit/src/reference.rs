@@ -31,7 +31,7 @@ pub fn check<'p>(policy: &'p Policy, mode: Mode, origin: &str) -> Decision<'p> {
     let mut best: Option<&Rule> = None;
     let mut beyond_public_suffix = false;
     for rule in policy.rules(mode) {
-        let pattern = rule.pattern();
+        let pattern = rule.to_pattern();
         if !pattern.matches(&origin) {
             continue;
         }
@@ -49,7 +49,7 @@ pub fn check<'p>(policy: &'p Policy, mode: Mode, origin: &str) -> Decision<'p> {
         }
         let better = match best {
             None => true,
-            Some(best) => pattern.specificity() > best.pattern().specificity(),
+            Some(best) => pattern.specificity() > best.to_pattern().specificity(),
         };
         if better {
             best = Some(rule);
