@@ -182,6 +182,7 @@ mod kinds;
 
 #[cfg(feature = "serde")]
 mod config;
+pub mod diagnostic;
 mod dots;
 pub mod echo;
 mod error;
@@ -200,6 +201,7 @@ mod public_suffix;
 mod rule;
 mod scheme;
 mod suffix_hash;
+pub mod validate;
 
 #[cfg(feature = "store")]
 mod store;
@@ -228,3 +230,13 @@ pub use store::{BatchReport, PolicyStore, StoreSnapshot, TenantUpdate, Version, 
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
+
+/// The policy guide's examples (`docs/policy.md`), run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/policy.md")]
+pub struct PolicyGuideDoctests;
+
+/// The embedding guide's examples (`docs/embedding.md`), run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/embedding.md")]
+pub struct EmbeddingGuideDoctests;

@@ -7,7 +7,7 @@ use crate::frame_ancestors::{self, LeftOutReason};
 use crate::host::Host;
 use crate::mode::Mode;
 use crate::pattern::{self, HostPattern, Pattern, PortSpec};
-use crate::policy::Policy;
+use crate::policy::{Policy, PolicyOptions};
 use crate::public_suffix::{self, PublicSuffixBoundary};
 use crate::rule::Rule;
 use crate::scheme::Scheme;
@@ -203,15 +203,23 @@ impl Policy {
     /// ```
     pub fn lint(&self) -> Vec<Warning<'_>> {
         let mut warnings = Vec::new();
-        let boundary = match self.options().allow_public_suffix_wildcards {
-            true => PublicSuffixBoundary::Ignored,
-            false => PublicSuffixBoundary::Enforced,
-        };
         for mode in Mode::ALL {
-            lint_mode(self.rules(mode), boundary, &mut warnings);
+            warnings.extend(lint_rules(self.rules(mode), self.options()));
         }
         warnings
     }
+}
+
+/// The warnings for `rules`, the rules of one mode in index order, in a policy with
+/// `options`: what [`Policy::lint`] gives for that mode.
+pub(crate) fn lint_rules(rules: &[Rule], options: PolicyOptions) -> Vec<Warning<'_>> {
+    let boundary = match options.allow_public_suffix_wildcards {
+        true => PublicSuffixBoundary::Ignored,
+        false => PublicSuffixBoundary::Enforced,
+    };
+    let mut warnings = Vec::new();
+    lint_mode(rules, boundary, &mut warnings);
+    warnings
 }
 
 /// A pattern as a hash key that borrows from its rule.

@@ -15,6 +15,7 @@ use tracing::level_filters::LevelFilter;
 pub use crate::db::command::DbArgs;
 use crate::logging::{self, LogFormat};
 use crate::server::{Listeners, Server, ServerConfig};
+pub use crate::tenants::TenantStatusAccess;
 
 /// The exit status of a start-up error (bad directory, address in use).
 const START_UP_ERROR: u8 = 2;
@@ -94,6 +95,19 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub denial_log_limit: u32,
 
+    /// Who may read /v1/tenants/{tenant} (tenant names, versions and content hashes):
+    /// anyone who reaches the listener, only clients on a loopback address, or nobody.
+    #[arg(long, value_enum, value_name = "WHO", default_value_t = TenantStatusAccess::Loopback)]
+    pub tenant_status: TenantStatusAccess,
+
+    /// gRPC connections open at once; a connection over the limit is closed when accepted.
+    #[arg(long, value_name = "N", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
+    pub grpc_max_connections: u32,
+
+    /// A gRPC connection without a request for this long is closed (as an HTTP connection
+    /// that sends no request head in 10 s).
+    #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    pub grpc_idle_seconds: u64,
     /// The admin listener: the Allowed Domains page at /admin/ and the admin API at
     /// /admin/v1/ (a listener of its own, never the decision listener).
     #[arg(long, value_name = "ADDR", requires = "admin_tokens")]
@@ -120,6 +134,9 @@ impl ServeArgs {
             cors_max_age: Duration::from_secs(self.cors_max_age),
             denial_log_limit: self.denial_log_limit,
             shutdown_timeout: Duration::from_secs(self.shutdown_timeout),
+            tenant_status: self.tenant_status,
+            grpc_max_connections: self.grpc_max_connections as usize,
+            grpc_idle: Duration::from_secs(self.grpc_idle_seconds),
             admin_tokens: self.admin_tokens.clone(),
         }
     }
@@ -152,6 +169,7 @@ pub fn serve(args: ServeArgs) -> ExitCode {
         }
     };
     let _log_flush = logging::init(args.log_format, args.log_level);
+    crate::panics::install_hook();
     let status = runtime.block_on(async {
         let listeners = match bind(&args).await {
             Ok(listeners) => listeners,

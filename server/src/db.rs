@@ -7,6 +7,8 @@
 //! * [`build`]: rows into policies, off the async runtime; a row that does not build falls
 //!   back to the tenant's newest version that does.
 //! * [`metrics`]: the source's `origin_policy_db_*` metrics.
+//! * [`integrity`]: whether the database is still the one a replica followed (a restore
+//!   or failover restarts the versions), by the change at the watermark and a checksum.
 //! * [`writes`]: the admin API's compare-and-set writes and the history with writers.
 //!
 //! The tenant source of `serve --postgres` (snapshot, `LISTEN`, catch-up, periodic resync,
@@ -22,6 +24,7 @@
 
 pub mod build;
 pub mod command;
+pub mod integrity;
 pub mod metrics;
 pub mod rows;
 pub mod schema;

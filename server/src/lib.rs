@@ -34,7 +34,7 @@
 //! one store and its readiness) ← `source` (where tenants come from) ; `decide` (the
 //! library's decision, with the CORS grant, metrics and denial log) → `http_api` and
 //! `grpc` (the protocols) → [`server`] (listeners, shutdown) → [`cli`] (arguments,
-//! runtime, signals). See the README's "Decision service" section for the interface.
+//! runtime, signals). See `docs/service.md` (and `docs/fleet.md`) for the interface.
 #![forbid(unsafe_code)]
 
 mod admin;
@@ -43,12 +43,14 @@ mod db;
 mod decide;
 mod feed;
 mod grpc;
+mod grpc_connections;
 mod http_api;
 mod logging;
 mod metrics;
+mod panics;
 mod policy_file;
 pub mod server;
 mod source;
 mod tenants;
 
-pub use server::{ConfigError, Listeners, Server, ServerConfig};
+pub use server::{ConfigError, Listeners, Server, ServerConfig, TenantStatusAccess};

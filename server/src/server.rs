@@ -27,11 +27,13 @@ use crate::admin::{self, Admin, Tokens};
 use crate::decide::{Decider, DeciderConfig};
 use crate::feed::Feed;
 use crate::grpc::{AuthorizationServer, CheckService};
-use crate::http_api::{handle, App};
+use crate::grpc_connections::{self, ConnectionLimits};
+use crate::http_api::{handle, App, Peer};
 use crate::logging::DenialLog;
 use crate::metrics::Metrics;
 use crate::source::directory::DirectorySource;
 use crate::source::postgres::{PostgresConfig, PostgresSource};
+pub use crate::tenants::TenantStatusAccess;
 
 /// The request head that is surely answered 431, in bytes. hyper checks the limit when a
 /// head is still incomplete after a read, so a head a little over it that arrives in one
@@ -55,6 +57,12 @@ pub struct ServerConfig {
     pub denial_log_limit: u32,
     /// After the shutdown future completes, how long in-flight requests may take.
     pub shutdown_timeout: Duration,
+    /// Who may read `/v1/tenants/{tenant}`.
+    pub tenant_status: TenantStatusAccess,
+    /// gRPC connections open at once; one over the limit is closed when accepted.
+    pub grpc_max_connections: usize,
+    /// A gRPC connection without a request for this long is closed.
+    pub grpc_idle: Duration,
     /// The admin tokens file (`LABEL TENANT sha256:HEX` lines), needed to serve
     /// [`Listeners::admin`].
     pub admin_tokens: Option<PathBuf>,
@@ -70,6 +78,9 @@ impl Default for ServerConfig {
             cors_max_age: Duration::from_secs(600),
             denial_log_limit: 100,
             shutdown_timeout: Duration::from_secs(10),
+            tenant_status: TenantStatusAccess::Loopback,
+            grpc_max_connections: 1024,
+            grpc_idle: Duration::from_secs(10),
             admin_tokens: None,
         }
     }
@@ -223,12 +234,18 @@ impl Server {
             decider: decider.clone(),
             feed,
             metrics,
+            tenant_status: config.tenant_status,
+            content_hashes: Default::default(),
         });
         let handler = move |request| handle(app.clone(), request);
         let http = tokio::spawn(serve_http(listeners.http, handler, stopped.clone()));
+        let limits = ConnectionLimits {
+            max: config.grpc_max_connections.max(1),
+            idle: config.grpc_idle,
+        };
         let grpc = listeners
             .grpc
-            .map(|listener| tokio::spawn(serve_grpc(listener, decider, stopped)));
+            .map(|listener| tokio::spawn(serve_grpc(listener, limits, decider, stopped)));
         tracing::info!(
             policies = ?config.policies.as_deref().map(std::path::Path::display),
             postgres = config.postgres.is_some(),
@@ -273,9 +290,9 @@ where
         .max_buf_size(MAX_REQUEST_HEAD);
     let graceful = GracefulShutdown::new();
     loop {
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
+                Ok(accepted) => accepted,
                 Err(error) => {
                     // Out of file descriptors, most likely: wait instead of spinning.
                     tracing::warn!("accept failed: {error}");
@@ -286,7 +303,12 @@ where
             _ = stop.changed() => break,
         };
         let _ = stream.set_nodelay(true);
-        let service = hyper::service::service_fn(handler.clone());
+        let handler = handler.clone();
+        // The peer's address goes with each request, for the handlers that restrict by it.
+        let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
+            request.extensions_mut().insert(Peer(peer));
+            handler(request)
+        });
         let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
             if let Err(error) = connection.await {
@@ -298,10 +320,23 @@ where
     graceful.shutdown().await;
 }
 
-async fn serve_grpc(listener: TcpListener, decider: Arc<Decider>, mut stop: watch::Receiver<bool>) {
-    let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
-    let service = AuthorizationServer::new(CheckService::new(decider));
+async fn serve_grpc(
+    listener: TcpListener,
+    limits: ConnectionLimits,
+    decider: Arc<Decider>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let (accepted, incoming) = tokio::sync::mpsc::channel(16);
+    tokio::spawn(grpc_connections::accept(listener, limits, accepted));
+    let incoming = tokio_stream::wrappers::ReceiverStream::new(incoming);
+    let service = AuthorizationServer::new(CheckService::new(decider))
+        .max_decoding_message_size(crate::grpc::MAX_MESSAGE_BYTES);
     let result = tonic::transport::Server::builder()
+        // Dead peers: a ping every 10 s, unanswered for 10 s, ends the connection.
+        .http2_keepalive_interval(Some(Duration::from_secs(10)))
+        .http2_keepalive_timeout(Some(Duration::from_secs(10)))
+        .max_concurrent_streams(Some(100))
+        .timeout(Duration::from_secs(10))
         .serve_with_incoming_shutdown(service, incoming, async move {
             let _ = stop.changed().await;
         })

@@ -17,6 +17,7 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use super::csp_header::add_frame_ancestors;
+use super::tenancy::{ModeSource, Policies};
 use crate::mode::Mode;
 use crate::policy::Policy;
 use crate::store::PolicyStore;
@@ -24,56 +25,23 @@ use crate::store::PolicyStore;
 /// The value for a request whose tenant or mode is not known: no ancestor at all.
 const NONE: HeaderValue = HeaderValue::from_static("frame-ancestors 'none'");
 
-type ModeFn = dyn Fn(&Parts) -> Option<Mode> + Send + Sync;
-
-/// The one policy, or a store and the closure that names a request's tenant.
-#[derive(Clone)]
-enum Source {
-    One(Policy),
-    Tenants(Arc<dyn TenantDirectives>),
-}
-
-/// A store with its tenant closure, the key type erased.
-trait TenantDirectives: Send + Sync {
-    /// The directive of the request's tenant in `mode`; `None` for no tenant or an unknown
-    /// one.
-    fn directive(&self, parts: &Parts, mode: Mode) -> Option<HeaderValue>;
-}
-
-struct StoreTenants<K, F> {
-    store: Arc<PolicyStore<K>>,
-    tenant: F,
-}
-
-impl<K, F> TenantDirectives for StoreTenants<K, F>
-where
-    K: std::borrow::Borrow<str> + Hash + Eq + Send + Sync + 'static,
-    F: for<'a> Fn(&'a Parts) -> Option<&'a str> + Send + Sync + 'static,
-{
-    fn directive(&self, parts: &Parts, mode: Mode) -> Option<HeaderValue> {
-        let tenant = (self.tenant)(parts)?;
-        self.store.with_policy(tenant, |policy| {
-            policy.map(|policy| policy.frame_ancestors(mode).header_value().clone())
-        })
-    }
-}
-
 #[derive(Clone)]
 struct Shared {
-    source: Source,
-    mode: Option<Arc<ModeFn>>,
+    policies: Policies,
+    mode: ModeSource,
 }
 
 impl Shared {
     /// The directive for this request: its tenant's policy in its mode, or `'none'`.
     fn directive(&self, parts: &Parts) -> HeaderValue {
-        let Some(mode) = self.mode.as_ref().and_then(|mode| mode(parts)) else {
+        let Some(mode) = self.mode.mode(parts) else {
             return NONE;
         };
-        match &self.source {
-            Source::One(policy) => policy.frame_ancestors(mode).header_value().clone(),
-            Source::Tenants(tenants) => tenants.directive(parts, mode).unwrap_or(NONE),
-        }
+        let tenant = self.policies.tenant(parts);
+        self.policies.with_policy(tenant, |policy| match policy {
+            Some(policy) => policy.frame_ancestors(mode).header_value().clone(),
+            None => NONE,
+        })
     }
 }
 
@@ -150,7 +118,7 @@ impl FrameAncestorsLayer {
     /// ([`mode_from`](Self::mode_from) or [`fixed_mode`](Self::fixed_mode)); without one,
     /// every response gets `frame-ancestors 'none'`.
     pub fn new(policy: Policy) -> Self {
-        Self::with_source(Source::One(policy))
+        Self::with_policies(Policies::One(policy))
     }
 
     /// A layer that writes the directive of each request's tenant in `store`, named by
@@ -179,18 +147,22 @@ impl FrameAncestorsLayer {
         K: std::borrow::Borrow<str> + Hash + Eq + Send + Sync + 'static,
         F: for<'a> Fn(&'a Parts) -> Option<&'a str> + Send + Sync + 'static,
     {
-        Self::with_source(Source::Tenants(Arc::new(StoreTenants { store, tenant })))
+        Self::with_policies(Policies::store(store, tenant))
     }
 
-    fn with_source(source: Source) -> Self {
+    fn with_policies(policies: Policies) -> Self {
         FrameAncestorsLayer {
-            shared: Arc::new(Shared { source, mode: None }),
+            shared: Arc::new(Shared {
+                policies,
+                mode: ModeSource::Unset,
+            }),
         }
     }
 
     /// Writes the directive of `mode` on every response.
-    pub fn fixed_mode(self, mode: Mode) -> Self {
-        self.mode_from(move |_| Some(mode))
+    pub fn fixed_mode(mut self, mode: Mode) -> Self {
+        Arc::make_mut(&mut self.shared).mode = ModeSource::Fixed(mode);
+        self
     }
 
     /// Takes each request's mode from `mode` (the path, or a query parameter); `None`
@@ -199,7 +171,7 @@ impl FrameAncestorsLayer {
     where
         F: Fn(&Parts) -> Option<Mode> + Send + Sync + 'static,
     {
-        Arc::make_mut(&mut self.shared).mode = Some(Arc::new(mode));
+        Arc::make_mut(&mut self.shared).mode = ModeSource::from_request(mode);
         self
     }
 
@@ -212,13 +184,9 @@ impl FrameAncestorsLayer {
 
 impl fmt::Debug for FrameAncestorsLayer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let source = match &self.shared.source {
-            Source::One(_) => "one policy",
-            Source::Tenants(_) => "policy store",
-        };
         f.debug_struct("FrameAncestorsLayer")
-            .field("policies", &source)
-            .field("mode", &self.shared.mode.is_some())
+            .field("policies", &self.shared.policies.describe())
+            .field("mode", &self.shared.mode.describe())
             .finish()
     }
 }
