@@ -4,10 +4,10 @@
 use std::cmp::Reverse;
 use std::fmt::Write as _;
 
-use origin_policy::{
-    registrable_domain, split_host_port, Decision, DenyReason, Host, HostKind, HostPattern, Mode,
-    Origin, OriginErrorKind, Policy, PortSpec, Rule,
-};
+use origin_policy::host::{split_host_port, HostKind};
+use origin_policy::pattern::{HostPattern, PortSpec};
+use origin_policy::public_suffix::registrable_domain;
+use origin_policy::{Decision, DenyReason, Host, Mode, Origin, OriginErrorKind, Policy, Rule};
 
 use serde::Serialize;
 

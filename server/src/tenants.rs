@@ -2,7 +2,7 @@
 //! convergence checks across replicas.
 
 use http::StatusCode;
-use origin_policy::PolicyStore;
+use origin_policy::store::PolicyStore;
 use serde::Serialize;
 
 /// The path prefix; the rest of the path is the tenant.

@@ -11,7 +11,8 @@ use std::sync::OnceLock;
 
 use arbitrary::{Arbitrary, Unstructured};
 
-use origin_policy::{Decision, DenyReason, Mode, Origin, Pattern, Policy, Scheme};
+use origin_policy::pattern::Pattern;
+use origin_policy::{Decision, DenyReason, Mode, Origin, Policy, Scheme};
 
 use crate::alphabet::fuzz::{LABELS, LABEL_MIDDLES, LABEL_PARTS, PORTS};
 use crate::text::{self, HostShape, PortText};
@@ -493,7 +494,8 @@ mod request_check {
     use origin_policy::middleware::{
         mode_from_authorization, DenialReason, MissingOrigin, OriginPolicyLayer, PublicReason,
     };
-    use origin_policy::{DenyReason, Mode, Policy, PolicyStore};
+    use origin_policy::store::PolicyStore;
+    use origin_policy::{DenyReason, Mode, Policy};
 
     use super::MAX_INPUT_LEN;
     use crate::reference;
