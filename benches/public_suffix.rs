@@ -8,7 +8,8 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use origin_policy::{HostPattern, Policy};
+use origin_policy::pattern::HostPattern;
+use origin_policy::Policy;
 
 use origin_policy_testkit::workload as gen;
 
@@ -30,7 +31,7 @@ fn boundary(c: &mut Criterion) {
             .filter(|query| {
                 let decision = enforced.check(query.mode, &query.origin);
                 let is_wildcard = decision.rule().is_some_and(|rule| {
-                    matches!(rule.pattern().host(), HostPattern::Subdomains(_))
+                    matches!(rule.to_pattern().host(), HostPattern::Subdomains(_))
                 });
                 is_wildcard == wildcard
             })

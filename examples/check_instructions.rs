@@ -30,7 +30,7 @@
 use std::hint::black_box;
 use std::process::ExitCode;
 
-use origin_policy::HostPattern;
+use origin_policy::pattern::HostPattern;
 
 use origin_policy_testkit::workload as gen;
 
@@ -122,7 +122,7 @@ fn main() -> ExitCode {
         .filter(|query| {
             let rule = enforced.check(query.mode, &query.origin).rule();
             let wildcard =
-                rule.is_some_and(|r| matches!(r.pattern().host(), HostPattern::Subdomains(_)));
+                rule.is_some_and(|r| matches!(r.to_pattern().host(), HostPattern::Subdomains(_)));
             wildcard == want_wildcard
         })
         .take(256)

@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::BuildError;
 use crate::mode::Mode;
-use crate::policy::{Policy, PolicyBuilder, PolicyOptions};
+use crate::options::PolicyOptions;
+use crate::policy::{Policy, PolicyBuilder};
 use crate::rule::Rule;
 
 /// A policy as a file holds it: the entries of each mode, with optional notes, and the

@@ -14,9 +14,10 @@ use std::fmt;
 
 use crate::host::Host;
 use crate::mode::{EntryName, Mode};
+use crate::options::PolicyOptions;
 use crate::pattern::{HostPattern, Pattern};
-use crate::policy::Policy;
 use crate::public_suffix::{self, PublicSuffixBoundary};
+use crate::rule::Rule;
 
 error_kinds! {
     /// Why a rule (or the implicit test loopback allowance) is left out of a
@@ -45,6 +46,12 @@ error_kinds! {
         LoopbackAddresses => "loopback addresses other than 127.0.0.1: a CSP host-source names one address, and no IPv6 address",
     }
 }
+
+/// The directive's name, which starts it.
+const PREFIX: &str = "frame-ancestors";
+
+/// The directive that admits no ancestor.
+const NONE: &str = "frame-ancestors 'none'";
 
 /// The text that names the implicit test loopback allowance in a [`LeftOut`].
 const IMPLICIT_TEST_LOOPBACK: &str = "implicit_test_loopback";
@@ -96,8 +103,52 @@ impl fmt::Display for LeftOut {
     }
 }
 
+/// Why a [`FrameAncestors`] list is `frame-ancestors 'none'` although its mode has
+/// sources to write: the list fails closed rather than being cut short
+/// ([`FrameAncestors::closed_reason`]). Log it: pages that should embed the service cannot
+/// until the policy changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ClosedReason {
+    /// The directive would take more than
+    /// [`PolicyOptions::frame_ancestors_max_bytes`](crate::PolicyOptions::frame_ancestors_max_bytes).
+    TooLong {
+        /// The bytes the whole directive would take.
+        bytes: usize,
+        /// The bound it passes.
+        max_bytes: usize,
+        /// The distinct sources it would hold.
+        sources: usize,
+        /// The rule whose source first takes the directive over the bound; `None` when
+        /// the implicit test loopback sources do.
+        first_over: Option<EntryName>,
+    },
+}
+
+impl fmt::Display for ClosedReason {
+    /// `the frame-ancestors directive would take 5012 bytes (180 sources), over its bound
+    /// of 4096 (frame_ancestors_max_bytes): it is 'none'`
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ClosedReason::TooLong {
+                bytes,
+                max_bytes,
+                sources,
+                ..
+            } => {
+                let noun = if *sources == 1 { "source" } else { "sources" };
+                write!(
+                    f,
+                    "the frame-ancestors directive would take {bytes} bytes ({sources} {noun}), \
+                     over its bound of {max_bytes} (frame_ancestors_max_bytes): it is 'none'"
+                )
+            }
+        }
+    }
+}
+
 /// The `frame-ancestors` directive of one mode of a policy: which pages may embed the
-/// service in a frame ([`Policy::frame_ancestors`]).
+/// service in a frame ([`Policy::frame_ancestors`](crate::Policy::frame_ancestors)).
 ///
 /// Browsers do not send `Origin` on a frame navigation, so the 403 gate cannot refuse to
 /// be embedded; the framed page's `Content-Security-Policy: frame-ancestors ...` header
@@ -151,6 +202,20 @@ impl fmt::Display for LeftOut {
 /// # Ok::<(), origin_policy::BuildError>(())
 /// ```
 ///
+/// # A bounded length
+///
+/// A directive longer than
+/// [`PolicyOptions::frame_ancestors_max_bytes`](crate::PolicyOptions::frame_ancestors_max_bytes)
+/// (4096 bytes by default, about 140 sources) is not written: the list is
+/// `frame-ancestors 'none'` and [`closed_reason`](Self::closed_reason) says why. Proxies
+/// refuse long headers (nginx's default 4 KB buffer answers 502) and browsers ignore huge
+/// ones, and a list cut short would refuse some allowed pages with no word about which, so
+/// the list fails closed, loudly: the lint warns
+/// ([`WarningKind::FrameAncestorsTooLong`](crate::WarningKind::FrameAncestorsTooLong)) and
+/// `middleware::FrameAncestorsLayer` reports it to its hook. A policy that needs more
+/// sources can raise the bound, or narrow its rules (one `*.x.com` for many hosts of
+/// `x.com`).
+///
 /// The list is derived once per policy and mode, on first use, and kept with the policy;
 /// with the `tower` feature it also holds the header value that
 /// `middleware::FrameAncestorsLayer` clones into responses.
@@ -160,31 +225,41 @@ pub struct FrameAncestors {
     directive: Box<str>,
     none: bool,
     left_out: Vec<LeftOut>,
+    closed: Option<ClosedReason>,
     #[cfg(feature = "tower")]
     header: http::HeaderValue,
 }
 
 impl FrameAncestors {
-    /// The list for `mode` of `policy`: every rule's source in rule order (each distinct
-    /// source once), then the implicit test loopback sources; what cannot be expressed is
-    /// left out and named. Linear in the size of the rules, with one Public Suffix List
-    /// lookup per `*.` wildcard.
-    pub(crate) fn derive(policy: &Policy, mode: Mode) -> FrameAncestors {
-        let boundary = match policy.options().allow_public_suffix_wildcards {
-            true => PublicSuffixBoundary::Ignored,
-            false => PublicSuffixBoundary::Enforced,
-        };
+    /// The list for `mode` of a policy with `rules` (those of `mode`) and `options`:
+    /// every rule's source in rule order (each distinct source once), then the implicit
+    /// test loopback sources; what cannot be expressed is left out and named. When the
+    /// directive would pass [`PolicyOptions::frame_ancestors_max_bytes`], it is `'none'`
+    /// with a [`ClosedReason`]. Linear in the size of the rules, with one Public Suffix
+    /// List lookup per `*.` wildcard.
+    pub(crate) fn derive(rules: &[Rule], mode: Mode, options: &PolicyOptions) -> FrameAncestors {
+        let boundary = options.public_suffix_boundary();
+        let max_bytes = options.frame_ancestors_max_bytes;
         let mut sources: Vec<String> = Vec::new();
         let mut seen: HashSet<String> = HashSet::new();
         let mut left_out = Vec::new();
-        let mut add = |source: String, sources: &mut Vec<String>| {
-            if seen.insert(source.clone()) {
-                sources.push(source);
+        // The directive's length so far, and the rule whose source first passed the bound.
+        let mut bytes = PREFIX.len();
+        let mut first_over: Option<Option<EntryName>> = None;
+        let mut add = |source: String, rule: Option<EntryName>, sources: &mut Vec<String>| {
+            if seen.contains(&source) {
+                return;
             }
+            bytes += 1 + source.len();
+            if bytes > max_bytes && first_over.is_none() {
+                first_over = Some(rule);
+            }
+            seen.insert(source.clone());
+            sources.push(source);
         };
-        for rule in policy.rules(mode) {
-            match source_of(&rule.pattern(), boundary) {
-                Ok(source) => add(source, &mut sources),
+        for rule in rules {
+            match source_of(&rule.to_pattern(), boundary) {
+                Ok(source) => add(source, Some(rule.name()), &mut sources),
                 Err(reason) => left_out.push(LeftOut {
                     rule: Some(rule.name()),
                     text: rule.as_str().into(),
@@ -192,9 +267,9 @@ impl FrameAncestors {
                 }),
             }
         }
-        if mode == Mode::Test && policy.options().implicit_test_loopback {
+        if mode == Mode::Test && options.implicit_test_loopback {
             for source in IMPLICIT_LOOPBACK_SOURCES {
-                add(source.to_owned(), &mut sources);
+                add(source.to_owned(), None, &mut sources);
             }
             left_out.push(LeftOut {
                 rule: None,
@@ -202,10 +277,16 @@ impl FrameAncestors {
                 reason: LeftOutReason::LoopbackAddresses,
             });
         }
-        let none = sources.is_empty();
+        let closed = first_over.map(|first_over| ClosedReason::TooLong {
+            bytes,
+            max_bytes,
+            sources: sources.len(),
+            first_over,
+        });
+        let none = sources.is_empty() || closed.is_some();
         let directive = match none {
-            true => "frame-ancestors 'none'".to_owned(),
-            false => format!("frame-ancestors {}", sources.join(" ")),
+            true => NONE.to_owned(),
+            false => format!("{PREFIX} {}", sources.join(" ")),
         };
         FrameAncestors {
             mode,
@@ -214,6 +295,7 @@ impl FrameAncestors {
             directive: directive.into_boxed_str(),
             none,
             left_out,
+            closed,
         }
     }
 
@@ -251,13 +333,41 @@ impl FrameAncestors {
         list.split(' ').filter(|source| !source.is_empty())
     }
 
-    /// Whether no ancestor is admitted: `frame-ancestors 'none'`.
+    /// Whether no ancestor is admitted: `frame-ancestors 'none'`, because the mode has no
+    /// source to write or because the list failed closed ([`closed_reason`](Self::closed_reason)).
     pub fn is_none(&self) -> bool {
         self.none
     }
 
+    /// Why the list is `'none'` although the mode has sources to write: it would pass
+    /// [`PolicyOptions::frame_ancestors_max_bytes`]. `None` when the directive is written
+    /// out (or the mode simply has no source). A list is never cut short: a bound that
+    /// dropped some hosts would silently refuse their pages.
+    ///
+    /// ```
+    /// use origin_policy::{ClosedReason, Mode, Policy};
+    ///
+    /// let mut builder = Policy::builder();
+    /// builder.frame_ancestors_max_bytes(80);
+    /// for n in 0..3 {
+    ///     builder.allow(Mode::Live, &format!("https://site-{n}.example.com"));
+    /// }
+    /// let policy = builder.build()?;
+    /// let list = policy.frame_ancestors(Mode::Live);
+    /// assert_eq!(list.as_str(), "frame-ancestors 'none'");
+    /// let Some(ClosedReason::TooLong { bytes, first_over, .. }) = list.closed_reason() else {
+    ///     unreachable!()
+    /// };
+    /// assert_eq!(bytes, 96);
+    /// assert_eq!(first_over.unwrap().to_string(), "live[2]");
+    /// # Ok::<(), origin_policy::BuildError>(())
+    /// ```
+    pub fn closed_reason(&self) -> Option<ClosedReason> {
+        self.closed
+    }
+
     /// What the list leaves out, in rule order (the implicit test loopback allowance
-    /// last), each with its reason. [`Policy::lint`] reports the same rules
+    /// last), each with its reason. [`Policy::lint`](crate::Policy::lint) reports the same rules
     /// ([`WarningKind::NotInFrameAncestors`](crate::WarningKind::NotInFrameAncestors)).
     pub fn left_out(&self) -> &[LeftOut] {
         &self.left_out
@@ -277,6 +387,7 @@ impl fmt::Debug for FrameAncestors {
             .field("mode", &self.mode)
             .field("directive", &self.as_str())
             .field("left_out", &self.left_out)
+            .field("closed", &self.closed)
             .finish()
     }
 }
@@ -293,8 +404,7 @@ impl fmt::Display for FrameAncestors {
 /// value would be `'none'`, which admits nothing.
 #[cfg(feature = "tower")]
 fn header_value(directive: &str) -> http::HeaderValue {
-    http::HeaderValue::from_str(directive)
-        .unwrap_or_else(|_| http::HeaderValue::from_static("frame-ancestors 'none'"))
+    http::HeaderValue::from_str(directive).unwrap_or_else(|_| http::HeaderValue::from_static(NONE))
 }
 
 /// The host-source of one pattern, or why there is none: the one place that decides what
@@ -326,17 +436,6 @@ pub(crate) fn source_of(
         HostPattern::Exact(Host::Domain(_) | Host::Ipv4(_)) | HostPattern::Subdomains(_) => {}
     }
     Ok(pattern.to_string())
-}
-
-impl Policy {
-    /// The `frame-ancestors` directive for `mode`: the rules of that mode as CSP3
-    /// host-sources, with what CSP cannot express left out and named
-    /// ([`FrameAncestors`]). Derived on the first call for each mode and kept with the
-    /// policy (clones share it), so later calls cost a pointer read.
-    pub fn frame_ancestors(&self, mode: Mode) -> &FrameAncestors {
-        self.frame_ancestors_cell(mode)
-            .get_or_init(|| FrameAncestors::derive(self, mode))
-    }
 }
 
 #[cfg(test)]

@@ -3,11 +3,12 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use crate::frame_ancestors::{self, LeftOutReason};
+use crate::frame_ancestors::{self, ClosedReason, FrameAncestors, LeftOutReason};
 use crate::host::Host;
 use crate::mode::Mode;
+use crate::options::PolicyOptions;
 use crate::pattern::{self, HostPattern, Pattern, PortSpec};
-use crate::policy::{Policy, PolicyOptions};
+use crate::policy::Policy;
 use crate::public_suffix::{self, PublicSuffixBoundary};
 use crate::rule::Rule;
 use crate::scheme::Scheme;
@@ -58,6 +59,15 @@ error_kinds! {
         /// under its base. Pages on the rule's origins may call the service, but the
         /// browser refuses to let them embed it. [`Warning::left_out`] says why.
         NotInFrameAncestors => "frame-ancestors cannot express the rule: pages on its origins cannot embed the service",
+        /// The mode's `frame-ancestors` directive would pass
+        /// [`PolicyOptions::frame_ancestors_max_bytes`](crate::PolicyOptions::frame_ancestors_max_bytes),
+        /// so it is `frame-ancestors 'none'`: no page may embed the service in that mode.
+        /// The warning is about the rule whose source first takes the directive over the
+        /// bound ([`ClosedReason::TooLong`](crate::ClosedReason::TooLong) `first_over`; none
+        /// when the implicit test loopback sources do, and then there is no warning, only
+        /// [`FrameAncestors::closed_reason`](crate::FrameAncestors::closed_reason)).
+        /// [`Warning::closed`] gives the numbers.
+        FrameAncestorsTooLong => "the frame-ancestors directive would pass its bound, so it is 'none': no page may embed the service",
     }
 }
 
@@ -84,6 +94,7 @@ pub struct Warning<'p> {
     rule: &'p Rule,
     other: Option<&'p Rule>,
     left_out: Option<LeftOutReason>,
+    closed: Option<ClosedReason>,
 }
 
 impl<'p> Warning<'p> {
@@ -117,6 +128,13 @@ impl<'p> Warning<'p> {
     pub fn left_out(&self) -> Option<LeftOutReason> {
         self.left_out
     }
+
+    /// Why the mode's `frame-ancestors` is `'none'`, for
+    /// [`FrameAncestorsTooLong`](WarningKind::FrameAncestorsTooLong); `None` for the other
+    /// kinds.
+    pub fn closed(&self) -> Option<ClosedReason> {
+        self.closed
+    }
 }
 
 impl fmt::Display for Warning<'_> {
@@ -148,6 +166,14 @@ impl fmt::Display for Warning<'_> {
                     write!(f, "{} is left out of frame-ancestors: {reason}", name(rule))
                 }
                 None => write!(f, "{} is left out of frame-ancestors", name(rule)),
+            },
+            (WarningKind::FrameAncestorsTooLong, _) => match self.closed {
+                Some(reason) => write!(
+                    f,
+                    "{} takes frame-ancestors over its bound: {reason}",
+                    name(rule)
+                ),
+                None => write!(f, "{} takes frame-ancestors over its bound", name(rule)),
             },
             (WarningKind::PublicSuffixHost, _) => write!(
                 f,
@@ -203,22 +229,26 @@ impl Policy {
     /// ```
     pub fn lint(&self) -> Vec<Warning<'_>> {
         let mut warnings = Vec::new();
+        let boundary = self.options().public_suffix_boundary();
         for mode in Mode::ALL {
-            warnings.extend(lint_rules(self.rules(mode), self.options()));
+            let closed = self.frame_ancestors(mode).closed_reason();
+            lint_mode(self.rules(mode), boundary, closed, &mut warnings);
         }
         warnings
     }
 }
 
-/// The warnings for `rules`, the rules of one mode in index order, in a policy with
+/// The warnings for `rules`, the rules of `mode` in index order, in a policy with
 /// `options`: what [`Policy::lint`] gives for that mode.
-pub(crate) fn lint_rules(rules: &[Rule], options: PolicyOptions) -> Vec<Warning<'_>> {
-    let boundary = match options.allow_public_suffix_wildcards {
-        true => PublicSuffixBoundary::Ignored,
-        false => PublicSuffixBoundary::Enforced,
-    };
+pub(crate) fn lint_rules(rules: &[Rule], mode: Mode, options: PolicyOptions) -> Vec<Warning<'_>> {
+    let closed = FrameAncestors::derive(rules, mode, &options).closed_reason();
     let mut warnings = Vec::new();
-    lint_mode(rules, boundary, &mut warnings);
+    lint_mode(
+        rules,
+        options.public_suffix_boundary(),
+        closed,
+        &mut warnings,
+    );
     warnings
 }
 
@@ -249,44 +279,58 @@ fn key_of(pattern: &Pattern) -> Key<'_> {
 fn lint_mode<'p>(
     rules: &'p [Rule],
     boundary: PublicSuffixBoundary,
+    closed: Option<ClosedReason>,
     warnings: &mut Vec<Warning<'p>>,
 ) {
+    let first_over = closed.and_then(|closed| match closed {
+        ClosedReason::TooLong { first_over, .. } => first_over,
+    });
     // Each rule's pattern, rebuilt once; then the first rule of each pattern.
-    let patterns: Vec<Pattern> = rules.iter().map(Rule::pattern).collect();
+    let patterns: Vec<Pattern> = rules.iter().map(Rule::to_pattern).collect();
     let mut first: HashMap<Key<'_>, &'p Rule> = HashMap::with_capacity(rules.len());
     for (rule, pattern) in rules.iter().zip(&patterns) {
         first.entry(key_of(pattern)).or_insert(rule);
     }
-    let mut warn_about = |kind, rule, other, left_out| {
+    let mut warn = |kind, rule, other, left_out, closed| {
         warnings.push(Warning {
             kind,
             rule,
             other,
             left_out,
+            closed,
         })
     };
     for (rule, pattern) in rules.iter().zip(&patterns) {
         match first.get(&key_of(pattern)) {
             Some(earlier) if earlier.index() != rule.index() => {
-                warn_about(WarningKind::Duplicate, rule, Some(*earlier), None);
+                warn(WarningKind::Duplicate, rule, Some(*earlier), None, None);
             }
             _ => {
                 if let Some(cover) = broadest_cover(&first, pattern, boundary) {
-                    warn_about(WarningKind::Redundant, rule, Some(cover), None);
+                    warn(WarningKind::Redundant, rule, Some(cover), None, None);
                 }
             }
         }
         if names_default_port(rule, pattern) {
-            warn_about(WarningKind::ExplicitDefaultPort, rule, None, None);
+            warn(WarningKind::ExplicitDefaultPort, rule, None, None, None);
         }
         if is_insecure_test_http(rule, pattern) {
-            warn_about(WarningKind::InsecureTestHttp, rule, None, None);
+            warn(WarningKind::InsecureTestHttp, rule, None, None, None);
         }
         if pattern.host().is_public_suffix_host() {
-            warn_about(WarningKind::PublicSuffixHost, rule, None, None);
+            warn(WarningKind::PublicSuffixHost, rule, None, None, None);
         }
         if let Err(reason) = frame_ancestors::source_of(pattern, boundary) {
-            warn_about(WarningKind::NotInFrameAncestors, rule, None, Some(reason));
+            warn(
+                WarningKind::NotInFrameAncestors,
+                rule,
+                None,
+                Some(reason),
+                None,
+            );
+        }
+        if first_over == Some(rule.name()) {
+            warn(WarningKind::FrameAncestorsTooLong, rule, None, None, closed);
         }
     }
 }

@@ -5,8 +5,9 @@ use std::sync::{Arc, OnceLock};
 
 use crate::error::{BuildError, EntryError, PatternError, PatternErrorKind};
 use crate::frame_ancestors::FrameAncestors;
-use crate::index::{Index, Miss};
+use crate::index::{Index, Miss, RuleId, MAX_RULES};
 use crate::mode::Mode;
+use crate::options::PolicyOptions;
 use crate::origin::{Origin, OriginErrorKind};
 use crate::pattern::{self, Located, Pattern};
 use crate::public_suffix::{self, PublicSuffixBoundary};
@@ -193,7 +194,7 @@ pub struct Policy {
 }
 
 struct Compiled {
-    /// Live rules, then test rules: the index's [`RuleIndex`] numbers them so.
+    /// Live rules, then test rules: the index's `RuleId` numbers them so.
     rules: Box<[Rule]>,
     live_rules: u32,
     index: Index,
@@ -263,7 +264,7 @@ impl Policy {
     pub fn decide(&self, mode: Mode, origin: &Origin<'_>) -> Decision<'_> {
         let rules = &self.inner.rules;
         match self.inner.index.lookup(mode, rules, origin) {
-            Ok(index) => match rules.get(index as usize) {
+            Ok(index) => match rules.get(index.index()) {
                 Some(rule) => Decision::Allow(rule),
                 None => Decision::Deny(DenyReason::NoMatchingRule),
             },
@@ -279,14 +280,14 @@ impl Policy {
     /// [`DenyReason::NoMatchingRule`] or [`DenyReason::PublicSuffixBoundary`]. A check
     /// answers the same through the index, for every rule at once.
     pub fn rule_allows(&self, rule: &Rule, origin: &Origin<'_>) -> Result<(), DenyReason> {
-        let pattern = rule.pattern();
+        let pattern = rule.to_pattern();
         if !pattern.matches(origin) {
             return Err(DenyReason::NoMatchingRule);
         }
         let Some(base) = pattern.host().wildcard_base() else {
             return Ok(());
         };
-        if self.inner.options.allow_public_suffix_wildcards
+        if self.inner.options.public_suffix_boundary() == PublicSuffixBoundary::Ignored
             || public_suffix::within_owner(origin.host(), base.len())
         {
             Ok(())
@@ -295,14 +296,9 @@ impl Policy {
         }
     }
 
-    /// The most specific rule of `mode` that allows an already parsed origin.
-    pub fn matching_rule(&self, mode: Mode, origin: &Origin<'_>) -> Option<&Rule> {
-        self.decide(mode, origin).rule()
-    }
-
     /// Whether [`PolicyOptions::implicit_test_loopback`] allows `origin` in `mode` without a
     /// rule: on, test mode, and a loopback host (see [`Origin::is_loopback`]).
-    pub fn allows_as_test_loopback(&self, mode: Mode, origin: &Origin<'_>) -> bool {
+    fn allows_as_test_loopback(&self, mode: Mode, origin: &Origin<'_>) -> bool {
         mode == Mode::Test && self.inner.options.implicit_test_loopback && origin.is_loopback()
     }
 
@@ -320,9 +316,14 @@ impl Policy {
         self.inner.options
     }
 
-    /// Where [`Policy::frame_ancestors`] keeps the list of `mode`.
-    pub(crate) fn frame_ancestors_cell(&self, mode: Mode) -> &OnceLock<FrameAncestors> {
-        &self.inner.frame_ancestors.get_or_init(Box::default)[mode.slot()]
+    /// The `frame-ancestors` directive for `mode`: the rules of that mode as CSP3
+    /// host-sources, with what CSP cannot express left out and named, or `'none'` when the
+    /// directive would pass [`PolicyOptions::frame_ancestors_max_bytes`]
+    /// ([`FrameAncestors`]). Derived on the first call for each mode and kept with the
+    /// policy (clones share it), so later calls cost a pointer read.
+    pub fn frame_ancestors(&self, mode: Mode) -> &FrameAncestors {
+        self.inner.frame_ancestors.get_or_init(Box::default)[mode.slot()]
+            .get_or_init(|| FrameAncestors::derive(self.rules(mode), mode, &self.inner.options))
     }
 }
 
@@ -375,25 +376,6 @@ struct Entry {
     note: Option<String>,
 }
 
-/// Settings of a policy beyond its rules. Both are off by default.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-#[cfg_attr(
-    feature = "serde",
-    derive(serde::Serialize, serde::Deserialize),
-    serde(default, deny_unknown_fields)
-)]
-#[non_exhaustive]
-pub struct PolicyOptions {
-    /// In test mode, allow any `http` or `https` origin whose host is loopback
-    /// (`localhost`, `*.localhost`, `127.0.0.0/8`, `[::1]`) on any port, without a rule.
-    /// The decision is [`Decision::AllowTestLoopback`]. Live mode is never affected.
-    pub implicit_test_loopback: bool,
-    /// Accept wildcards over public suffixes (`*.github.io`, `*.sch.uk`, `*.example`).
-    /// Off by default: such a wildcard allows sites that other people own. Turn it on
-    /// only for a suffix you control, such as a private TLD.
-    pub allow_public_suffix_wildcards: bool,
-}
-
 impl PolicyBuilder {
     /// Adds an entry to `mode`'s list. Nothing is checked until [`build`](Self::build),
     /// which reports every bad entry.
@@ -423,6 +405,13 @@ impl PolicyBuilder {
         self
     }
 
+    /// Sets [`PolicyOptions::frame_ancestors_max_bytes`]: the most bytes a mode's
+    /// `frame-ancestors` directive may take before it is `'none'` (default 4096).
+    pub fn frame_ancestors_max_bytes(&mut self, max_bytes: usize) -> &mut Self {
+        self.options.frame_ancestors_max_bytes = max_bytes;
+        self
+    }
+
     /// Sets [`PolicyOptions::implicit_test_loopback`].
     pub fn implicit_test_loopback(&mut self, allow: bool) -> &mut Self {
         self.options.implicit_test_loopback = allow;
@@ -438,30 +427,55 @@ impl PolicyBuilder {
     }
 
     /// Validates every entry and compiles the index. The error lists every bad entry,
-    /// with its mode, index, kind and span.
+    /// with its mode, index, kind and span. A policy holds at most 1,073,741,823 rules in
+    /// both modes together; the entries past that are
+    /// [`TooManyRules`](PatternErrorKind::TooManyRules).
     pub fn build(&self) -> Result<Policy, BuildError> {
+        self.build_within(MAX_RULES)
+    }
+
+    /// [`build`](Self::build) with at most `limit` rules (at most [`MAX_RULES`]), so that
+    /// the tests can reach the limit.
+    fn build_within(&self, limit: usize) -> Result<Policy, BuildError> {
+        let limit = limit.min(MAX_RULES);
         let mut rules: [Vec<Rule>; 2] = Default::default();
         let mut errors = Vec::new();
         let mut entries_seen = [0usize; 2];
-        let boundary = match self.options.allow_public_suffix_wildcards {
-            true => PublicSuffixBoundary::Ignored,
-            false => PublicSuffixBoundary::Enforced,
-        };
+        let mut accepted = 0usize;
+        let boundary = self.options.public_suffix_boundary();
         for entry in &self.entries {
             let mode = entry.mode;
             let position = entries_seen[mode.slot()];
             entries_seen[mode.slot()] += 1;
             let text = &entry.pattern;
-            match pattern::parse_located(text).and_then(|located| self.admit(mode, text, located)) {
+            let admitted = pattern::parse_located(text)
+                .and_then(|located| self.admit(mode, text, located))
+                .and_then(|pattern| {
+                    // The one narrowing of a position: below the limit, a rule's position
+                    // in its mode (at most its position in both) fits the index's ids.
+                    match RuleId::new(position).filter(|_| accepted < limit) {
+                        Some(id) => Ok((pattern, id)),
+                        None => Err(PatternError::new(
+                            PatternErrorKind::TooManyRules,
+                            text,
+                            0..text.len(),
+                        )),
+                    }
+                });
+            match admitted {
                 // Once an entry failed, the build fails: the rest are only validated.
-                Ok(pattern) if errors.is_empty() => rules[mode.slot()].push(Rule::new(
-                    mode,
-                    position,
-                    &pattern,
-                    (text, entry.note.as_deref()),
-                    boundary,
-                )),
-                Ok(_) => {}
+                Ok((pattern, id)) => {
+                    accepted += 1;
+                    if errors.is_empty() {
+                        rules[mode.slot()].push(Rule::new(
+                            mode,
+                            id.get(),
+                            &pattern,
+                            (text, entry.note.as_deref()),
+                            boundary,
+                        ));
+                    }
+                }
                 Err(error) => errors.push(EntryError {
                     mode,
                     index: position,
@@ -473,8 +487,9 @@ impl PolicyBuilder {
             return Err(BuildError::new(errors));
         }
         let [mut live, test] = rules;
-        // The index numbers rules with `u32`s.
-        let live_rules = u32::try_from(live.len()).expect("fewer than 2^31 rules");
+        // At most `MAX_RULES` rules, so the count is an id's too.
+        let live_rules = RuleId::new(live.len()).map_or(0, RuleId::get);
+        debug_assert_eq!(live_rules as usize, live.len(), "below MAX_RULES");
         live.reserve_exact(test.len());
         live.extend(test);
         let rules = live.into_boxed_slice();
@@ -508,7 +523,7 @@ impl PolicyBuilder {
         // `*.localhost` is a public suffix by the List's implicit rule, and test mode's own.
         let test_loopback = mode == Mode::Test && pattern.host().is_loopback();
         if pattern.host().is_public_suffix_wildcard()
-            && !self.options.allow_public_suffix_wildcards
+            && self.options.public_suffix_boundary() == PublicSuffixBoundary::Enforced
             && !test_loopback
         {
             return fail(PatternErrorKind::PublicSuffixWildcard, located.host);
@@ -525,5 +540,36 @@ mod tests {
     fn policy_is_send_sync_and_cheap_to_clone() {
         fn assert_send_sync<T: Send + Sync + Clone>() {}
         assert_send_sync::<Policy>();
+    }
+
+    #[test]
+    fn entries_past_the_rule_limit_are_errors_not_panics() {
+        let mut builder = Policy::builder();
+        builder
+            .allow(Mode::Live, "https://a.example.com")
+            .allow(Mode::Test, "http://localhost:*")
+            .allow(Mode::Live, "not a pattern")
+            .allow(Mode::Live, "https://b.example.com")
+            .allow(Mode::Test, "http://c.example.com");
+        let err = builder.build_within(2).unwrap_err();
+        let got: Vec<(Mode, usize, PatternErrorKind)> = err
+            .entries()
+            .iter()
+            .map(|entry| (entry.mode, entry.index, entry.error.kind()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Mode::Live, 1, PatternErrorKind::InnerWhitespace),
+                (Mode::Live, 2, PatternErrorKind::TooManyRules),
+                (Mode::Test, 1, PatternErrorKind::TooManyRules),
+            ]
+        );
+        assert_eq!(builder.build().unwrap_err().entries().len(), 1);
+        let mut fine = Policy::builder();
+        fine.allow(Mode::Live, "https://a.example.com");
+        fine.allow(Mode::Test, "http://localhost:*");
+        assert_eq!(fine.build_within(2).unwrap().rules(Mode::Test).len(), 1);
+        assert!(fine.build_within(1).is_err());
     }
 }

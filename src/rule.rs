@@ -9,10 +9,6 @@ use crate::pattern::{HostPattern, Pattern, PortSpec};
 use crate::public_suffix::{self, BelowBase, PublicSuffixBoundary};
 use crate::scheme::Scheme;
 
-/// A rule's position in its policy's rule list (both modes, live first), as the index
-/// stores it.
-pub(crate) type RuleIndex = u32;
-
 /// `port` of a rule that allows any port (`:*`); a real port is 1–65535.
 const ANY_PORT: u16 = 0;
 
@@ -21,7 +17,7 @@ const ANY_PORT: u16 = 0;
 /// Kept to 32 bytes plus one heap block, because a policy may hold 100,000 of them: the
 /// block holds the canonical text once, then the entry as written (only when it differs)
 /// and the note (only when there is one). The host, or a wildcard's base, is a range of
-/// the canonical text, and [`pattern`](Self::pattern) rebuilds the parsed pattern from it
+/// the canonical text, and [`to_pattern`](Self::to_pattern) rebuilds the parsed pattern from it
 /// on demand.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Rule {
@@ -96,12 +92,13 @@ fn canonical_text(pattern: &Pattern) -> String {
 }
 
 impl Rule {
-    /// A rule from a validated pattern: `mode`'s entry number `position`, written as
+    /// A rule from a validated pattern: `mode`'s entry number `position` (the builder
+    /// keeps it below the index's limit, `index::MAX_RULES`), written as
     /// `entry`, with an optional note, in a policy that treats the public-suffix boundary
     /// as `boundary` says.
     pub(crate) fn new(
         mode: Mode,
-        position: usize,
+        position: u32,
         pattern: &Pattern,
         (entry, note): (&str, Option<&str>),
         boundary: PublicSuffixBoundary,
@@ -151,8 +148,7 @@ impl Rule {
         }
         Rule {
             text: text.into_boxed_str(),
-            // More than 2^32 entries would not fit in memory anyway.
-            index: u32::try_from(position).unwrap_or(u32::MAX),
+            index: position,
             port: match pattern.port() {
                 PortSpec::Exact(port) => port,
                 PortSpec::Any => ANY_PORT,
@@ -200,7 +196,7 @@ impl Rule {
 
     /// The parsed pattern, rebuilt from the rule's canonical text (it allocates the host's
     /// text; a check never calls it).
-    pub fn pattern(&self) -> Pattern {
+    pub fn to_pattern(&self) -> Pattern {
         let key = self.host_key();
         let host = match self.shape {
             Shape::Domain => HostPattern::Exact(Host::Domain(key.to_owned())),
@@ -289,6 +285,12 @@ impl Rule {
         self.port == port
     }
 
+    /// The port, or 0 for `:*` (which no real port is): the order of a port run, `:*` first.
+    #[inline]
+    pub(crate) fn port_order(&self) -> u16 {
+        self.port
+    }
+
     /// Whether the rule allows any port.
     #[inline]
     pub(crate) fn is_on_any_port(&self) -> bool {
@@ -330,7 +332,7 @@ impl fmt::Debug for Rule {
         f.debug_struct("Rule")
             .field("mode", &self.mode)
             .field("index", &self.index())
-            .field("pattern", &self.pattern())
+            .field("pattern", &self.to_pattern())
             .field("text", &self.as_str())
             .field("entry", &self.entry())
             .field("note", &self.note())
@@ -400,7 +402,7 @@ mod tests {
             let pattern = Pattern::parse(entry).unwrap();
             for note in [None, Some(""), Some("why: ünïcode")] {
                 let rule = rule(entry, note);
-                assert_eq!(rule.pattern(), pattern, "{entry}");
+                assert_eq!(rule.to_pattern(), pattern, "{entry}");
                 assert_eq!(rule.as_str(), pattern.to_string(), "{entry}");
                 assert_eq!(rule.host_key(), key, "{entry}");
                 assert_eq!(rule.key_bytes(), key.as_bytes(), "{entry}");

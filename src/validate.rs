@@ -87,14 +87,14 @@ pub fn validate_entry(policy: &Policy, mode: Mode, entry: &str) -> Validation {
         }
     };
     let canonical = candidate.as_str().to_owned();
-    let before: HashSet<(WarningKind, usize)> = lint_rules(existing, options)
+    let before: HashSet<(WarningKind, usize)> = lint_rules(existing, mode, options)
         .iter()
         .map(|warning| (warning.kind(), warning.rule().index()))
         .collect();
     let mut rules = Vec::with_capacity(position + 1);
     rules.extend_from_slice(existing);
     rules.push(candidate);
-    let warnings = lint_rules(&rules, options)
+    let warnings = lint_rules(&rules, mode, options)
         .iter()
         .filter(|warning| {
             let index = warning.rule().index();

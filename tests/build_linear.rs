@@ -4,7 +4,8 @@
 //!
 //! This tests success, not time: the numbers are in BENCHMARKS.md.
 
-use origin_policy::{HostPattern, Mode, Origin, Policy, PortSpec, Rule};
+use origin_policy::pattern::{HostPattern, PortSpec};
+use origin_policy::{Mode, Origin, Policy, Rule};
 use origin_policy_testkit as testkit;
 use origin_policy_testkit::rng::{Choices, SplitMix64};
 use origin_policy_testkit::text::{self, LabelShape};
@@ -79,7 +80,7 @@ fn entries() -> Vec<(Mode, String)> {
 /// an exact port, then the lowest index. (Every rule here is a label wildcard.)
 fn scan(policy: &Policy, mode: Mode, origin: &str) -> Option<usize> {
     let origin = Origin::parse(origin).ok()?;
-    let rank = |rule: &Rule| match (rule.pattern().host(), rule.pattern().port()) {
+    let rank = |rule: &Rule| match (rule.to_pattern().host(), rule.to_pattern().port()) {
         (HostPattern::LabelWildcard { prefix, suffix, .. }, port) => (
             prefix.len() + suffix.len(),
             matches!(port, PortSpec::Exact(_)),
@@ -88,7 +89,7 @@ fn scan(policy: &Policy, mode: Mode, origin: &str) -> Option<usize> {
     };
     let mut best: Option<&Rule> = None;
     for rule in policy.rules(mode) {
-        if rule.pattern().matches(&origin) && best.is_none_or(|best| rank(rule) > rank(best)) {
+        if rule.to_pattern().matches(&origin) && best.is_none_or(|best| rank(rule) > rank(best)) {
             best = Some(rule);
         }
     }
@@ -144,7 +145,7 @@ fn ten_thousand_adversarial_label_wildcards_build_and_answer() {
     let mut checked = 0;
     for mode in Mode::ALL {
         for rule in policy.rules(mode).iter().step_by(37) {
-            let pattern = rule.pattern();
+            let pattern = rule.to_pattern();
             let HostPattern::LabelWildcard {
                 prefix,
                 suffix,

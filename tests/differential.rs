@@ -24,9 +24,8 @@ use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::time::Instant;
 
-use origin_policy::{
-    Decision, DenyReason, HostPattern, Mode, Origin, Policy, PortSpec, Rule, Scheme,
-};
+use origin_policy::pattern::{HostPattern, PortSpec};
+use origin_policy::{Decision, DenyReason, Mode, Origin, Policy, Rule, Scheme};
 use origin_policy_testkit::alphabet::differential::{
     LABELS, LABEL_MIDDLES, LABEL_PARTS, PORTS, PUBLIC_SUFFIXES, SUFFIXES,
 };
@@ -388,7 +387,7 @@ fn mutate(rng: &mut SplitMix64, text: &str) -> String {
 
 /// Origins built from one rule's host, scheme and port.
 fn origins_for_rule(rng: &mut SplitMix64, rule: &Rule, out: &mut Vec<String>) {
-    let pattern = rule.pattern();
+    let pattern = rule.to_pattern();
     let scheme = pattern.scheme();
     let (host, wildcard, ipv6) = match pattern.host() {
         HostPattern::Exact(host) => {
@@ -695,7 +694,7 @@ fn check_own_example(
     rule: &Rule,
     failures: &mut Vec<String>,
 ) {
-    let pattern = rule.pattern();
+    let pattern = rule.to_pattern();
     let host = match pattern.host() {
         HostPattern::Exact(host) => host.to_string(),
         HostPattern::Subdomains(base) => format!("zz.{base}"),

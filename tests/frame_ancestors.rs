@@ -4,7 +4,7 @@
 //! admits every origin of every rule it does not leave out. With the `tower` feature, the
 //! layer and the gateway example's hosted flow carry that directive.
 
-use origin_policy::{Mode, Policy};
+use origin_policy::{ClosedReason, Mode, Policy, PolicyOptions, WarningKind};
 use origin_policy_testkit::csp;
 use origin_policy_testkit::rng::{Choices, SplitMix64};
 
@@ -141,6 +141,161 @@ fn the_directive_is_derived_once_and_shared_by_clones() {
     let first: *const _ = policy.frame_ancestors(Mode::Live);
     let second: *const _ = clone.frame_ancestors(Mode::Live);
     assert_eq!(first, second);
+}
+
+/// Issue 22's reproduction: 10,000 rules gave a 280 KB header, which Chrome refuses and
+/// nginx's default proxy buffer answers with 502. Now the directive stays within its
+/// bound (4096 bytes by default), failing closed with a reason, never cut short.
+#[test]
+fn a_directive_over_the_bound_fails_closed_with_a_reason() {
+    let mut builder = Policy::builder();
+    for n in 0..10_000 {
+        builder.allow(Mode::Live, &format!("https://customer-{n}.example.com"));
+    }
+    builder.allow(Mode::Test, "http://localhost:*");
+    let policy = builder.build().unwrap();
+    let live = policy.frame_ancestors(Mode::Live);
+    assert_eq!(live.as_str(), "frame-ancestors 'none'");
+    assert!(live.is_none());
+    assert_eq!(live.sources().count(), 0);
+    let Some(ClosedReason::TooLong {
+        bytes,
+        max_bytes,
+        sources,
+        first_over,
+    }) = live.closed_reason()
+    else {
+        panic!("no reason: {live:?}");
+    };
+    assert_eq!(max_bytes, PolicyOptions::DEFAULT_FRAME_ANCESTORS_MAX_BYTES);
+    assert_eq!(sources, 10_000);
+    // The whole list, as it would have been written.
+    let written: usize = (0..10_000)
+        .map(|n| format!(" https://customer-{n}.example.com").len())
+        .sum();
+    assert_eq!(bytes, "frame-ancestors".len() + written);
+    assert!(bytes > 250_000, "{bytes}");
+    // The first rule that takes it over 4096 bytes, and the lint names it.
+    let first_over = first_over.expect("a rule passes the bound");
+    let prefix: usize = "frame-ancestors".len()
+        + (0..first_over.index)
+            .map(|n| format!(" https://customer-{n}.example.com").len())
+            .sum::<usize>();
+    let with_it = prefix + format!(" https://customer-{}.example.com", first_over.index).len();
+    assert!(prefix <= 4096 && with_it > 4096, "{prefix} {with_it}");
+    let warnings: Vec<_> = policy
+        .lint()
+        .into_iter()
+        .filter(|w| w.kind() == WarningKind::FrameAncestorsTooLong)
+        .map(|w| (w.rule().name(), w.closed()))
+        .collect();
+    assert_eq!(warnings, [(first_over, live.closed_reason())]);
+    // The other mode is untouched.
+    let test = policy.frame_ancestors(Mode::Test);
+    assert_eq!(test.as_str(), "frame-ancestors http://localhost:*");
+    assert_eq!(test.closed_reason(), None);
+
+    // A raised bound writes the whole list out.
+    let mut raised = PolicyOptions::default();
+    raised.frame_ancestors_max_bytes = 1 << 20;
+    let mut builder = Policy::builder();
+    builder.options(raised);
+    for n in 0..10_000 {
+        builder.allow(Mode::Live, &format!("https://customer-{n}.example.com"));
+    }
+    let policy = builder.build().unwrap();
+    let live = policy.frame_ancestors(Mode::Live);
+    assert_eq!(live.sources().count(), 10_000);
+    assert_eq!(live.as_str().len(), bytes);
+    assert_eq!(live.closed_reason(), None);
+}
+
+/// Every directive a policy writes fits its bound, whatever the bound.
+#[test]
+fn no_directive_is_longer_than_its_bound() {
+    let (mut closed_lists, mut written_lists) = (0, 0);
+    for seed in 0..200u64 {
+        let mut choices = SplitMix64::new(seed);
+        let mut builder = Policy::builder();
+        let max_bytes = choices.between(0, 200);
+        builder.frame_ancestors_max_bytes(max_bytes);
+        builder.implicit_test_loopback(choices.one_in(3));
+        for mode in Mode::ALL {
+            for _ in 0..choices.between(0, 8) {
+                builder.allow(mode, &entry(&mut choices, mode));
+            }
+        }
+        let Ok(policy) = builder.build() else {
+            continue;
+        };
+        for mode in Mode::ALL {
+            let list = policy.frame_ancestors(mode);
+            let closed = list.closed_reason().is_some();
+            assert!(
+                list.as_str().len() <= max_bytes || list.as_str() == "frame-ancestors 'none'",
+                "seed {seed}: {list:?}"
+            );
+            match closed {
+                true => closed_lists += 1,
+                false if !list.is_none() => written_lists += 1,
+                false => {}
+            }
+            assert_eq!(
+                closed,
+                list.is_none() && {
+                    // Closed exactly when the sources, written out, would not fit.
+                    let mut raised = policy.options();
+                    raised.frame_ancestors_max_bytes = usize::MAX;
+                    let mut again = Policy::builder();
+                    again.options(raised);
+                    for rule in policy.rules(Mode::Live) {
+                        again.allow(Mode::Live, rule.as_str());
+                    }
+                    for rule in policy.rules(Mode::Test) {
+                        again.allow(Mode::Test, rule.as_str());
+                    }
+                    let full = again.build().unwrap();
+                    let full = full.frame_ancestors(mode);
+                    !full.is_none() && full.as_str().len() > max_bytes
+                },
+                "seed {seed}: {list:?}"
+            );
+        }
+    }
+    assert!(
+        closed_lists > 20 && written_lists > 20,
+        "{closed_lists} {written_lists}"
+    );
+}
+
+#[cfg(feature = "serde")]
+#[test]
+fn the_bound_is_an_option_of_the_policy_file() {
+    let text = r#"
+live = ["https://a.x.com", "https://b.x.com"]
+[options]
+frame_ancestors_max_bytes = 40
+"#;
+    let policy: Policy = toml::from_str(text).unwrap();
+    assert_eq!(policy.options().frame_ancestors_max_bytes, 40);
+    assert_eq!(
+        policy.frame_ancestors(Mode::Live).as_str(),
+        "frame-ancestors 'none'"
+    );
+    // Written back only when it is not the default.
+    let written = toml::to_string(&policy).unwrap();
+    assert!(
+        written.contains("frame_ancestors_max_bytes = 40"),
+        "{written}"
+    );
+    assert_eq!(toml::from_str::<Policy>(&written).unwrap(), policy);
+    let default: Policy = toml::from_str(r#"live = ["https://a.x.com"]"#).unwrap();
+    let written = toml::to_string(&default).unwrap();
+    assert!(!written.contains("frame_ancestors_max_bytes"), "{written}");
+    assert_eq!(
+        default.options().frame_ancestors_max_bytes,
+        PolicyOptions::DEFAULT_FRAME_ANCESTORS_MAX_BYTES
+    );
 }
 
 #[cfg(all(feature = "tower", feature = "serde"))]

@@ -28,10 +28,9 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::{FileFailurePersistence, RngAlgorithm};
 
-use origin_policy::{
-    Decision, DenyReason, HostKind, HostPattern, Mode, Origin, Pattern, Policy, PortSpec, Rule,
-    Scheme,
-};
+use origin_policy::host::HostKind;
+use origin_policy::pattern::{HostPattern, Pattern, PortSpec};
+use origin_policy::{Decision, DenyReason, Mode, Origin, Policy, Rule, Scheme};
 use origin_policy_testkit::alphabet::properties::{
     DIFF_LABELS, DIFF_SUFFIXES, IDN, LABELS, LABEL_PARTS, PORTS, PUBLIC_SUFFIXES, SUFFIXES,
 };
@@ -684,7 +683,7 @@ fn recipe() -> impl Strategy<Value = Recipe> {
 
 /// The canonical origin a recipe makes from one of `rules`, if there are any.
 fn derive(rules: &[&Rule], recipe: &Recipe) -> Option<String> {
-    (!rules.is_empty()).then(|| derive_from(&recipe.rule.get(rules).pattern(), recipe))
+    (!rules.is_empty()).then(|| derive_from(&recipe.rule.get(rules).to_pattern(), recipe))
 }
 
 /// The canonical origin a recipe makes from `pattern`.
@@ -827,7 +826,7 @@ fn a_wildcard_matches_only_proper_subdomains_of_its_base() {
             (Mode::Test, format!("http://*.{base}:*")),
         ];
         let policy = build(&entries, true).expect("wildcards over a non-loopback base build");
-        let pattern = policy.rules(Mode::Live)[0].pattern();
+        let pattern = policy.rules(Mode::Live)[0].to_pattern();
         let mut b = Bits(ip_bits);
         let (ip, v6) = (ipv4(&mut b), b.pick(IPV6));
         let mut own = vec![
@@ -898,7 +897,7 @@ fn overlapping_entry(
         return None;
     }
     let rule = *recipe.rule.get(rules);
-    let origin = derive_from(&rule.pattern(), recipe);
+    let origin = derive_from(&rule.to_pattern(), recipe);
     let parsed = Origin::parse(&origin).ok()?;
     let mut b = Bits(bits);
     let port = port_text(&mut b);
@@ -1140,7 +1139,7 @@ fn live_never_allows_http_or_loopback() {
             ..recipes[0].clone()
         };
         for rule in policy.rules(Mode::Live) {
-            origins.push(derive_from(&rule.pattern(), &as_http));
+            origins.push(derive_from(&rule.to_pattern(), &as_http));
         }
         let respelled: Vec<String> = origins
             .iter()
@@ -1314,7 +1313,7 @@ fn check_agrees_with_the_reference_matcher() {
                     "{} {:?} with {} {} rules", mode, origin, policy.rules(mode).len(), mode
                 );
                 tally.add("checks");
-                let pattern = decision.rule().map(|rule| rule.pattern());
+                let pattern = decision.rule().map(|rule| rule.to_pattern());
                 tally.add(match pattern.as_ref().map(|pattern| pattern.host()) {
                     None => "denied",
                     Some(HostPattern::Exact(_)) => "allowed by an exact host",

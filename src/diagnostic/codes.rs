@@ -60,6 +60,7 @@ impl PatternErrorKind {
             PatternErrorKind::LoopbackInLive => "loopback_in_live",
             PatternErrorKind::LocalAddressInLive => "local_address_in_live",
             PatternErrorKind::PublicSuffixWildcard => "public_suffix_wildcard",
+            PatternErrorKind::TooManyRules => "too_many_rules",
         }
     }
 }
@@ -75,6 +76,7 @@ impl WarningKind {
             WarningKind::InsecureTestHttp => "insecure_test_http",
             WarningKind::PublicSuffixHost => "public_suffix_host",
             WarningKind::NotInFrameAncestors => "not_in_frame_ancestors",
+            WarningKind::FrameAncestorsTooLong => "frame_ancestors_too_long",
         }
     }
 }

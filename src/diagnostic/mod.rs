@@ -32,8 +32,8 @@ pub use suggest::suggestion;
 use crate::error::EntryError;
 use crate::lint::{Warning, WarningKind};
 use crate::mode::Mode;
+use crate::options::PolicyOptions;
 use crate::pattern;
-use crate::policy::PolicyOptions;
 
 /// What a hint tells to do with an entry that only test mode accepts, when nothing says
 /// where the entry came from.
@@ -208,6 +208,14 @@ impl From<&Warning<'_>> for Diagnostic {
                     Some(rule.as_str().to_owned()),
                 )
             }
+            WarningKind::FrameAncestorsTooLong => (
+                Some(
+                    "shorten the list (a `*.` wildcard for many hosts of one site) or raise \
+                     `frame_ancestors_max_bytes`"
+                        .to_owned(),
+                ),
+                None,
+            ),
             WarningKind::InsecureTestHttp => (
                 Some("use `https`, unless the host is on a network you trust".to_owned()),
                 None,
@@ -243,11 +251,14 @@ impl From<&Warning<'_>> for Diagnostic {
 }
 
 impl fmt::Display for Diagnostic {
-    /// `error[http_in_live]: live[1]: message`, then the entry with `^^^` under the span
-    /// and the hint, each escaped as [`echo`](crate::echo) says.
+    /// `error[http_in_live]: live[1]: message` (a warning's message names its rules
+    /// itself: `warning[duplicate_entry]: live[3] ... duplicates live[0] ...`), then the
+    /// entry with `^^^` under the span and the hint, each escaped as
+    /// [`echo`](crate::echo) says.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}[{}]: ", self.severity, self.code)?;
-        if let (Some(mode), Some(index)) = (self.mode, self.index) {
+        // A warning's message names its rules itself.
+        if let (Severity::Error, Some(mode), Some(index)) = (self.severity, self.mode, self.index) {
             write!(f, "{mode}[{index}]: ")?;
         }
         f.write_str(&crate::echo::echo(&self.message))?;

@@ -18,6 +18,7 @@ use tower_service::Service;
 
 use super::csp_header::add_frame_ancestors;
 use super::tenancy::{ModeSource, Policies};
+use crate::frame_ancestors::ClosedReason;
 use crate::mode::Mode;
 use crate::policy::Policy;
 use crate::store::PolicyStore;
@@ -25,10 +26,13 @@ use crate::store::PolicyStore;
 /// The value for a request whose tenant or mode is not known: no ancestor at all.
 const NONE: HeaderValue = HeaderValue::from_static("frame-ancestors 'none'");
 
+type ClosedFn = dyn Fn(&Parts, Mode, ClosedReason) + Send + Sync;
+
 #[derive(Clone)]
 struct Shared {
     policies: Policies,
     mode: ModeSource,
+    on_fail_closed: Option<Arc<ClosedFn>>,
 }
 
 impl Shared {
@@ -38,10 +42,17 @@ impl Shared {
             return NONE;
         };
         let tenant = self.policies.tenant(parts);
-        self.policies.with_policy(tenant, |policy| match policy {
-            Some(policy) => policy.frame_ancestors(mode).header_value().clone(),
-            None => NONE,
-        })
+        let (value, closed) = self.policies.with_policy(tenant, |policy| match policy {
+            Some(policy) => {
+                let list = policy.frame_ancestors(mode);
+                (list.header_value().clone(), list.closed_reason())
+            }
+            None => (NONE, None),
+        });
+        if let (Some(reason), Some(hook)) = (closed, &self.on_fail_closed) {
+            hook(parts, mode, reason);
+        }
+        value
     }
 }
 
@@ -130,7 +141,7 @@ impl FrameAncestorsLayer {
     /// ```
     /// use std::sync::Arc;
     /// use origin_policy::middleware::FrameAncestorsLayer;
-    /// use origin_policy::PolicyStore;
+    /// use origin_policy::store::PolicyStore;
     ///
     /// let store: Arc<PolicyStore<String>> = Arc::new(PolicyStore::new());
     /// // `/flow/live?tenant=acme`; `default` without a `tenant` parameter.
@@ -155,6 +166,7 @@ impl FrameAncestorsLayer {
             shared: Arc::new(Shared {
                 policies,
                 mode: ModeSource::Unset,
+                on_fail_closed: None,
             }),
         }
     }
@@ -175,6 +187,36 @@ impl FrameAncestorsLayer {
         self
     }
 
+    /// Calls `hook` for each request whose directive failed closed: the tenant's policy
+    /// has sources for the mode, but they would pass
+    /// [`PolicyOptions::frame_ancestors_max_bytes`](crate::PolicyOptions::frame_ancestors_max_bytes),
+    /// so the response gets `frame-ancestors 'none'` ([`FrameAncestors::closed_reason`](crate::FrameAncestors::closed_reason)).
+    /// Log it there (rate-limited: it holds for every request of that tenant and mode until
+    /// the policy changes); the lint reports the same when the policy is written
+    /// ([`WarningKind::FrameAncestorsTooLong`](crate::WarningKind::FrameAncestorsTooLong)).
+    ///
+    /// ```
+    /// use origin_policy::middleware::FrameAncestorsLayer;
+    /// use origin_policy::{Mode, Policy};
+    ///
+    /// let mut builder = Policy::builder();
+    /// builder.frame_ancestors_max_bytes(40);
+    /// builder.allow(Mode::Live, "https://one.example.com").allow(Mode::Live, "https://two.example.com");
+    /// let layer = FrameAncestorsLayer::new(builder.build()?)
+    ///     .fixed_mode(Mode::Live)
+    ///     .on_fail_closed(|parts, mode, reason| eprintln!("{} {mode}: {reason}", parts.uri.path()));
+    /// let (parts, ()) = http::Request::get("/flow").body(())?.into_parts();
+    /// assert_eq!(layer.directive(&parts), "frame-ancestors 'none'");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn on_fail_closed<F>(mut self, hook: F) -> Self
+    where
+        F: Fn(&Parts, Mode, ClosedReason) + Send + Sync + 'static,
+    {
+        Arc::make_mut(&mut self.shared).on_fail_closed = Some(Arc::new(hook));
+        self
+    }
+
     /// The directive this layer would add to the response to this request, before any
     /// merge with the response's own `Content-Security-Policy`.
     pub fn directive(&self, parts: &Parts) -> HeaderValue {
@@ -187,6 +229,7 @@ impl fmt::Debug for FrameAncestorsLayer {
         f.debug_struct("FrameAncestorsLayer")
             .field("policies", &self.shared.policies.describe())
             .field("mode", &self.shared.mode.describe())
+            .field("on_fail_closed", &self.shared.on_fail_closed.is_some())
             .finish()
     }
 }
@@ -325,6 +368,42 @@ mod tests {
         assert_eq!(
             fixed.directive(&parts("/")),
             "frame-ancestors http://localhost:*"
+        );
+    }
+
+    #[test]
+    fn a_directive_over_the_bound_is_none_and_the_hook_hears_why() {
+        let mut builder = Policy::builder();
+        builder.frame_ancestors_max_bytes(60);
+        for n in 0..3 {
+            builder.allow(Mode::Live, &format!("https://site-{n}.example.com"));
+        }
+        builder.allow(Mode::Test, "http://localhost:*");
+        let heard = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = heard.clone();
+        let store = Arc::new(PolicyStore::<String>::new());
+        store.insert("acme".to_owned(), builder.build().unwrap());
+        let layer = FrameAncestorsLayer::with_store(store, |parts| parts.uri.query())
+            .mode_from(|parts| parts.uri.path().strip_prefix("/flow/")?.parse().ok())
+            .on_fail_closed(move |parts, mode, reason| {
+                log.lock()
+                    .unwrap()
+                    .push(format!("{} {mode} {reason}", parts.uri));
+            });
+        assert_eq!(
+            layer.directive(&parts("/flow/live?acme")),
+            "frame-ancestors 'none'"
+        );
+        assert_eq!(
+            layer.directive(&parts("/flow/test?acme")),
+            "frame-ancestors http://localhost:*"
+        );
+        assert_eq!(
+            *heard.lock().unwrap(),
+            [
+                "/flow/live?acme live the frame-ancestors directive would take 96 bytes \
+              (3 sources), over its bound of 60 (frame_ancestors_max_bytes): it is 'none'"
+            ]
         );
     }
 }

@@ -9,7 +9,7 @@ use serde::de::IgnoredAny;
 use serde::Deserialize;
 
 use crate::config::{EntryConfig, PolicyConfig};
-use crate::policy::PolicyOptions;
+use crate::options::PolicyOptions;
 
 use super::{locate, Format, Limits, PolicyFile, PolicyFileError};
 

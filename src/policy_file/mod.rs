@@ -54,7 +54,8 @@ use crate::diagnostic::suggestion;
 use crate::echo::{echo, echo_lines, with_carets};
 use crate::error::EntryError;
 use crate::mode::Mode;
-use crate::policy::{Policy, PolicyOptions};
+use crate::options::PolicyOptions;
+use crate::policy::Policy;
 
 /// The format of a policy file's text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -154,10 +154,14 @@ pub fn is_http_upgrade(policy: &Policy, mode: Mode, origin: &Origin<'_>) -> bool
 /// - an origin that a rule the directive does not leave out allows
 ///   ([`Policy::rule_allows`]), or that the implicit test loopback allowance allows on a
 ///   host the directive writes (`localhost`, names under it, `127.0.0.1`), must be
-///   admitted.
+///   admitted, unless the list failed closed ([`FrameAncestors::closed_reason`]), which
+///   admits nothing.
+///
+/// [`FrameAncestors::closed_reason`]: origin_policy::FrameAncestors::closed_reason
 pub fn problems(policy: &Policy, mode: Mode, header: &str, origins: &[String]) -> Vec<String> {
-    let left_out: std::collections::BTreeSet<usize> = policy
-        .frame_ancestors(mode)
+    let list = policy.frame_ancestors(mode);
+    let closed = list.closed_reason().is_some();
+    let left_out: std::collections::BTreeSet<usize> = list
         .left_out()
         .iter()
         .filter_map(|left_out| left_out.rule().map(|name| name.index))
@@ -179,9 +183,17 @@ pub fn problems(policy: &Policy, mode: Mode, header: &str, origins: &[String]) -
             .filter(|rule| !left_out.contains(&rule.index()))
             .any(|rule| policy.rule_allows(rule, &origin).is_ok());
         let host = origin.host();
-        let by_written_loopback = policy.allows_as_test_loopback(mode, &origin)
+        // The implicit test loopback allowance, as `Policy` documents it.
+        let by_loopback_allowance =
+            mode == Mode::Test && policy.options().implicit_test_loopback && origin.is_loopback();
+        let by_written_loopback = by_loopback_allowance
             && (host == "localhost" || host.ends_with(".localhost") || host == "127.0.0.1");
-        if (by_written_rule || by_written_loopback) && !admitted {
+        if closed && admitted {
+            problems.push(format!(
+                "{header:?} failed closed but admits {text:?} as an ancestor"
+            ));
+        }
+        if !closed && (by_written_rule || by_written_loopback) && !admitted {
             problems.push(format!(
                 "{mode} mode allows {text:?} by what {header:?} writes out, but it does not admit it"
             ));

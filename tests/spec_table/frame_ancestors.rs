@@ -13,7 +13,7 @@ use origin_policy_testkit::csp;
 
 use crate::examples::DOCUMENT_EXAMPLES;
 use crate::markdown::{one_value, show, show_text, value_list, word_pairs, Row, Token};
-use crate::matching::{build_rules, mode_spec};
+use crate::matching::{bound_and_rules, build_rules, mode_spec};
 use crate::report::Report;
 
 /// One left-out entry as the table writes it: `Kind mode[i]`, or `Kind implicit` for the
@@ -63,20 +63,21 @@ pub fn run(rows: &[Row], report: &mut Report) -> BTreeSet<String> {
     for row in rows {
         let read = (|| {
             Ok::<_, String>((
-                value_list(&row.cells[0], true)?,
+                bound_and_rules(&row.cells[0])?,
                 value_list(&row.cells[1], true)?,
                 mode_spec(&row.cells[2], &["loopback", "psl-optout"])?,
                 one_value(&row.cells[3])?,
                 left_out_list(&row.cells[4])?,
             ))
         })();
-        let (live, test, mode, header, expected) = match read {
+        let ((max_bytes, live), test, mut mode, header, expected) = match read {
             Ok(values) => values,
             Err(problem) => {
                 report.fail(row.line, problem);
                 continue;
             }
         };
+        mode.max_bytes = max_bytes;
         if !seen.insert((live.clone(), test.clone(), mode.to_string())) {
             report.fail(row.line, "duplicate row");
         }
@@ -137,10 +138,11 @@ fn check_document_examples(rows: &[Row], report: &mut Report) {
     let singles: BTreeSet<String> = rows
         .iter()
         .filter_map(|row| {
-            let live = value_list(&row.cells[0], true).ok()?;
+            let (bound, live) = bound_and_rules(&row.cells[0]).ok()?;
             let test = value_list(&row.cells[1], true).ok()?;
             let mode = mode_spec(&row.cells[2], &["loopback", "psl-optout"]).ok()?;
-            let plain_live = mode.mode == Mode::Live && !mode.loopback && !mode.psl_optout;
+            let plain_live =
+                mode.mode == Mode::Live && !mode.loopback && !mode.psl_optout && bound.is_none();
             match (live.as_slice(), test.is_empty() && plain_live) {
                 ([only], true) => Some(only.clone()),
                 _ => None,
@@ -178,7 +180,7 @@ fn probes(policy: &Policy) -> Vec<String> {
     let mut ports: BTreeSet<u16> = [80, 443, 3000, 8443, 9999].into_iter().collect();
     for mode in Mode::ALL {
         for rule in policy.rules(mode) {
-            let pattern = rule.pattern();
+            let pattern = rule.to_pattern();
             let base = match pattern.host().wildcard_base() {
                 Some(base) => base.to_owned(),
                 None => pattern.host().to_string(),
@@ -186,7 +188,7 @@ fn probes(policy: &Policy) -> Vec<String> {
             for front in ["", "a.", "a.b.", "pr-1.", "bucket.s3."] {
                 hosts.insert(format!("{front}{base}"));
             }
-            if let origin_policy::PortSpec::Exact(port) = pattern.port() {
+            if let origin_policy::pattern::PortSpec::Exact(port) = pattern.port() {
                 ports.insert(port);
             }
         }

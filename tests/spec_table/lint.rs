@@ -7,7 +7,7 @@ use std::fmt;
 use origin_policy::{Mode, Rule, Warning, WarningKind};
 
 use crate::markdown::{show, show_text, value_list, word_pairs, Row, Token};
-use crate::matching::{build_rules, ModeSpec};
+use crate::matching::{bound_and_rules, build_rules, ModeSpec};
 use crate::report::Report;
 
 /// One warning as the table writes it: `Kind mode[i]` or `Kind mode[i]~mode[j]`.
@@ -77,20 +77,20 @@ pub fn run(rows: &[Row], report: &mut Report) -> BTreeSet<String> {
     for row in rows {
         let read = (|| {
             Ok::<_, String>((
-                value_list(&row.cells[0], true)?,
+                bound_and_rules(&row.cells[0])?,
                 value_list(&row.cells[1], true)?,
                 warning_list(&row.cells[2])?,
                 value_list(&row.cells[3], true)?,
             ))
         })();
-        let (live, test, expected, expected_lines) = match read {
+        let ((max_bytes, live), test, expected, expected_lines) = match read {
             Ok(values) => values,
             Err(problem) => {
                 report.fail(row.line, problem);
                 continue;
             }
         };
-        if !seen.insert((live.clone(), test.clone())) {
+        if !seen.insert((max_bytes, live.clone(), test.clone())) {
             report.fail(row.line, "duplicate row");
         }
         kinds_shown.extend(expected.iter().map(|w| format!("{:?}", w.kind)));
@@ -98,6 +98,7 @@ pub fn run(rows: &[Row], report: &mut Report) -> BTreeSet<String> {
             mode: Mode::Live,
             psl_optout: false,
             loopback: false,
+            max_bytes,
         };
         let policy = match build_rules(&live, &test, lint_mode) {
             Ok(policy) => policy,

@@ -28,6 +28,9 @@ pub struct ModeSpec {
     pub psl_optout: bool,
     /// `+loopback`: `implicit_test_loopback(true)`.
     pub loopback: bool,
+    /// A leading `max=N` word in the **live rules** cell (sections 5 and 6):
+    /// `frame_ancestors_max_bytes(N)`.
+    pub max_bytes: Option<usize>,
 }
 
 impl fmt::Display for ModeSpec {
@@ -38,6 +41,9 @@ impl fmt::Display for ModeSpec {
         }
         if self.loopback {
             f.write_str("+loopback")?;
+        }
+        if let Some(max_bytes) = self.max_bytes {
+            write!(f, " max={max_bytes}")?;
         }
         Ok(())
     }
@@ -58,6 +64,7 @@ pub fn mode_spec(cell: &[Token], markers: &[&str]) -> Result<ModeSpec, String> {
         mode,
         psl_optout: false,
         loopback: false,
+        max_bytes: None,
     };
     for marker in parts {
         match marker {
@@ -67,6 +74,20 @@ pub fn mode_spec(cell: &[Token], markers: &[&str]) -> Result<ModeSpec, String> {
         }
     }
     Ok(spec)
+}
+
+/// The **live rules** cell of sections 5 and 6: an optional `max=N` word (the
+/// `frame-ancestors` bound), then the values.
+pub fn bound_and_rules(cell: &[Token]) -> Result<(Option<usize>, Vec<String>), String> {
+    match cell {
+        [Token::Word(word), rest @ ..] if word.starts_with("max=") => {
+            let bound = word["max=".len()..]
+                .parse()
+                .map_err(|_| format!("expected `max=BYTES`, found {word:?}"))?;
+            Ok((Some(bound), value_list(rest, true)?))
+        }
+        _ => Ok((None, value_list(cell, true)?)),
+    }
 }
 
 /// A policy of a row's live and test rules, in order.
@@ -79,6 +100,9 @@ pub fn build_rules(
     builder
         .implicit_test_loopback(mode.loopback)
         .allow_public_suffix_wildcards(mode.psl_optout);
+    if let Some(max_bytes) = mode.max_bytes {
+        builder.frame_ancestors_max_bytes(max_bytes);
+    }
     for rule in live {
         builder.allow(Mode::Live, rule);
     }

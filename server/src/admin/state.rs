@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use origin_policy::PolicyStore;
+use origin_policy::store::PolicyStore;
 
 use super::store::Backend;
 use super::tokens::Tokens;
