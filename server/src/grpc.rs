@@ -209,12 +209,10 @@ mod tests {
         };
         let fine = or_internal(async { allowed }).await.unwrap().into_inner();
         assert_eq!(fine.status.unwrap().code, 0);
-        let panicked = or_internal(async {
-            let none: Option<Answer> = None;
-            none.expect("a decision")
-        })
-        .await
-        .unwrap_err();
+        let answers: Vec<Answer> = Vec::new();
+        let panicked = or_internal(async move { answers.into_iter().nth(3).unwrap() })
+            .await
+            .unwrap_err();
         assert_eq!(panicked.code(), tonic::Code::Internal);
         assert_eq!(panicked.message(), "internal error");
     }
