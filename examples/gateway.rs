@@ -61,7 +61,8 @@ use http::request::Parts;
 use http::{header, Method};
 use origin_policy::middleware::{Denial, FrameAncestorsLayer, MissingOrigin, OriginPolicyLayer};
 use origin_policy::policy_file::{self, Format, PolicyFileError};
-use origin_policy::{Mode, Policy, PolicyStore};
+use origin_policy::store::PolicyStore;
+use origin_policy::{Mode, Policy};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 /// The tenant of a request without `X-Tenant`, served from `examples/policy.toml`.

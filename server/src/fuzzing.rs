@@ -14,7 +14,8 @@ use envoy_types::pb::envoy::config::core::v3::{HeaderMap, HeaderValue};
 use envoy_types::pb::envoy::service::auth::v3::attribute_context::{HttpRequest, Request};
 use envoy_types::pb::envoy::service::auth::v3::{AttributeContext, CheckRequest};
 use http::HeaderName;
-use origin_policy::{Mode, Policy, PolicyStore};
+use origin_policy::store::PolicyStore;
+use origin_policy::{Mode, Policy};
 
 use crate::decide::{Decider, DeciderConfig, MALFORMED_REQUEST, REQUEST_TOO_LARGE};
 use crate::grpc::{http_request_of, MAX_HEADERS, MAX_HEADER_BYTES};

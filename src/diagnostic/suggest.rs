@@ -12,7 +12,8 @@ use crate::policy::Policy;
 ///
 /// ```
 /// use origin_policy::diagnostic::suggestion;
-/// use origin_policy::{Mode, Pattern, PolicyOptions};
+/// use origin_policy::pattern::Pattern;
+/// use origin_policy::{Mode, PolicyOptions};
 ///
 /// let options = PolicyOptions::default();
 /// let suggest = |entry: &str, mode| {
@@ -110,7 +111,8 @@ fn missing_scheme(mode: Mode, trimmed: &str) -> Vec<String> {
         // A loopback host gets `http://`, as a local server most often speaks it.
         Mode::Test => {
             let http = format!("http://{host}");
-            let loopback = crate::Pattern::parse(&http).is_ok_and(|p| p.host().is_loopback());
+            let loopback =
+                crate::pattern::Pattern::parse(&http).is_ok_and(|p| p.host().is_loopback());
             if loopback {
                 vec![http, https]
             } else {
@@ -224,6 +226,24 @@ mod tests {
         assert_eq!(
             suggest(Mode::Test, "staging.x.com").as_deref(),
             Some("https://staging.x.com")
+        );
+    }
+
+    #[test]
+    fn the_hint_agrees_with_the_suggestion() {
+        let error = Policy::builder()
+            .allow(Mode::Live, "https//x.com")
+            .build()
+            .unwrap_err();
+        let hint = crate::diagnostic::hint(
+            Mode::Live,
+            &error.entries()[0].error,
+            PolicyOptions::default(),
+            "",
+        );
+        assert_eq!(
+            hint.as_deref(),
+            Some("a `:` is missing after the scheme, as in `https://x.com`")
         );
     }
 

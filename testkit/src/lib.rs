@@ -5,12 +5,15 @@
 //! - [`reference`](mod@reference): the naive reference matcher the compiled index is compared against;
 //! - [`csp`]: a naive `frame-ancestors` matcher, which the derived directives are held
 //!   against;
-//! - [`fuzz_checks`]: what each fuzz target asserts, also replayed by `tests/fuzz_corpus.rs`;
+//! - [`fuzz_checks`]: what each fuzz target asserts, also replayed ([`corpus`]) by the
+//!   library's `tests/fuzz_corpus.rs` and, for `request`, the kit's own
+//!   `tests/request_corpus.rs` (feature `tower`);
 //! - [`rng`], [`alphabet`], [`text`]: what the generators of rules and origins are made
 //!   of (splitmix64 and the choices drawn from it, the label sets, the text of entries and
 //!   origins): the seeded differential test, the property tests, the config round trip,
 //!   the lint and build-linearity tests, the `differential` fuzz target and the benchmark
 //!   [`workload`];
+//! - [`shapes`]: the worst list shapes for the index (many rules on one key or one host);
 //! - [`policy`], [`builder`] and [`entries`]: a policy from lists of entries.
 
 #![forbid(unsafe_code)]
@@ -18,10 +21,12 @@
 use origin_policy::{Mode, Policy, PolicyBuilder};
 
 pub mod alphabet;
+pub mod corpus;
 pub mod csp;
 pub mod fuzz_checks;
 pub mod reference;
 pub mod rng;
+pub mod shapes;
 pub mod text;
 pub mod workload;
 

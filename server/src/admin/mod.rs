@@ -23,7 +23,7 @@ use bytes::Bytes;
 use http::header::{self, HeaderValue};
 use http::{Request, Response, StatusCode};
 use http_body_util::Full;
-use origin_policy::PolicyStore;
+use origin_policy::store::PolicyStore;
 
 pub use store::Backend;
 pub use tokens::Tokens;

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use origin_policy::{TenantUpdate, Version};
+use origin_policy::store::{TenantUpdate, Version};
 
 use crate::db::rows::{Change, StoredPolicy};
 use crate::policy_file::{self, Limits, LoadError};
