@@ -182,6 +182,7 @@ mod kinds;
 
 #[cfg(feature = "serde")]
 mod config;
+pub mod diagnostic;
 mod dots;
 pub mod echo;
 mod error;
@@ -202,6 +203,7 @@ pub mod public_suffix;
 mod rule;
 mod scheme;
 mod suffix_hash;
+pub mod validate;
 
 #[cfg(feature = "store")]
 pub mod store;
@@ -226,3 +228,13 @@ pub use scheme::Scheme;
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
+
+/// The policy guide's examples (`docs/policy.md`), run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/policy.md")]
+pub struct PolicyGuideDoctests;
+
+/// The embedding guide's examples (`docs/embedding.md`), run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/embedding.md")]
+pub struct EmbeddingGuideDoctests;

@@ -3,9 +3,10 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use crate::frame_ancestors::{self, ClosedReason, LeftOutReason};
+use crate::frame_ancestors::{self, ClosedReason, FrameAncestors, LeftOutReason};
 use crate::host::Host;
 use crate::mode::Mode;
+use crate::options::PolicyOptions;
 use crate::pattern::{self, HostPattern, Pattern, PortSpec};
 use crate::policy::Policy;
 use crate::public_suffix::{self, PublicSuffixBoundary};
@@ -235,6 +236,20 @@ impl Policy {
         }
         warnings
     }
+}
+
+/// The warnings for `rules`, the rules of `mode` in index order, in a policy with
+/// `options`: what [`Policy::lint`] gives for that mode.
+pub(crate) fn lint_rules(rules: &[Rule], mode: Mode, options: PolicyOptions) -> Vec<Warning<'_>> {
+    let closed = FrameAncestors::derive(rules, mode, &options).closed_reason();
+    let mut warnings = Vec::new();
+    lint_mode(
+        rules,
+        options.public_suffix_boundary(),
+        closed,
+        &mut warnings,
+    );
+    warnings
 }
 
 /// A pattern as a hash key that borrows from its rule.

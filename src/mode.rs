@@ -12,7 +12,14 @@ use std::str::FromStr;
 /// |---|---|---|
 /// | schemes | `https` | `https`, `http` |
 /// | loopback hosts (`localhost`, `*.localhost`, `127.0.0.0/8`, `[::1]`) | never | allowed |
+///
+/// With the `serde` feature it reads and writes as `"live"` or `"test"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "lowercase")
+)]
 pub enum Mode {
     /// Production: HTTPS only, no loopback hosts.
     Live,

@@ -173,6 +173,13 @@ impl Rule {
         }
     }
 
+    /// The same rule at another position among its mode's entries (validation appends a
+    /// candidate to a mode's rules to lint it there).
+    pub(crate) fn at_index(mut self, position: usize) -> Rule {
+        self.index = u32::try_from(position).unwrap_or(u32::MAX);
+        self
+    }
+
     /// The rule's name in messages: its mode and index, as in `live[3]`.
     pub fn name(&self) -> EntryName {
         EntryName {

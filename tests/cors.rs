@@ -64,7 +64,7 @@ fn get(origin: &str, key: &str) -> Request<String> {
         .unwrap()
 }
 
-/// `CorsLayer` with the any-mode predicate outside the gate, as the README recommends.
+/// `CorsLayer` with the any-mode predicate outside the gate, as the middleware guide (`docs/middleware.md`) recommends.
 async fn send(policy: &Policy, request: Request<String>) -> (StatusCode, HeaderMap, String) {
     let service = ServiceBuilder::new()
         .layer(cors(AllowOrigin::predicate(

@@ -1,6 +1,6 @@
 //! The shipped example files: `examples/policy.toml` and `examples/policy.json` hold the
-//! same policy, the README shows them as they are, and `examples/origins.txt` gives the
-//! README's stdin example its origins.
+//! same policy, the policy guide (`docs/policy.md`) shows them as they are, and
+//! `examples/origins.txt` gives the CLI guide's stdin example its origins.
 #![cfg(feature = "policy-file")]
 
 use origin_policy::policy_file::{self, Format};
@@ -9,14 +9,14 @@ use origin_policy::Mode;
 const TOML: &str = include_str!("../examples/policy.toml");
 const JSON: &str = include_str!("../examples/policy.json");
 const ORIGINS: &str = include_str!("../examples/origins.txt");
-const README: &str = include_str!("../README.md");
+const GUIDE: &str = include_str!("../docs/policy.md");
 
-/// The body of the first README block fenced as ```LANG.
-fn readme_block(lang: &str) -> String {
+/// The body of the policy guide's first block fenced as ```LANG.
+fn guide_block(lang: &str) -> String {
     let fence = format!("```{lang}\n");
-    let start = README.find(&fence).expect("the README has the block") + fence.len();
-    let end = start + README[start..].find("```\n").expect("the block ends");
-    README[start..end].to_owned()
+    let start = GUIDE.find(&fence).expect("docs/policy.md has the block") + fence.len();
+    let end = start + GUIDE[start..].find("```\n").expect("the block ends");
+    GUIDE[start..end].to_owned()
 }
 
 #[test]
@@ -34,15 +34,15 @@ fn the_toml_and_json_examples_hold_the_same_policy() {
 }
 
 #[test]
-fn the_readme_shows_the_example_files_as_they_are() {
-    assert_eq!(readme_block("json"), JSON);
-    // The TOML file after its header comment (the README says so).
+fn the_policy_guide_shows_the_example_files_as_they_are() {
+    assert_eq!(guide_block("json"), JSON);
+    // The TOML file after its header comment (the guide says so).
     let body_start = TOML
         .lines()
         .take_while(|line| line.starts_with('#') || line.trim().is_empty())
         .map(|line| line.len() + 1)
         .sum::<usize>();
-    assert_eq!(readme_block("toml"), TOML[body_start..]);
+    assert_eq!(guide_block("toml"), TOML[body_start..]);
 }
 
 #[test]
@@ -52,6 +52,6 @@ fn the_stdin_example_origins_ship() {
         .lines()
         .map(|origin| policy.is_allowed(Mode::Live, origin))
         .collect();
-    // The README's transcript: 4 allowed, 2 denied, in this order.
+    // The CLI guide's transcript: 4 allowed, 2 denied, in this order.
     assert_eq!(decisions, [true, true, true, false, true, false]);
 }

@@ -252,3 +252,74 @@ fn lint_warnings_are_located() {
         ]
     );
 }
+
+/// A TOML file with `n` live entries, one per line.
+fn lines(n: usize) -> String {
+    let mut text = String::from("live = [\n");
+    for i in 0..n {
+        text.push_str(&format!("  \"https://host{i}.example.com\",\n"));
+    }
+    text.push_str("]\n");
+    text
+}
+
+#[test]
+fn the_default_limits_hold_20000_entries_per_mode_and_4_mib() {
+    use origin_policy::policy_file::Limits;
+    assert_eq!(Limits::default().max_entries_per_mode, 20_000);
+    assert_eq!(Limits::default().max_bytes, 4 << 20);
+    let at_limit = lines(20_000);
+    let policy = policy_file::parse("big.toml", &at_limit, Format::Toml).expect("at the limit");
+    assert_eq!(policy.rules(Mode::Live).len(), 20_000);
+    let err = parse_err("big.toml", &lines(20_001), Format::Toml);
+    assert_eq!(
+        err.to_string(),
+        "big.toml:20002:3: live[20000]: too many entries: the live list has 20001 entries, \
+         over the limit of 20000 entries per mode (max_entries_per_mode)"
+    );
+    let limit = err.limit_error().expect("a limit error");
+    assert_eq!((limit.max(), limit.actual()), (20_000, 20_001));
+    assert_eq!(
+        limit.limit(),
+        origin_policy::policy_file::Limit::EntriesPerMode(Mode::Live)
+    );
+}
+
+#[test]
+fn limits_are_the_callers_and_name_themselves() {
+    use origin_policy::policy_file::{parse_with_limits, Limit, Limits};
+    let json = r#"{"live": [], "test": ["http://a.localhost", "http://b.localhost"]}"#;
+    let one = Limits::default().with_max_entries_per_mode(1);
+    let err = parse_with_limits("p.json", json, Format::Json, one).unwrap_err();
+    let diagnostics = err.diagnostics();
+    assert_eq!(diagnostics.len(), 1);
+    let d = &diagnostics[0];
+    assert_eq!(d.code, "too_many_entries");
+    assert_eq!((d.mode, d.index), (Some(Mode::Test), Some(1)));
+    assert_eq!((d.line, d.column), (Some(1), Some(45)));
+    assert!(d.message.contains("max_entries_per_mode"), "{}", d.message);
+    // Under the limit the same file builds; with no limit, anything memory holds does.
+    assert!(parse_with_limits("p.json", json, Format::Json, Limits::default()).is_ok());
+    assert!(parse_with_limits("p.json", json, Format::Json, Limits::UNLIMITED).is_ok());
+
+    let text = lines(3);
+    let small = Limits::default().with_max_bytes(40);
+    let err = parse_with_limits("p.toml", &text, Format::Toml, small).unwrap_err();
+    let limit = err.limit_error().expect("a limit error");
+    assert_eq!(limit.limit(), Limit::Bytes);
+    assert_eq!((limit.max(), limit.actual()), (40, text.len()));
+    // The 41st byte, the first past the limit: line 1 holds bytes 0 to 8, line 2 bytes 9
+    // to 39, and line 3 starts at byte 40.
+    assert_eq!(limit.location(), Some(Location { line: 3, column: 1 }));
+    assert_eq!(err.diagnostics()[0].code, "policy_too_large");
+    assert!(err
+        .to_string()
+        .starts_with("p.toml:3:1: the policy file is too large: "));
+    assert!(err
+        .to_string()
+        .ends_with("over the limit of 40 bytes (max_bytes)"));
+    // Too large a text is refused before it is parsed: even one that is not TOML at all.
+    let err = parse_with_limits("p.toml", "live = [\n\n\n", Format::Toml, Limits::new(10, 4))
+        .unwrap_err();
+    assert!(err.limit_error().is_some());
+}

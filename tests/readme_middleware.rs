@@ -1,13 +1,14 @@
-//! The README's Middleware snippet, compiled and run. The module below holds the snippet,
-//! indented; `readme_holds_this_snippet` checks that the README's `rust,ignore` block is
-//! exactly that text, so the two cannot drift apart. (The README block is `ignore` because
-//! the README's doctests also run without the `tower` feature.)
+//! The middleware guide's snippet (`docs/middleware.md`), compiled and run. The module
+//! below holds the snippet, indented;
+//! `the_guide_holds_this_snippet` checks that the guide's `rust,ignore` block is exactly that
+//! text, so the two cannot drift apart. (The block is `ignore` because the guides' doctests
+//! also run without the `tower` feature.)
 
 #![cfg(feature = "tower")]
 
 #[allow(dead_code)]
 mod snippet {
-    // README SNIPPET START
+    // GUIDE SNIPPET START
     use axum::{routing::get, Router};
     use origin_policy::middleware::OriginPolicyLayer;
     use origin_policy::{Mode, Policy};
@@ -48,7 +49,7 @@ mod snippet {
         axum::serve(listener, app()?).await?;
         Ok(())
     }
-    // README SNIPPET END
+    // GUIDE SNIPPET END
 
     /// Runs the snippet's `app` (a child module sees its private items).
     mod run {
@@ -115,10 +116,10 @@ mod snippet {
 }
 
 #[test]
-fn readme_holds_this_snippet() {
+fn the_guide_holds_this_snippet() {
     let this_file = include_str!("readme_middleware.rs");
-    let start = "    // README SNIPPET START\n";
-    let end = "    // README SNIPPET END\n";
+    let start = "    // GUIDE SNIPPET START\n";
+    let end = "    // GUIDE SNIPPET END\n";
     let from = this_file.find(start).unwrap() + start.len();
     let to = this_file.find(end).unwrap();
     let snippet: String = this_file[from..to]
@@ -126,9 +127,9 @@ fn readme_holds_this_snippet() {
         .map(|line| format!("{}\n", line.strip_prefix("    ").unwrap_or(line)))
         .collect();
     let block = format!("```rust,ignore\n{snippet}```\n");
-    let readme = include_str!("../README.md");
+    let guide = include_str!("../docs/middleware.md");
     assert!(
-        readme.contains(&block),
-        "README.md's Middleware block differs from tests/readme_middleware.rs:\n{block}"
+        guide.contains(&block),
+        "docs/middleware.md's block differs from tests/readme_middleware.rs:\n{block}"
     );
 }

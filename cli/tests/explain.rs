@@ -9,8 +9,8 @@
 //! git diff cli/tests/snapshots
 //! ```
 //!
-//! The README's worked 403 investigation pastes one of them (`readme_403.txt`); a test
-//! checks that the README still holds it.
+//! The CLI guide's worked 403 investigation (`docs/cli.md`) pastes one of them
+//! (`readme_403.txt`); a test checks that the guide still holds it.
 
 mod common;
 
@@ -57,7 +57,7 @@ fn cases() -> Vec<Case> {
     let mut many_args = many.clone();
     many_args.extend(["--mode", "live", "https://www.example.com"]);
     vec![
-        // The README's worked example: a rule of the other mode, a port that differs.
+        // The CLI guide's worked example: a rule of the other mode, a port that differs.
         case(
             "readme_403",
             &[
@@ -341,14 +341,14 @@ fn every_snapshot_file_belongs_to_a_case() {
 }
 
 #[test]
-fn the_readme_shows_the_real_output_of_its_worked_example() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
-        .expect("the README is readable");
+fn the_cli_guide_shows_the_real_output_of_its_worked_example() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/cli.md"))
+        .expect("docs/cli.md is readable");
     let snapshot =
         std::fs::read_to_string(snapshot_path("readme_403")).expect("the snapshot exists");
     assert!(
         readme.contains(&format!("```text\n{snapshot}```")),
-        "README.md must hold cli/tests/snapshots/readme_403.txt verbatim in a ```text block"
+        "docs/cli.md must hold cli/tests/snapshots/readme_403.txt verbatim in a ```text block"
     );
     assert!(readme.contains(
         "origin-policy explain --policy examples/policy.toml --mode live \

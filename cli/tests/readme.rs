@@ -1,6 +1,7 @@
-//! The README's CLI section says what the binary does: its usage lines are clap's, and each
-//! `$ origin-policy ...` transcript is what the binary prints, run from the repository's
-//! root.
+//! The CLI guide (`docs/cli.md`) says what the binary does: its usage lines are clap's, and
+//! each `$ origin-policy ...` transcript is what the binary prints, run from the repository's
+//! root. The README's first command prints what the README shows, and the policy guide's
+//! error examples are what the binary prints for the files they name.
 
 mod common;
 
@@ -8,13 +9,15 @@ use std::process::{Command, Stdio};
 
 use common::{run, BIN};
 
+const GUIDE: &str = include_str!("../../docs/cli.md");
+const POLICY_GUIDE: &str = include_str!("../../docs/policy.md");
 const README: &str = include_str!("../../README.md");
 
-/// The README's ```text blocks, each as its lines.
-fn text_blocks() -> Vec<Vec<&'static str>> {
+/// The ```text blocks of a document, each as its lines.
+fn text_blocks(document: &'static str) -> Vec<Vec<&'static str>> {
     let mut blocks = Vec::new();
     let mut current: Option<Vec<&str>> = None;
-    for line in README.lines() {
+    for line in document.lines() {
         match (&mut current, line) {
             (None, "```text") => current = Some(Vec::new()),
             (Some(_), "```") => blocks.extend(current.take()),
@@ -27,14 +30,14 @@ fn text_blocks() -> Vec<Vec<&'static str>> {
 
 #[test]
 fn the_usage_lines_are_clap_s() {
-    let synopsis = text_blocks()
+    let synopsis = text_blocks(GUIDE)
         .into_iter()
         .find(|block| {
             block
                 .first()
                 .is_some_and(|l| l.starts_with("origin-policy check "))
         })
-        .expect("the README has a usage block");
+        .expect("docs/cli.md has a usage block");
     let usage: Vec<String> = ["check", "explain", "lint", "completions"]
         .iter()
         .map(|command| {
@@ -50,7 +53,7 @@ fn the_usage_lines_are_clap_s() {
 fn every_transcript_is_what_the_binary_prints() {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
     let mut checked = 0;
-    for block in text_blocks() {
+    for block in text_blocks(GUIDE) {
         let Some(command) = block
             .first()
             .and_then(|l| l.strip_prefix("$ origin-policy "))
@@ -77,8 +80,71 @@ fn every_transcript_is_what_the_binary_prints() {
             String::from_utf8_lossy(&output.stderr)
         );
         let printed: Vec<&str> = printed.lines().collect();
-        assert_eq!(printed, block[1..], "README: $ origin-policy {command}");
+        assert_eq!(
+            printed,
+            block[1..],
+            "docs/cli.md: $ origin-policy {command}"
+        );
         checked += 1;
     }
     assert!(checked >= 3, "only {checked} transcripts found");
+}
+
+#[test]
+fn the_readme_command_prints_what_the_readme_shows() {
+    let command = "cargo run -p origin-policy-cli -- check --policy examples/policy.toml \
+                   --mode live https://docs.berbix.com https://evil.example";
+    assert!(
+        README.contains(&format!("```sh\n{command}\n```")),
+        "the README's first command changed: {command}"
+    );
+    let shown = text_blocks(README)
+        .into_iter()
+        .next()
+        .expect("the README shows the command's output");
+    let output = run([
+        "check",
+        "--policy",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/policy.toml"),
+        "--mode",
+        "live",
+        "https://docs.berbix.com",
+        "https://evil.example",
+    ]);
+    assert_eq!(output.stdout.lines().collect::<Vec<_>>(), shown);
+    assert_eq!(output.code, 1);
+}
+
+/// The policy guide's error examples are what the binary prints for the test data files they
+/// name (`lint --policy cli/tests/data/NAME`, run from the repository's root).
+#[test]
+fn the_policy_guide_s_error_examples_are_what_the_binary_prints() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let mut checked = 0;
+    for block in text_blocks(POLICY_GUIDE) {
+        // The first test data file the block names: its path runs up to the next colon.
+        let text = block.join("\n");
+        let Some(start) = text.find("cli/tests/data/") else {
+            continue;
+        };
+        let file = text[start..]
+            .split(':')
+            .next()
+            .expect("split gives one part");
+        let output = Command::new(BIN)
+            .args(["lint", "--policy", file])
+            .current_dir(root)
+            .stdin(Stdio::null())
+            .output()
+            .expect("the binary runs");
+        let printed = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(
+            printed.lines().collect::<Vec<_>>(),
+            block,
+            "docs/policy.md: origin-policy lint --policy {file}"
+        );
+        assert_eq!(output.status.code(), Some(2), "{file}");
+        checked += 1;
+    }
+    assert_eq!(checked, 2, "the policy guide shows two error examples");
 }

@@ -1,14 +1,26 @@
-//! The command line.
+//! The command line: its arguments (clap) and the two commands, `serve` (a [`Server`] on
+//! the listeners it binds, until SIGTERM or SIGINT) and `db`. The binary parses the
+//! arguments and calls [`serve`] or [`db`].
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use http::HeaderName;
+use tokio::net::TcpListener;
 use tracing::level_filters::LevelFilter;
 
-use crate::logging::LogFormat;
+pub use crate::db::command::DbArgs;
+use crate::logging::{self, LogFormat};
+use crate::server::{Listeners, Server, ServerConfig};
+pub use crate::tenants::TenantStatusAccess;
 
+/// The exit status of a start-up error (bad directory, address in use).
+const START_UP_ERROR: u8 = 2;
+
+/// The command line.
 #[derive(Debug, Parser)]
 #[command(
     name = "origin-policy-server",
@@ -20,15 +32,17 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve decisions for the tenants of a policy directory, reloading it as it changes,
     /// and/or of a PostgreSQL table, following its changes.
     Serve(ServeArgs),
     /// Manage the policies in PostgreSQL: migrate, put, get, history, rollback, delete.
-    Db(crate::db::command::DbArgs),
+    Db(DbArgs),
 }
 
+/// The arguments of `serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// The policy directory: one policy file per tenant, TENANT.toml or TENANT.json;
@@ -81,7 +95,142 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub denial_log_limit: u32,
 
+    /// Who may read /v1/tenants/{tenant} (tenant names, versions and content hashes):
+    /// anyone who reaches the listener, only clients on a loopback address, or nobody.
+    #[arg(long, value_enum, value_name = "WHO", default_value_t = TenantStatusAccess::Loopback)]
+    pub tenant_status: TenantStatusAccess,
+
+    /// gRPC connections open at once; a connection over the limit is closed when accepted.
+    #[arg(long, value_name = "N", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
+    pub grpc_max_connections: u32,
+
+    /// A gRPC connection without a request for this long is closed (as an HTTP connection
+    /// that sends no request head in 10 s).
+    #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    pub grpc_idle_seconds: u64,
+    /// The admin listener: the Allowed Domains page at /admin/ and the admin API at
+    /// /admin/v1/ (a listener of its own, never the decision listener).
+    #[arg(long, value_name = "ADDR", requires = "admin_tokens")]
+    pub admin_listen: Option<SocketAddr>,
+
+    /// The admin tokens: one per line, `LABEL TENANT sha256:HEX` (TENANT a tenant or `*`),
+    /// read again when the file changes.
+    #[arg(long, value_name = "FILE", requires = "admin_listen")]
+    pub admin_tokens: Option<PathBuf>,
+
     /// After SIGTERM, how long in-flight requests may take before the process exits anyway.
     #[arg(long, value_name = "SECONDS", default_value_t = 10)]
     pub shutdown_timeout: u64,
+}
+
+impl ServeArgs {
+    /// The server's settings (everything but the listeners and the process's own).
+    pub fn config(&self) -> ServerConfig {
+        ServerConfig {
+            policies: self.policies.clone(),
+            postgres: self.postgres.clone(),
+            postgres_resync: Duration::from_secs(self.postgres_resync_seconds),
+            tenant_header: self.tenant_header.clone(),
+            cors_max_age: Duration::from_secs(self.cors_max_age),
+            denial_log_limit: self.denial_log_limit,
+            shutdown_timeout: Duration::from_secs(self.shutdown_timeout),
+            tenant_status: self.tenant_status,
+            grpc_max_connections: self.grpc_max_connections as usize,
+            grpc_idle: Duration::from_secs(self.grpc_idle_seconds),
+            admin_tokens: self.admin_tokens.clone(),
+        }
+    }
+}
+
+/// `db`: manages the policies in PostgreSQL.
+pub fn db(args: DbArgs) -> ExitCode {
+    crate::db::command::run(args)
+}
+
+/// `serve`: the runtime, logging, the listeners (their addresses printed on stdout for
+/// scripts that listen on port 0), then the [`Server`] until SIGTERM or SIGINT.
+pub fn serve(args: ServeArgs) -> ExitCode {
+    let server = match Server::new(args.config()) {
+        Ok(server) => server,
+        Err(error) => {
+            eprintln!("origin-policy-server: {error}");
+            return ExitCode::from(START_UP_ERROR);
+        }
+    };
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    if let Some(workers) = args.workers {
+        runtime.worker_threads(workers.max(1));
+    }
+    let runtime = match runtime.enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("origin-policy-server: cannot start the async runtime: {error}");
+            return ExitCode::from(START_UP_ERROR);
+        }
+    };
+    let _log_flush = logging::init(args.log_format, args.log_level);
+    crate::panics::install_hook();
+    let status = runtime.block_on(async {
+        let listeners = match bind(&args).await {
+            Ok(listeners) => listeners,
+            Err(status) => return status,
+        };
+        server.run(listeners, stop_signal()).await;
+        ExitCode::SUCCESS
+    });
+    // A poll of the directory may be under way on a blocking thread; it holds no state
+    // worth waiting for.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    status
+}
+
+async fn bind(args: &ServeArgs) -> Result<Listeners, ExitCode> {
+    let http = bind_one(args.listen, "HTTP").await?;
+    let grpc = match args.grpc_listen {
+        Some(address) => Some(bind_one(address, "gRPC").await?),
+        None => None,
+    };
+    let admin = match args.admin_listen {
+        Some(address) => Some(bind_one(address, "the admin API").await?),
+        None => None,
+    };
+    for (what, listener) in [
+        ("http", Some(&http)),
+        ("grpc", grpc.as_ref()),
+        ("admin", admin.as_ref()),
+    ] {
+        if let Some(Ok(address)) = listener.map(TcpListener::local_addr) {
+            println!("{what} listening on {address}");
+        }
+    }
+    Ok(Listeners { http, grpc, admin })
+}
+
+async fn bind_one(address: SocketAddr, what: &str) -> Result<TcpListener, ExitCode> {
+    TcpListener::bind(address).await.map_err(|error| {
+        eprintln!("origin-policy-server: cannot listen for {what} on {address}: {error}");
+        ExitCode::from(START_UP_ERROR)
+    })
+}
+
+/// Waits for SIGTERM or SIGINT, and logs which.
+async fn stop_signal() {
+    let name = signal_name().await;
+    tracing::info!("{name}: no new connections; finishing the requests in flight");
+}
+
+async fn signal_name() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => tokio::select! {
+                _ = terminate.recv() => return "SIGTERM",
+                _ = tokio::signal::ctrl_c() => return "SIGINT",
+            },
+            Err(error) => tracing::error!("cannot watch for SIGTERM: {error}"),
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+    "SIGINT"
 }

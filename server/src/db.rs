@@ -7,6 +7,9 @@
 //! * [`build`]: rows into policies, off the async runtime; a row that does not build falls
 //!   back to the tenant's newest version that does.
 //! * [`metrics`]: the source's `origin_policy_db_*` metrics.
+//! * [`integrity`]: whether the database is still the one a replica followed (a restore
+//!   or failover restarts the versions), by the change at the watermark and a checksum.
+//! * [`writes`]: the admin API's compare-and-set writes and the history with writers.
 //!
 //! The tenant source of `serve --postgres` (snapshot, `LISTEN`, catch-up, periodic resync,
 //! reconnect with backoff) is [`crate::source::postgres`], beside the directory's.
@@ -21,9 +24,11 @@
 
 pub mod build;
 pub mod command;
+pub mod integrity;
 pub mod metrics;
 pub mod rows;
 pub mod schema;
+pub mod writes;
 
 /// The channel the schema's trigger notifies on.
 pub const CHANNEL: &str = "origin_policy";

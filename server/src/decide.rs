@@ -33,6 +33,11 @@ pub const REASON_HEADER: &str = "x-origin-policy-reason";
 /// denied, since reading it otherwise could pick another tenant or mode.
 pub const MALFORMED_REQUEST: &str = "malformed_request";
 
+/// A reason code of the server's own, for a gRPC check that describes more headers than
+/// the bounds of [`crate::grpc`] (count or bytes): denied, as the HTTP listener refuses an
+/// oversized request head.
+pub const REQUEST_TOO_LARGE: &str = "request_too_large";
+
 type Echo = ServiceFn<fn(Request<()>) -> std::future::Ready<Result<Response<()>, Infallible>>>;
 
 /// What the server answers for one request.
@@ -114,17 +119,18 @@ impl Decider {
                 }
             }
             // `Verdict` may grow; what this server does not know, it denies.
-            _ => self.deny_unreadable(started),
+            _ => self.deny_unreadable(MALFORMED_REQUEST, started),
         }
     }
 
-    /// The answer to a request the front end could not read into HTTP.
-    pub fn deny_unreadable(&self, started: Instant) -> Answer {
+    /// The answer to a request the front end could not read into HTTP, denied with
+    /// `reason` ([`MALFORMED_REQUEST`], [`REQUEST_TOO_LARGE`]).
+    pub fn deny_unreadable(&self, reason: &'static str, started: Instant) -> Answer {
         self.metrics
-            .record_decision(Outcome::Denied(MALFORMED_REQUEST), None, started.elapsed());
+            .record_decision(Outcome::Denied(reason), None, started.elapsed());
         Answer {
             allowed: false,
-            reason: Some(MALFORMED_REQUEST),
+            reason: Some(reason),
             grant: HeaderMap::new(),
         }
     }

@@ -115,6 +115,28 @@ impl SourceFeed {
         report
     }
 
+    /// Replaces every versioned tenant with `updates` in one atomic step (see
+    /// [`PolicyStore::replace_versioned`]): after the source's database was restored, its
+    /// versions restarted. Tenants of other sources are kept, unless named (with a
+    /// warning, as in [`apply_versioned`](Self::apply_versioned)).
+    pub fn replace_versioned(&self, updates: Vec<TenantUpdate<String>>) {
+        for update in &updates {
+            let key = update.key.as_str();
+            if self.feed.store.version(key).is_none() && self.feed.store.contains_key(key) {
+                tracing::warn!(
+                    source = self.name,
+                    tenant = ?key,
+                    version = update.version,
+                    "a tenant of another source is replaced; keep each tenant in one source"
+                );
+            }
+        }
+        let count = updates.len() as u64;
+        self.feed.store.replace_versioned(updates);
+        self.feed.metrics.record_reloads(self.name, count);
+        self.feed.metrics.set_tenants(self.feed.store.len());
+    }
+
     /// The store, for reads (a source's versions).
     pub fn store(&self) -> &PolicyStore<String> {
         &self.feed.store

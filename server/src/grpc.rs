@@ -6,6 +6,11 @@
 //! joined with `,`), or, with `encode_raw_headers`, as `header_map` (each header on its own,
 //! values as bytes). Either is rebuilt into an HTTP request and decided like the HTTP front
 //! end's.
+//!
+//! What is read is bounded like the HTTP listener's request head: at most
+//! [`MAX_HEADERS`] headers and [`MAX_HEADER_BYTES`] bytes of names and values; a check
+//! past either is denied with the reason `request_too_large`, before any header is copied.
+//! A panic in the handler is logged and answered `INTERNAL` (see [`crate::panics`]).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -16,10 +21,23 @@ use envoy_types::ext_authz::v3::pb::{
 use envoy_types::ext_authz::v3::{
     CheckResponseExt, DeniedHttpResponseBuilder, OkHttpResponseBuilder,
 };
+use envoy_types::pb::envoy::service::auth::v3::attribute_context::HttpRequest;
 use http::header::{self, HeaderName, HeaderValue};
 use http::{Method, Request};
 
-use crate::decide::{Answer, Decider, REASON_HEADER};
+use crate::decide::{Answer, Decider, MALFORMED_REQUEST, REASON_HEADER, REQUEST_TOO_LARGE};
+use crate::grpc_connections::ConnectionInfo;
+use crate::panics::CatchPanic;
+
+/// The most headers a check may describe (hyper's default for an HTTP/1 request head).
+pub const MAX_HEADERS: usize = 100;
+/// The most bytes of header names and values a check may describe (the HTTP listener's
+/// request head bound).
+pub const MAX_HEADER_BYTES: usize = 64 * 1024;
+/// The largest `CheckRequest` message decoded, in bytes (tonic's default is 4 MiB); a
+/// larger one is refused by tonic (`OUT_OF_RANGE`) before the handler. It leaves room for
+/// a request body Envoy may send (`with_request_body`) beside the bounded headers.
+pub const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
 
 pub use envoy_types::ext_authz::v3::pb::AuthorizationServer;
 
@@ -41,19 +59,64 @@ impl Authorization for CheckService {
         request: tonic::Request<CheckRequest>,
     ) -> Result<tonic::Response<CheckResponse>, tonic::Status> {
         let started = Instant::now();
-        let answer = match http_request_of(&request.into_inner()) {
-            Some(request) => self.decider.decide(request, started).await,
-            None => self.decider.deny_unreadable(started),
-        };
-        Ok(tonic::Response::new(check_response(answer)))
+        let _in_flight = request
+            .extensions()
+            .get::<ConnectionInfo>()
+            .map(|connection| connection.activity.begin());
+        let decider = &self.decider;
+        let answer = CatchPanic::new(async move {
+            match http_request_of(&request.into_inner()) {
+                Ok(request) => decider.decide(request, started).await,
+                Err(reason) => decider.deny_unreadable(reason, started),
+            }
+        })
+        .await;
+        match answer {
+            Ok(answer) => Ok(tonic::Response::new(check_response(answer))),
+            Err(()) => Err(tonic::Status::internal("internal error")),
+        }
     }
 }
 
-/// The downstream request as Envoy describes it; `None` when it is not there or not HTTP
-/// (a method, header name or value that HTTP does not allow). Reading it anyway, by
-/// dropping what does not fit, could drop the tenant header and pick the default tenant.
-fn http_request_of(check: &CheckRequest) -> Option<Request<()>> {
-    let http = check.attributes.as_ref()?.request.as_ref()?.http.as_ref()?;
+/// Whether the headers of `http` are within [`MAX_HEADERS`] and [`MAX_HEADER_BYTES`],
+/// counted before anything is copied.
+fn within_bounds(http: &HttpRequest) -> bool {
+    let (count, bytes) = match &http.header_map {
+        Some(map) if !map.headers.is_empty() => (
+            map.headers.len(),
+            map.headers
+                .iter()
+                .map(|h| h.key.len() + h.value.len().max(h.raw_value.len()))
+                .fold(0_usize, usize::saturating_add),
+        ),
+        _ => (
+            http.headers.len(),
+            http.headers
+                .iter()
+                .map(|(name, value)| name.len() + value.len())
+                .fold(0_usize, usize::saturating_add),
+        ),
+    };
+    count <= MAX_HEADERS && bytes <= MAX_HEADER_BYTES
+}
+
+/// The downstream request as Envoy describes it; `Err` with the reason code when it is
+/// over the bounds, or not there or not HTTP (a method, header name or value that HTTP
+/// does not allow). Reading it anyway, by dropping what does not fit, could drop the
+/// tenant header and pick the default tenant.
+pub fn http_request_of(check: &CheckRequest) -> Result<Request<()>, &'static str> {
+    let http = check
+        .attributes
+        .as_ref()
+        .and_then(|attributes| attributes.request.as_ref()?.http.as_ref())
+        .ok_or(MALFORMED_REQUEST)?;
+    if !within_bounds(http) {
+        return Err(REQUEST_TOO_LARGE);
+    }
+    read_http(http).ok_or(MALFORMED_REQUEST)
+}
+
+fn read_http(http: &HttpRequest) -> Option<Request<()>> {
     let mut request = Request::new(());
     *request.method_mut() = Method::from_bytes(http.method.as_bytes()).ok()?;
     // The decision does not read the path; a path that is no URI is still a request.

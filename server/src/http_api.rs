@@ -2,6 +2,7 @@
 //! in HTTP mode), `/healthz`, `/readyz` and `/metrics`, on hyper's HTTP/1.1 server.
 
 use std::convert::Infallible;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -13,13 +14,22 @@ use http_body_util::Full;
 use crate::decide::{reason_value, Decider, REASON_HEADER};
 use crate::feed::Feed;
 use crate::metrics::Metrics;
+use crate::panics::CatchPanic;
+use crate::tenants::{ContentHashes, TenantStatusAccess};
 
 /// What the HTTP front end needs.
 pub struct App {
     pub decider: Arc<Decider>,
     pub feed: Feed,
     pub metrics: Arc<Metrics>,
+    /// Who may read `/v1/tenants/{tenant}`.
+    pub tenant_status: TenantStatusAccess,
+    pub content_hashes: ContentHashes,
 }
+
+/// The address of the client, as a request extension the listener sets.
+#[derive(Debug, Clone, Copy)]
+pub struct Peer(pub SocketAddr);
 
 /// The protocol of a decision request: they differ only in the status of an allowed one.
 #[derive(Clone, Copy)]
@@ -30,19 +40,30 @@ enum Gateway {
     Envoy,
 }
 
-/// Answers one request; never fails (errors are answers).
+/// Answers one request; never fails (errors are answers). A panic while answering is
+/// logged and answered 500.
 pub async fn handle<B>(
     app: Arc<App>,
     request: Request<B>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
+    match CatchPanic::new(answer(app, request)).await {
+        Ok(response) => Ok(response),
+        Err(()) => Ok(text(StatusCode::INTERNAL_SERVER_ERROR, "internal error\n")),
+    }
+}
+
+async fn answer<B>(app: Arc<App>, request: Request<B>) -> Response<Full<Bytes>> {
     let started = Instant::now();
     let path = request.uri().path();
     let response = if path == "/v1/auth" {
         decision(&app, request, Gateway::Nginx, started).await
     } else if path == "/v1/envoy" || path.starts_with("/v1/envoy/") {
         decision(&app, request, Gateway::Envoy, started).await
-    } else if let Some(tenant) = path.strip_prefix(crate::tenants::PREFIX) {
-        let (status, body) = crate::tenants::status(app.feed.store(), tenant);
+    } else if let Some(tenant) = path
+        .strip_prefix(crate::tenants::PREFIX)
+        .filter(|_| app.tenant_status.allows(peer_of(&request)))
+    {
+        let (status, body) = crate::tenants::status(app.feed.store(), &app.content_hashes, tenant);
         let mut response = Response::new(Full::from(body));
         *response.status_mut() = status;
         response.headers_mut().insert(
@@ -69,7 +90,11 @@ pub async fn handle<B>(
             _ => text(StatusCode::NOT_FOUND, "not found\n"),
         }
     };
-    Ok(response)
+    response
+}
+
+fn peer_of<B>(request: &Request<B>) -> Option<SocketAddr> {
+    request.extensions().get::<Peer>().map(|peer| peer.0)
 }
 
 async fn decision<B>(

@@ -266,3 +266,138 @@ fn grpc_check_answers_ok_or_permission_denied_with_the_reason() {
     });
     assert!(!server.log().contains("panicked"), "{}", server.log());
 }
+
+/// A check describing `count` headers named `x-h{i}` (Envoy's map), with a live key and an
+/// allowed origin.
+fn check_with_headers(count: usize) -> CheckRequest {
+    let mut headers: Vec<(String, String)> = (0..count.saturating_sub(2))
+        .map(|i| (format!("x-h{i}"), String::new()))
+        .collect();
+    headers.push(("authorization".to_owned(), LIVE_KEY.to_owned()));
+    headers.push(("origin".to_owned(), "https://docs.berbix.com".to_owned()));
+    with_http(HttpRequest {
+        method: "GET".to_owned(),
+        path: "/".to_owned(),
+        headers: headers.into_iter().collect(),
+        ..Default::default()
+    })
+}
+
+#[test]
+fn a_check_over_the_header_bounds_is_denied_with_a_reason_and_nothing_panics() {
+    let policies = Policies::new(&[("default.toml", DEFAULT_POLICY)]);
+    let server = Server::start(policies.path(), &["--grpc-listen", "127.0.0.1:0"]);
+    let address = format!("http://{}", server.grpc.unwrap());
+    common::runtime().block_on(async {
+        let mut client = AuthorizationClient::connect(address).await.unwrap();
+        // At the bound: decided as usual.
+        let response = client.check(check_with_headers(100)).await.unwrap();
+        assert_eq!(read(&response.into_inner()).0, OK);
+        // One over, and tens of thousands (which panicked inside HeaderMap::append): denied
+        // with the reason, answered, and the server goes on.
+        for count in [101, 40_000] {
+            let response = client.check(check_with_headers(count)).await.unwrap();
+            let (code, headers) = read(&response.into_inner());
+            assert_eq!(code, PERMISSION_DENIED, "{count}");
+            assert_eq!(headers["x-origin-policy-reason"], "request_too_large");
+        }
+        // The bytes are bounded too: two headers of 40 KiB each.
+        let mut big = check_with_headers(2);
+        if let Some(HttpRequest { headers, .. }) = big
+            .attributes
+            .as_mut()
+            .and_then(|a| a.request.as_mut())
+            .and_then(|r| r.http.as_mut())
+        {
+            headers.insert("x-a".to_owned(), "a".repeat(40 * 1024));
+            headers.insert("x-b".to_owned(), "b".repeat(40 * 1024));
+        }
+        let response = client.check(big).await.unwrap();
+        let (code, headers) = read(&response.into_inner());
+        assert_eq!(code, PERMISSION_DENIED);
+        assert_eq!(headers["x-origin-policy-reason"], "request_too_large");
+        let response = client.check(check_with_headers(3)).await.unwrap();
+        assert_eq!(read(&response.into_inner()).0, OK);
+    });
+    let log = server.log();
+    assert!(
+        !log.contains("panicked") && !log.contains("internal error"),
+        "{log}"
+    );
+}
+
+/// Opens a TCP connection to `address` and sends the HTTP/2 client preface and an empty
+/// SETTINGS frame; the stream reads with a 1 s timeout.
+fn h2_connection(address: std::net::SocketAddr) -> std::net::TcpStream {
+    use std::io::Write as _;
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(1)))
+        .unwrap();
+    stream
+        .write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00")
+        .unwrap();
+    stream
+}
+
+/// What reading `stream` until the end or a read timeout gives: `true` at the end (the
+/// server closed it), `false` at a timeout (still open).
+fn closed_by_server(stream: &mut std::net::TcpStream) -> bool {
+    use std::io::Read as _;
+    let mut buffer = [0_u8; 4096];
+    loop {
+        match stream.read(&mut buffer) {
+            Ok(0) => return true,
+            Ok(_) => continue,
+            Err(error) if error.kind() == std::io::ErrorKind::ConnectionReset => return true,
+            Err(_) => return false,
+        }
+    }
+}
+
+#[test]
+fn grpc_connections_are_capped_and_idle_ones_are_closed() {
+    use std::time::{Duration, Instant};
+    let policies = Policies::new(&[("default.toml", DEFAULT_POLICY)]);
+    let server = Server::start(
+        policies.path(),
+        &[
+            "--grpc-listen",
+            "127.0.0.1:0",
+            "--grpc-max-connections",
+            "2",
+            "--grpc-idle-seconds",
+            "3",
+        ],
+    );
+    let address = server.grpc.unwrap();
+    let opened = Instant::now();
+    let mut first = h2_connection(address);
+    let mut second = h2_connection(address);
+    // Both are served (the server's SETTINGS arrive, then nothing: still open).
+    assert!(!closed_by_server(&mut first));
+    assert!(!closed_by_server(&mut second));
+    // A third is over the cap: closed at once, while the two stay open.
+    let mut third = h2_connection(address);
+    assert!(closed_by_server(&mut third));
+    // The two send no request: each is closed after the idle time, and not long after.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    for stream in [&mut first, &mut second] {
+        while !closed_by_server(stream) {
+            assert!(Instant::now() < deadline, "an idle connection stays open");
+        }
+    }
+    assert!(
+        opened.elapsed() >= Duration::from_secs(2),
+        "{:?}",
+        opened.elapsed()
+    );
+    // Their places are free again: a client's checks are answered.
+    common::runtime().block_on(async {
+        let mut client = AuthorizationClient::connect(format!("http://{address}"))
+            .await
+            .unwrap();
+        let response = client.check(check_with_headers(3)).await.unwrap();
+        assert_eq!(read(&response.into_inner()).0, OK);
+    });
+}

@@ -1,5 +1,5 @@
 //! The server behind a real nginx (Debian's `nginx-light`): `auth_request` to `/v1/auth` in
-//! front of a trivial upstream, with the configuration the README shows (`nginx.conf`
+//! front of a trivial upstream, with the configuration `docs/service.md` shows (`nginx.conf`
 //! beside this file, its `@…@` placeholders filled in). Without nginx the tests skip, and
 //! under `CI=true` they fail.
 
@@ -16,7 +16,7 @@ use common::{
 };
 use http::StatusCode;
 
-/// The nginx configuration of the README, as a template.
+/// The nginx configuration of `docs/service.md`, as a template.
 const NGINX_CONF: &str = include_str!("nginx.conf");
 
 /// An nginx in the foreground (no daemon, no master), with a prefix directory of its own.

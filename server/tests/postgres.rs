@@ -68,7 +68,10 @@ fn put(pg: &Postgres, tenant: &str, file: &Path) -> u64 {
 fn database() -> Option<Postgres> {
     let pg = Postgres::start()?;
     let out = db_ok(&pg, &["migrate"]);
-    assert_eq!(out, "applied 0001_policies.sql\n");
+    assert_eq!(
+        out,
+        "applied 0001_policies.sql\napplied 0002_history_writer.sql\n"
+    );
     Some(pg)
 }
 

@@ -485,3 +485,40 @@ fn sigterm_stops_accepting_finishes_in_flight_and_exits_zero() {
         "{log}"
     );
 }
+
+#[test]
+fn tenant_status_is_percent_decoded_hashed_and_can_be_turned_off() {
+    let policies = Policies::new(&[
+        ("default.toml", DEFAULT_POLICY),
+        ("a b.toml", "live = [\"https://a.example\"]\n"),
+        ("c.toml", "live = [\"HTTPS://A.example:443\"]\n"),
+    ]);
+    let server = Server::start(policies.path(), &[]);
+    let off = Server::start(policies.path(), &["--tenant-status", "off"]);
+    let open = Server::start(policies.path(), &["--tenant-status", "open"]);
+    runtime().block_on(async {
+        let json = |answer: &common::Answer| -> serde_json::Value {
+            serde_json::from_slice(&answer.body).unwrap()
+        };
+        // The default (loopback) answers this loopback client; the name is decoded.
+        let a = ask(&server, "GET", "/v1/tenants/a%20b", &[]).await;
+        assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+        let a = json(&a);
+        assert_eq!(a["tenant"], "a b");
+        let hash = a["content_hash"].as_str().unwrap().to_owned();
+        assert!(hash.starts_with("sha256:"), "{hash}");
+        // Another spelling of the same entry is the same content.
+        let c = json(&ask(&server, "GET", "/v1/tenants/c", &[]).await);
+        assert_eq!(c["content_hash"], *hash);
+        let default = json(&ask(&server, "GET", "/v1/tenants/default", &[]).await);
+        assert_ne!(default["content_hash"], *hash);
+        let bad = ask(&server, "GET", "/v1/tenants/%FF", &[]).await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+        // Open: the same answer; off: the path is unknown.
+        let opened = json(&ask(&open, "GET", "/v1/tenants/a%20b", &[]).await);
+        assert_eq!(opened["content_hash"], *hash);
+        let hidden = ask(&off, "GET", "/v1/tenants/a%20b", &[]).await;
+        assert_eq!(hidden.status, StatusCode::NOT_FOUND);
+        assert_eq!(&hidden.body[..], b"not found\n");
+    });
+}

@@ -2,7 +2,6 @@
 //! credentials), then the tenant's policy, then the origin, with CORS preflights checked in
 //! any mode ([`is_cors_preflight`]).
 
-use std::hash::Hash;
 use std::sync::Arc;
 
 use http::header;
@@ -12,62 +11,9 @@ use super::denial::{record_denial, DenialHook, DenialReason, PublicReason};
 use super::missing_origin::MissingOrigin;
 use super::referer::referer_origin;
 use super::single::{single, Single};
+use super::tenancy::{ModeSource, Policies};
 use crate::mode::Mode;
 use crate::policy::Policy;
-use crate::store::PolicyStore;
-
-type ModeFn = dyn Fn(&Parts) -> Option<Mode> + Send + Sync;
-
-/// Where the layer takes each request's mode from.
-#[derive(Clone)]
-pub(super) enum ModeSource {
-    Unset,
-    Fixed(Mode),
-    FromRequest(Arc<ModeFn>),
-}
-
-/// The one policy, or the tenants' store.
-#[derive(Clone)]
-pub(super) enum Policies {
-    One(Policy),
-    Tenants(Arc<dyn TenantPolicies>),
-}
-
-/// A store with the closure that names a request's tenant, with the key type erased.
-pub(super) trait TenantPolicies: Send + Sync {
-    /// The tenant the request names, if any.
-    fn tenant<'a>(&self, parts: &'a Parts) -> Option<&'a str>;
-
-    /// Calls `decide` with the policy of `tenant`, if the store holds one.
-    fn with_policy(
-        &self,
-        tenant: &str,
-        decide: &mut dyn FnMut(Option<&Policy>) -> Verdict,
-    ) -> Verdict;
-}
-
-pub(super) struct StoreLookup<K, F> {
-    pub(super) store: Arc<PolicyStore<K>>,
-    pub(super) tenant: F,
-}
-
-impl<K, F> TenantPolicies for StoreLookup<K, F>
-where
-    K: std::borrow::Borrow<str> + Hash + Eq + Send + Sync + 'static,
-    F: for<'a> Fn(&'a Parts) -> Option<&'a str> + Send + Sync + 'static,
-{
-    fn tenant<'a>(&self, parts: &'a Parts) -> Option<&'a str> {
-        (self.tenant)(parts)
-    }
-
-    fn with_policy(
-        &self,
-        tenant: &str,
-        decide: &mut dyn FnMut(Option<&Policy>) -> Verdict,
-    ) -> Verdict {
-        self.store.with_policy(tenant, decide)
-    }
-}
 
 /// The modes a request's origin is checked in: its own, or for a CORS preflight, which has
 /// no credentials, any.
@@ -137,15 +83,12 @@ impl Shared {
         // A CORS preflight carries no credentials by design: it is checked in every mode,
         // and the real request that follows is checked in its key's mode.
         let preflight = is_cors_preflight(parts);
-        let mode = match (&self.mode, preflight) {
-            (_, true) | (ModeSource::Unset, false) => None,
-            (ModeSource::Fixed(mode), false) => Some(*mode),
-            (ModeSource::FromRequest(mode), false) => mode(parts),
+        let mode = if preflight {
+            None
+        } else {
+            self.mode.mode(parts)
         };
-        let tenant = match &self.policies {
-            Policies::One(_) => None,
-            Policies::Tenants(tenants) => tenants.tenant(parts),
-        };
+        let tenant = self.policies.tenant(parts);
         let deny = |origin: Option<&str>, reason: DenialReason| {
             record_denial(parts, hook, tenant, mode, origin, reason);
             Verdict::Deny { mode, reason }
@@ -155,18 +98,10 @@ impl Shared {
             (Some(mode), false) => ModeScope::One(mode),
             (None, false) => return deny(None, DenialReason::NoMode),
         };
-        match &self.policies {
-            Policies::One(policy) => self.decide_origin(parts, policy, scope, &deny),
-            Policies::Tenants(tenants) => {
-                let Some(tenant) = tenant else {
-                    return deny(None, DenialReason::UnknownTenant);
-                };
-                tenants.with_policy(tenant, &mut |policy| match policy {
-                    Some(policy) => self.decide_origin(parts, policy, scope, &deny),
-                    None => deny(None, DenialReason::UnknownTenant),
-                })
-            }
-        }
+        self.policies.with_policy(tenant, |policy| match policy {
+            Some(policy) => self.decide_origin(parts, policy, scope, &deny),
+            None => deny(None, DenialReason::UnknownTenant),
+        })
     }
 
     /// The origin step: the `Origin` header (or what [`MissingOrigin`] says instead),

@@ -17,7 +17,8 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use super::csp_header::add_frame_ancestors;
-use crate::frame_ancestors::{ClosedReason, FrameAncestors};
+use super::tenancy::{ModeSource, Policies};
+use crate::frame_ancestors::ClosedReason;
 use crate::mode::Mode;
 use crate::policy::Policy;
 use crate::store::PolicyStore;
@@ -25,63 +26,29 @@ use crate::store::PolicyStore;
 /// The value for a request whose tenant or mode is not known: no ancestor at all.
 const NONE: HeaderValue = HeaderValue::from_static("frame-ancestors 'none'");
 
-type ModeFn = dyn Fn(&Parts) -> Option<Mode> + Send + Sync;
 type ClosedFn = dyn Fn(&Parts, Mode, ClosedReason) + Send + Sync;
-
-/// The header value of a list, and why it failed closed if it did.
-fn value_of(list: &FrameAncestors) -> (HeaderValue, Option<ClosedReason>) {
-    (list.header_value().clone(), list.closed_reason())
-}
-
-/// The one policy, or a store and the closure that names a request's tenant.
-#[derive(Clone)]
-enum Source {
-    One(Policy),
-    Tenants(Arc<dyn TenantDirectives>),
-}
-
-/// A store with its tenant closure, the key type erased.
-trait TenantDirectives: Send + Sync {
-    /// The directive of the request's tenant in `mode`, and why it failed closed if it
-    /// did; `None` for no tenant or an unknown one.
-    fn directive(&self, parts: &Parts, mode: Mode) -> Option<(HeaderValue, Option<ClosedReason>)>;
-}
-
-struct StoreTenants<K, F> {
-    store: Arc<PolicyStore<K>>,
-    tenant: F,
-}
-
-impl<K, F> TenantDirectives for StoreTenants<K, F>
-where
-    K: std::borrow::Borrow<str> + Hash + Eq + Send + Sync + 'static,
-    F: for<'a> Fn(&'a Parts) -> Option<&'a str> + Send + Sync + 'static,
-{
-    fn directive(&self, parts: &Parts, mode: Mode) -> Option<(HeaderValue, Option<ClosedReason>)> {
-        let tenant = (self.tenant)(parts)?;
-        self.store.with_policy(tenant, |policy| {
-            policy.map(|policy| value_of(policy.frame_ancestors(mode)))
-        })
-    }
-}
 
 #[derive(Clone)]
 struct Shared {
-    source: Source,
-    mode: Option<Arc<ModeFn>>,
+    policies: Policies,
+    mode: ModeSource,
     on_fail_closed: Option<Arc<ClosedFn>>,
 }
 
 impl Shared {
     /// The directive for this request: its tenant's policy in its mode, or `'none'`.
     fn directive(&self, parts: &Parts) -> HeaderValue {
-        let Some(mode) = self.mode.as_ref().and_then(|mode| mode(parts)) else {
+        let Some(mode) = self.mode.mode(parts) else {
             return NONE;
         };
-        let (value, closed) = match &self.source {
-            Source::One(policy) => value_of(policy.frame_ancestors(mode)),
-            Source::Tenants(tenants) => tenants.directive(parts, mode).unwrap_or((NONE, None)),
-        };
+        let tenant = self.policies.tenant(parts);
+        let (value, closed) = self.policies.with_policy(tenant, |policy| match policy {
+            Some(policy) => {
+                let list = policy.frame_ancestors(mode);
+                (list.header_value().clone(), list.closed_reason())
+            }
+            None => (NONE, None),
+        });
         if let (Some(reason), Some(hook)) = (closed, &self.on_fail_closed) {
             hook(parts, mode, reason);
         }
@@ -162,7 +129,7 @@ impl FrameAncestorsLayer {
     /// ([`mode_from`](Self::mode_from) or [`fixed_mode`](Self::fixed_mode)); without one,
     /// every response gets `frame-ancestors 'none'`.
     pub fn new(policy: Policy) -> Self {
-        Self::with_source(Source::One(policy))
+        Self::with_policies(Policies::One(policy))
     }
 
     /// A layer that writes the directive of each request's tenant in `store`, named by
@@ -191,22 +158,23 @@ impl FrameAncestorsLayer {
         K: std::borrow::Borrow<str> + Hash + Eq + Send + Sync + 'static,
         F: for<'a> Fn(&'a Parts) -> Option<&'a str> + Send + Sync + 'static,
     {
-        Self::with_source(Source::Tenants(Arc::new(StoreTenants { store, tenant })))
+        Self::with_policies(Policies::store(store, tenant))
     }
 
-    fn with_source(source: Source) -> Self {
+    fn with_policies(policies: Policies) -> Self {
         FrameAncestorsLayer {
             shared: Arc::new(Shared {
-                source,
-                mode: None,
+                policies,
+                mode: ModeSource::Unset,
                 on_fail_closed: None,
             }),
         }
     }
 
     /// Writes the directive of `mode` on every response.
-    pub fn fixed_mode(self, mode: Mode) -> Self {
-        self.mode_from(move |_| Some(mode))
+    pub fn fixed_mode(mut self, mode: Mode) -> Self {
+        Arc::make_mut(&mut self.shared).mode = ModeSource::Fixed(mode);
+        self
     }
 
     /// Takes each request's mode from `mode` (the path, or a query parameter); `None`
@@ -215,7 +183,7 @@ impl FrameAncestorsLayer {
     where
         F: Fn(&Parts) -> Option<Mode> + Send + Sync + 'static,
     {
-        Arc::make_mut(&mut self.shared).mode = Some(Arc::new(mode));
+        Arc::make_mut(&mut self.shared).mode = ModeSource::from_request(mode);
         self
     }
 
@@ -258,13 +226,9 @@ impl FrameAncestorsLayer {
 
 impl fmt::Debug for FrameAncestorsLayer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let source = match &self.shared.source {
-            Source::One(_) => "one policy",
-            Source::Tenants(_) => "policy store",
-        };
         f.debug_struct("FrameAncestorsLayer")
-            .field("policies", &source)
-            .field("mode", &self.shared.mode.is_some())
+            .field("policies", &self.shared.policies.describe())
+            .field("mode", &self.shared.mode.describe())
             .field("on_fail_closed", &self.shared.on_fail_closed.is_some())
             .finish()
     }

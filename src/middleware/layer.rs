@@ -8,10 +8,11 @@ use http::request::Parts;
 use tower_layer::Layer;
 
 use super::authorization::mode_from_authorization;
-use super::decision::{ModeSource, Policies, Shared, StoreLookup, Verdict};
+use super::decision::{Shared, Verdict};
 use super::denial::{Denial, PublicReason};
 use super::missing_origin::MissingOrigin;
 use super::service::OriginPolicy;
+use super::tenancy::{ModeSource, Policies};
 use crate::mode::Mode;
 use crate::policy::Policy;
 use crate::store::PolicyStore;
@@ -214,7 +215,7 @@ impl OriginPolicyLayer {
         K: std::borrow::Borrow<str> + Hash + Eq + Send + Sync + 'static,
         F: for<'a> Fn(&'a Parts) -> Option<&'a str> + Send + Sync + 'static,
     {
-        Self::with_policies(Policies::Tenants(Arc::new(StoreLookup { store, tenant })))
+        Self::with_policies(Policies::store(store, tenant))
     }
 
     fn with_policies(policies: Policies) -> Self {
@@ -248,7 +249,7 @@ impl OriginPolicyLayer {
     where
         F: Fn(&Parts) -> Option<Mode> + Send + Sync + 'static,
     {
-        self.shared_mut().mode = ModeSource::FromRequest(Arc::new(mode));
+        self.shared_mut().mode = ModeSource::from_request(mode);
         self
     }
 
@@ -374,18 +375,9 @@ impl OriginPolicyLayer {
 impl fmt::Debug for OriginPolicyLayer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let shared = &self.shared;
-        let policies = match &shared.policies {
-            Policies::One(_) => "one policy",
-            Policies::Tenants(_) => "policy store",
-        };
-        let mode = match &shared.mode {
-            ModeSource::Unset => "unset".to_owned(),
-            ModeSource::Fixed(mode) => mode.to_string(),
-            ModeSource::FromRequest(_) => "from request".to_owned(),
-        };
         f.debug_struct("OriginPolicyLayer")
-            .field("policies", &policies)
-            .field("mode", &mode)
+            .field("policies", &shared.policies.describe())
+            .field("mode", &shared.mode.describe())
             .field("missing_origin", &shared.missing_origin)
             .field("vary_on_allow", &shared.vary_on_allow)
             .field("public_reason", &shared.public_reason)

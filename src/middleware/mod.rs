@@ -53,6 +53,7 @@ mod missing_origin;
 mod referer;
 mod service;
 mod single;
+mod tenancy;
 mod vary;
 
 pub use self::authorization::mode_from_authorization;

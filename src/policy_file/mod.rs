@@ -37,17 +37,20 @@
 //!
 //! [`PatternErrorKind`]: crate::PatternErrorKind
 
-mod hint;
+mod lenient;
+mod limits;
 mod locate;
 mod report;
 
 use std::path::Path;
 
-pub use hint::{hint, MOVE_TO_TEST_LIST};
+pub use crate::diagnostic::{hint, MOVE_TO_TEST_LIST};
+pub use limits::{Limit, LimitError, Limits};
 pub use locate::Location;
 pub use report::{EntryDiagnostic, EntrySite, FileWarning, PolicyFileError, SyntaxError};
 
 use crate::config::PolicyConfig;
+use crate::diagnostic::suggestion;
 use crate::echo::{echo, echo_lines, with_carets};
 use crate::error::EntryError;
 use crate::mode::Mode;
@@ -99,7 +102,7 @@ impl Format {
     }
 
     /// What a policy file of this format holds, for the message about one that does not.
-    fn expected(self) -> &'static str {
+    pub(crate) fn expected(self) -> &'static str {
         match self {
             Format::Toml => {
                 "expected `live = [...]`, `test = [...]` and an optional `[options]` table"
@@ -116,7 +119,18 @@ impl Format {
 /// messages (usually its path). The error is a [`SyntaxError`], or every bad entry located
 /// in the text and hinted.
 pub fn parse(source_name: &str, text: &str, format: Format) -> Result<Policy, PolicyFileError> {
-    PolicyFile::parse(source_name, text, format)?.build()
+    parse_with_limits(source_name, text, format, Limits::default())
+}
+
+/// [`parse`] with size limits other than the default ones: a file over one fails with a
+/// [`LimitError`] located in the text.
+pub fn parse_with_limits(
+    source_name: &str,
+    text: &str,
+    format: Format,
+    limits: Limits,
+) -> Result<Policy, PolicyFileError> {
+    PolicyFile::parse_with_limits(source_name, text, format, limits)?.build()
 }
 
 /// Parses and builds a policy file as [`parse`] does, and gives the lint's warnings
@@ -159,21 +173,78 @@ pub struct PolicyFile {
 }
 
 impl PolicyFile {
-    /// Parses `text` in `format`; `source_name` names it in messages. A leading byte-order
-    /// mark is skipped. Entries are not validated yet.
+    /// Parses `text` in `format` under the default [`Limits`]; `source_name` names it in
+    /// messages. A leading byte-order mark is skipped. Entries are not validated yet,
+    /// except in a file with a key a policy file does not have (`tset = [...]`): its error
+    /// lists the unknown keys and every bad entry of the rest together.
     pub fn parse(source_name: &str, text: &str, format: Format) -> Result<Self, PolicyFileError> {
+        Self::parse_with_limits(source_name, text, format, Limits::default())
+    }
+
+    /// [`parse`](Self::parse) under `limits`.
+    pub fn parse_with_limits(
+        source_name: &str,
+        text: &str,
+        format: Format,
+        limits: Limits,
+    ) -> Result<Self, PolicyFileError> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let config = match format {
+        if text.len() > limits.max_bytes {
+            let location = Location::of_offset(text, limits.max_bytes);
+            return Err(PolicyFileError::limit(LimitError::new(
+                source_name,
+                Limit::Bytes,
+                limits.max_bytes,
+                text.len(),
+                Some(location),
+            )));
+        }
+        let parsed = match format {
             Format::Toml => toml::from_str::<PolicyConfig>(text)
-                .map_err(|err| toml_error(source_name, text, &err))?,
+                .map_err(|err| toml_error(source_name, text, &err)),
             Format::Json => serde_json::from_str::<PolicyConfig>(text)
-                .map_err(|err| json_error(source_name, &err))?,
+                .map_err(|err| json_error(source_name, &err)),
         };
-        Ok(PolicyFile {
+        let config = match parsed {
+            Ok(config) => config,
+            Err(err) => {
+                return Err(lenient::with_unknown_keys(
+                    source_name,
+                    text,
+                    format,
+                    limits,
+                    err,
+                ))
+            }
+        };
+        let file = PolicyFile {
             source_name: source_name.to_owned(),
             config,
             locations: locate::entry_locations(text, format),
-        })
+        };
+        file.check_entry_limit(limits)?;
+        Ok(file)
+    }
+
+    /// The error of the first mode with more entries than `limits` allow, located at its
+    /// first entry past the limit.
+    fn check_entry_limit(&self, limits: Limits) -> Result<(), PolicyFileError> {
+        for mode in Mode::ALL {
+            let count = match mode {
+                Mode::Live => self.config.live.len(),
+                Mode::Test => self.config.test.len(),
+            };
+            if count > limits.max_entries_per_mode {
+                return Err(PolicyFileError::limit(LimitError::new(
+                    &self.source_name,
+                    Limit::EntriesPerMode(mode),
+                    limits.max_entries_per_mode,
+                    count,
+                    self.location(mode, limits.max_entries_per_mode),
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// The name given to [`parse`](Self::parse).
@@ -216,7 +287,9 @@ impl PolicyFile {
     /// being built, for the hint's rewrites).
     pub fn diagnose(&self, entry: &EntryError, options: PolicyOptions) -> EntryDiagnostic {
         let hint = hint(entry.mode, &entry.error, options, MOVE_TO_TEST_LIST);
+        let suggestion = suggestion(entry.mode, &entry.error, options);
         EntryDiagnostic::new(self.site(entry.mode, entry.index), entry, hint)
+            .with_suggestion(suggestion)
     }
 }
 

@@ -3,12 +3,13 @@
 
 use std::fmt;
 
+use crate::diagnostic::{codes, edit_distance, Diagnostic, Severity};
 use crate::echo::{echo, with_carets};
 use crate::error::{EntryError, PatternError, PatternErrorKind, Span};
 use crate::lint::{Warning, WarningKind};
 use crate::mode::Mode;
 
-use super::{Format, Location};
+use super::{Format, LimitError, Location};
 
 /// Where an entry came from, to name it in messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +50,7 @@ pub struct EntryDiagnostic {
     index: usize,
     error: PatternError,
     hint: Option<String>,
+    suggestion: Option<String>,
 }
 
 impl EntryDiagnostic {
@@ -61,6 +63,37 @@ impl EntryDiagnostic {
             index: entry.index,
             error: entry.error.clone(),
             hint,
+            suggestion: None,
+        }
+    }
+
+    /// The same diagnostic with a suggestion: the corrected entry (see
+    /// [`suggestion`](crate::diagnostic::suggestion())).
+    pub fn with_suggestion(mut self, suggestion: Option<String>) -> Self {
+        self.suggestion = suggestion;
+        self
+    }
+
+    /// The corrected entry, when one is valid in the entry's mode.
+    pub fn suggestion(&self) -> Option<&str> {
+        self.suggestion.as_deref()
+    }
+
+    /// The diagnostic as data, located at the entry's line and column.
+    pub fn to_diagnostic(&self) -> Diagnostic {
+        let error = &self.error;
+        Diagnostic {
+            severity: Severity::Error,
+            code: error.kind().code(),
+            message: error.kind().message().to_owned(),
+            mode: Some(self.mode),
+            index: Some(self.index),
+            entry: Some(error.pattern().to_owned()),
+            span: Some(error.span().into()),
+            hint: self.hint.clone(),
+            suggestion: self.suggestion.clone(),
+            line: self.line(),
+            column: self.column(),
         }
     }
 
@@ -204,6 +237,17 @@ impl SyntaxError {
     pub fn message(&self) -> &str {
         &self.message
     }
+
+    /// The error as data: code `invalid_policy_file`, the parser's message, the line and
+    /// column.
+    pub fn to_diagnostic(&self) -> Diagnostic {
+        let message = format!(
+            "not a valid policy file ({}): {}",
+            self.format.expected(),
+            self.message
+        );
+        Diagnostic::file_error(codes::INVALID_POLICY_FILE, message).at(self.line(), self.column())
+    }
 }
 
 impl fmt::Display for SyntaxError {
@@ -237,6 +281,14 @@ pub struct PolicyFileError {
 enum Repr {
     Syntax(Box<SyntaxError>),
     Entries(Vec<EntryDiagnostic>),
+    /// Keys a policy file does not have, reported with every bad entry of the rest: the
+    /// parser's error (about the first such key), every such key, and the entries.
+    UnknownKeys {
+        syntax: Box<SyntaxError>,
+        keys: Vec<String>,
+        entries: Vec<EntryDiagnostic>,
+    },
+    Limit(Box<LimitError>),
 }
 
 impl PolicyFileError {
@@ -255,19 +307,82 @@ impl PolicyFileError {
         }
     }
 
-    /// The syntax error, when the file could not be read as a policy at all.
-    pub fn syntax_error(&self) -> Option<&SyntaxError> {
-        match &self.repr {
-            Repr::Syntax(error) => Some(error),
-            Repr::Entries(_) => None,
+    pub(crate) fn with_unknown_keys(
+        syntax: SyntaxError,
+        keys: Vec<String>,
+        entries: Vec<EntryDiagnostic>,
+    ) -> Self {
+        PolicyFileError {
+            repr: Repr::UnknownKeys {
+                syntax: Box::new(syntax),
+                keys,
+                entries,
+            },
         }
     }
 
-    /// Every bad entry (empty for a syntax error).
+    pub(crate) fn limit(error: LimitError) -> Self {
+        PolicyFileError {
+            repr: Repr::Limit(Box::new(error)),
+        }
+    }
+
+    /// The syntax error, when the file could not be read as a policy at all, or holds a
+    /// key that a policy file does not have (then [`entries`](Self::entries) still lists
+    /// every bad entry of the rest).
+    pub fn syntax_error(&self) -> Option<&SyntaxError> {
+        match &self.repr {
+            Repr::Syntax(error) | Repr::UnknownKeys { syntax: error, .. } => Some(error),
+            Repr::Entries(_) | Repr::Limit(_) => None,
+        }
+    }
+
+    /// The keys of the file that a policy file does not have (`tset` for `test`), when
+    /// that is what is wrong with it.
+    pub fn unknown_keys(&self) -> &[String] {
+        match &self.repr {
+            Repr::UnknownKeys { keys, .. } => keys,
+            _ => &[],
+        }
+    }
+
+    /// The limit the file exceeds, when it does ([`Limits`](super::Limits)).
+    pub fn limit_error(&self) -> Option<&LimitError> {
+        match &self.repr {
+            Repr::Limit(error) => Some(error),
+            _ => None,
+        }
+    }
+
+    /// Every bad entry (empty for a syntax error or a limit).
     pub fn entries(&self) -> &[EntryDiagnostic] {
         match &self.repr {
-            Repr::Entries(entries) => entries,
-            Repr::Syntax(_) => &[],
+            Repr::Entries(entries) | Repr::UnknownKeys { entries, .. } => entries,
+            Repr::Syntax(_) | Repr::Limit(_) => &[],
+        }
+    }
+
+    /// Every problem as data ([`Diagnostic`]), in the order `Display` prints them: the
+    /// syntax error (code `invalid_policy_file`, located when the parser says where), or
+    /// each bad entry with its code, span, hint, suggestion, line and column.
+    ///
+    /// A file with unknown keys gives one `unknown_key` diagnostic per key (the one the
+    /// parser named located, with a hint when it is close to a key of the format) and then
+    /// every bad entry; a file over a limit gives `too_many_entries` or `policy_too_large`.
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        match &self.repr {
+            Repr::Syntax(error) => vec![error.to_diagnostic()],
+            Repr::Entries(entries) => entries.iter().map(EntryDiagnostic::to_diagnostic).collect(),
+            Repr::UnknownKeys {
+                syntax,
+                keys,
+                entries,
+            } => keys
+                .iter()
+                .map(|key| unknown_key_diagnostic(key, syntax))
+                .chain(entries.iter().map(EntryDiagnostic::to_diagnostic))
+                .collect(),
+            Repr::Limit(error) => vec![error.to_diagnostic()],
         }
     }
 }
@@ -276,20 +391,62 @@ impl fmt::Display for PolicyFileError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.repr {
             Repr::Syntax(error) => error.fmt(f),
-            Repr::Entries(entries) => {
-                let noun = if entries.len() == 1 {
-                    "entry"
-                } else {
-                    "entries"
-                };
-                write!(f, "{} invalid {noun}:", entries.len())?;
-                for entry in entries {
-                    write!(f, "\n{entry}")?;
+            Repr::Entries(entries) => write_entries(f, entries),
+            Repr::UnknownKeys {
+                syntax,
+                keys,
+                entries,
+            } => {
+                syntax.fmt(f)?;
+                if keys.len() > 1 {
+                    let shown: Vec<String> =
+                        keys.iter().map(|key| format!("`{}`", echo(key))).collect();
+                    write!(f, "\nunknown keys: {}", shown.join(", "))?;
+                }
+                if !entries.is_empty() {
+                    f.write_str("\n")?;
+                    write_entries(f, entries)?;
                 }
                 Ok(())
             }
+            Repr::Limit(error) => error.fmt(f),
         }
     }
+}
+
+/// `N invalid entries:` and each entry's diagnostic on the lines after it.
+fn write_entries(f: &mut fmt::Formatter<'_>, entries: &[EntryDiagnostic]) -> fmt::Result {
+    let noun = if entries.len() == 1 {
+        "entry"
+    } else {
+        "entries"
+    };
+    write!(f, "{} invalid {noun}:", entries.len())?;
+    for entry in entries {
+        write!(f, "\n{entry}")?;
+    }
+    Ok(())
+}
+
+/// The keys a policy file has at the top.
+pub(crate) const POLICY_KEYS: [&str; 3] = ["live", "test", "options"];
+
+/// The diagnostic of an unknown key; located when it is the key the parser named.
+fn unknown_key_diagnostic(key: &str, syntax: &SyntaxError) -> Diagnostic {
+    let mut diagnostic = Diagnostic::file_error(
+        codes::UNKNOWN_KEY,
+        format!("unknown key `{key}`: a policy file has only `live`, `test` and `options`"),
+    );
+    diagnostic.hint = POLICY_KEYS
+        .iter()
+        .map(|known| (edit_distance(&key.to_ascii_lowercase(), known), known))
+        .filter(|(distance, _)| *distance <= 2)
+        .min()
+        .map(|(_, known)| format!("did you mean `{known}`?"));
+    if syntax.message().contains(&format!("`{key}`")) {
+        diagnostic = diagnostic.at(syntax.line(), syntax.column());
+    }
+    diagnostic
 }
 
 impl std::error::Error for PolicyFileError {}
@@ -305,18 +462,31 @@ pub struct FileWarning {
     mode: Mode,
     index: usize,
     message: String,
+    diagnostic: Box<Diagnostic>,
 }
 
 impl FileWarning {
     /// The warning, named by `site`.
     pub fn new(site: EntrySite, warning: &Warning<'_>) -> Self {
+        let location = match &site {
+            EntrySite::File { location, .. } => *location,
+            _ => None,
+        };
+        let diagnostic =
+            Diagnostic::from(warning).at(location.map(|at| at.line), location.map(|at| at.column));
         FileWarning {
             site,
             kind: warning.kind(),
             mode: warning.mode(),
             index: warning.rule().index(),
             message: warning.to_string(),
+            diagnostic: Box::new(diagnostic),
         }
+    }
+
+    /// The warning as data ([`Diagnostic`]), located where its rule's entry starts.
+    pub fn to_diagnostic(&self) -> Diagnostic {
+        (*self.diagnostic).clone()
     }
 
     /// Where the rule's entry came from.

@@ -161,6 +161,59 @@ where
             report
         })
     }
+
+    /// Replaces every versioned tenant in one atomic step, for a feed whose numbering
+    /// restarted (a database restored from an older dump, a failover to a standby that
+    /// missed the last commits): each change of `updates` takes effect whatever version the
+    /// tenant held, and every tenant holding a version (a removal's included) that
+    /// `updates` does not name is removed, version and all. Tenants without a version
+    /// (set by the unversioned methods, from another source) are kept unless named.
+    /// Readers see the store before or after, never a mix. Costs time linear in the number
+    /// of versioned tenants and changes.
+    ///
+    /// ```
+    /// use origin_policy::{Mode, Policy};
+    /// use origin_policy::store::{PolicyStore, TenantUpdate};
+    ///
+    /// let policy = |host: &str| Policy::builder().allow(Mode::Live, host).build();
+    /// let store = PolicyStore::new();
+    /// assert!(store.insert_if_newer("a".to_owned(), 14, policy("https://old.example")?).is_applied());
+    /// assert!(store.remove_if_newer("b".to_owned(), 15).is_applied());
+    /// store.insert("file".to_owned(), policy("https://file.example")?);
+    ///
+    /// // The database was restored: `a` is at version 14 again, with other content.
+    /// store.replace_versioned([TenantUpdate {
+    ///     key: "a".to_owned(),
+    ///     version: 14,
+    ///     policy: Some(policy("https://new.example")?.into()),
+    /// }]);
+    /// assert_eq!(store.is_allowed("a", Mode::Live, "https://new.example"), Some(true));
+    /// assert_eq!(store.version("b"), None);
+    /// assert!(store.contains_key("file"));
+    /// # Ok::<(), origin_policy::BuildError>(())
+    /// ```
+    pub fn replace_versioned(&self, updates: impl IntoIterator<Item = TenantUpdate<K>>) {
+        let updates: Vec<TenantUpdate<K>> = updates.into_iter().collect();
+        self.write(|state| {
+            let named: std::collections::HashSet<&K> =
+                updates.iter().map(|update| &update.key).collect();
+            let gone: Vec<K> = state
+                .versions
+                .keys()
+                .filter(|key| !named.contains(key))
+                .cloned()
+                .collect();
+            for key in &gone {
+                state.policies.remove_mut(key);
+                state.versions.remove_mut(key);
+            }
+            drop(named);
+            for update in updates {
+                state.versions.remove_mut(&update.key);
+                let _applied = apply(state, update);
+            }
+        });
+    }
 }
 
 impl<K> PolicyStore<K>
@@ -258,6 +311,47 @@ mod tests {
         store.replace_all([("u".to_owned(), policy("https://u.example"))]);
         assert_eq!(store.version("t"), None);
         assert!(!store.contains_key("t"));
+    }
+
+    #[test]
+    fn a_replacement_takes_lower_versions_and_drops_the_versioned_tenants_it_omits() {
+        let store = PolicyStore::<String>::new();
+        let v = |n: u64| policy(&format!("https://v{n}.example"));
+        assert!(store.insert_if_newer("a".into(), 14, v(14)).is_applied());
+        assert!(store.insert_if_newer("gone".into(), 12, v(12)).is_applied());
+        assert!(store.remove_if_newer("deleted".into(), 15).is_applied());
+        store.insert("file".into(), v(1));
+        let update = |key: &str, version, policy| TenantUpdate {
+            key: key.to_owned(),
+            version,
+            policy,
+        };
+        store.replace_versioned([
+            update("a", 13, Some(v(99))),
+            update("deleted", 9, Some(v(9))),
+            update("new", 3, None),
+        ]);
+        assert_eq!(store.version("a"), Some(13));
+        assert_eq!(
+            store.is_allowed("a", Mode::Live, "https://v99.example"),
+            Some(true)
+        );
+        assert_eq!(store.version("deleted"), Some(9));
+        assert!(store.contains_key("deleted"));
+        assert_eq!(
+            (store.version("gone"), store.contains_key("gone")),
+            (None, false)
+        );
+        assert_eq!(
+            (store.version("new"), store.contains_key("new")),
+            (Some(3), false)
+        );
+        assert_eq!(
+            (store.version("file"), store.contains_key("file")),
+            (None, true)
+        );
+        // After it, the ordinary rule again.
+        assert!(!store.insert_if_newer("a".into(), 12, v(12)).is_applied());
     }
 
     #[test]

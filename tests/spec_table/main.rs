@@ -1,15 +1,16 @@
 //! Executes `spec-table.md`, the human-readable contract of `origin-policy`.
 //!
-//! The Markdown file is parsed strictly ([`markdown`]). Its six sections, their column
+//! The Markdown file is parsed strictly ([`markdown`]). Its seven sections, their column
 //! layouts and the escape syntax of the values are described in the file itself ("How to
 //! read the tables"); each section has its runner here ([`examples`], [`patterns`],
-//! [`origins`], [`matching`], [`lint`], [`frame_ancestors`]). Every row is executed; every problem (a missing
+//! [`origins`], [`matching`], [`lint`], [`frame_ancestors`], [`codes`]). Every row is executed; every problem (a missing
 //! section, a row that does not parse, a row whose behaviour differs from the table) is
 //! collected and all of them are reported at once, each with its line number ([`report`]).
 //!
 //! The matching rows are also checked against `origin_policy_testkit::reference`, the naive
 //! matcher, and the origin rows against its general (WHATWG-only) origin parser.
 
+mod codes;
 mod examples;
 mod frame_ancestors;
 mod lint;
@@ -38,6 +39,7 @@ const MIN_ORIGIN_ROWS: usize = 159;
 const MIN_MATCHING_ROWS: usize = 295;
 const MIN_LINT_ROWS: usize = 96;
 const MIN_FRAME_ANCESTOR_ROWS: usize = 47;
+const MIN_CODE_ROWS: usize = 42;
 
 /// The executed sections, in the order of the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,16 +50,18 @@ enum Section {
     Matching,
     Lint,
     FrameAncestors,
+    Codes,
 }
 
 impl Section {
-    const ALL: [Section; 6] = [
+    const ALL: [Section; 7] = [
         Section::Examples,
         Section::Patterns,
         Section::Origins,
         Section::Matching,
         Section::Lint,
         Section::FrameAncestors,
+        Section::Codes,
     ];
 
     /// The `## ` heading that opens the section, and the header row every table of the
@@ -82,6 +86,10 @@ impl Section {
                 "6. Frame ancestors",
                 &["live rules", "test rules", "mode", "header", "left out"],
             ),
+            Section::Codes => (
+                "7. Diagnostic codes",
+                &["code", "severity", "kind", "example"],
+            ),
         };
         // The lint's output lines are text, with plain inner spaces.
         let text_columns: &[_] = match self {
@@ -104,6 +112,7 @@ impl Section {
             Section::Matching => MIN_MATCHING_ROWS,
             Section::Lint => MIN_LINT_ROWS,
             Section::FrameAncestors => MIN_FRAME_ANCESTOR_ROWS,
+            Section::Codes => MIN_CODE_ROWS,
         }
     }
 }
@@ -144,7 +153,8 @@ fn spec_table() {
         }
     }
 
-    let [example_rows, pattern_rows, origin_rows, matching_rows, lint_rows, frame_rows] = &rows[..]
+    let [example_rows, pattern_rows, origin_rows, matching_rows, lint_rows, frame_rows, code_rows] =
+        &rows[..]
     else {
         unreachable!("one row list per section");
     };
@@ -154,6 +164,7 @@ fn spec_table() {
     let shapes = matching::run(matching_rows, &mut report);
     let warning_kinds = lint::run(lint_rows, &mut report);
     let left_out_reasons = frame_ancestors::run(frame_rows, &mut report);
+    codes::run(code_rows, &mut report);
 
     check_all_shown(
         PatternErrorKind::ALL,

@@ -139,6 +139,12 @@ async fn execute(client: &mut Client, command: DbCommand) -> Result<u8, RowError
                 rows::format_name(policy.format),
                 entry.written_at
             );
+            // Written around `db put` (plain SQL), it may not build: the replicas refuse it.
+            if let Err(error) = build::load(&tenant, version, &policy) {
+                eprintln!(
+                    "refused: the replicas do not serve version {version} and keep the newest that builds:\n{error}"
+                );
+            }
             Ok(EXIT_OK)
         }
         DbCommand::History { tenant } => {

@@ -13,18 +13,25 @@ use prometheus_client::registry::Registry;
 pub struct PostgresMetrics {
     /// The newest version applied (the replica's watermark).
     pub applied_version: Gauge,
-    /// The newest version the database announced or the feed read.
+    /// The newest version in the database, as the last read found it (never a
+    /// notification's payload, which any role can forge).
     pub announced_version: Gauge,
     /// `announced_version - applied_version`: how far behind the replica is.
     pub version_lag: Gauge,
     /// Notifications received.
     pub notifications: Counter,
-    /// Changes applied by catch-ups that a notification started.
+    /// Changes read by catch-ups that a notification started (each applied when its
+    /// build finishes).
     pub notifications_applied: Counter,
     /// Catch-ups started by the timer or a reconnect.
     pub resyncs: Counter,
-    /// Changes those applied (each one a notification that was lost or not yet read).
+    /// Changes those read (each one a notification that was lost or not yet read).
     pub resync_applied: Counter,
+    /// Full reloads after the database was found not to be the one followed (restored
+    /// from an older dump, failed over to a standby that missed commits).
+    pub full_reloads: Counter,
+    /// Policy builds in flight (each large policy has its own).
+    pub builds_in_progress: Gauge,
     /// Sessions that ended (lost connections, failed connection attempts).
     pub reconnects: Counter,
     /// How long the first snapshot took, from the query to the swap.
@@ -43,7 +50,7 @@ impl PostgresMetrics {
         );
         db.register(
             "announced_version",
-            "The newest policy version the database announced",
+            "The newest policy version in the database, as the last read found it",
             self.announced_version.clone(),
         );
         db.register(
@@ -58,7 +65,7 @@ impl PostgresMetrics {
         );
         db.register(
             "notifications_applied",
-            "Policy changes applied after a notification",
+            "Policy changes read by catch-ups after a notification",
             self.notifications_applied.clone(),
         );
         db.register(
@@ -68,8 +75,19 @@ impl PostgresMetrics {
         );
         db.register(
             "resync_applied",
-            "Policy changes applied by resyncs (notifications missed or not yet read)",
+            "Policy changes read by resyncs (notifications missed or not yet read)",
             self.resync_applied.clone(),
+        );
+        db.register(
+            "full_reloads",
+            "Full reloads after the database was found restored or failed over (the change at \
+             the applied version or the table's checksum differed from what was read)",
+            self.full_reloads.clone(),
+        );
+        db.register(
+            "builds_in_progress",
+            "Policy builds in flight (each large policy has its own)",
+            self.builds_in_progress.clone(),
         );
         db.register(
             "reconnects",

@@ -2,7 +2,7 @@
 //! `server/migrations/`.
 
 use origin_policy::store::Version;
-use tokio_postgres::{Client, GenericClient, IsolationLevel, Row};
+use tokio_postgres::{Client, GenericClient, Row};
 
 use crate::policy_file::Format;
 
@@ -217,29 +217,6 @@ pub async fn versions_below(
         .collect()
 }
 
-/// Every tenant's current policy, and the newest version written, read in one snapshot of
-/// the database: the replica's starting point.
-pub async fn snapshot(client: &mut Client) -> Result<(Vec<Change>, Version), RowError> {
-    let transaction = client
-        .build_transaction()
-        .isolation_level(IsolationLevel::RepeatableRead)
-        .read_only(true)
-        .start()
-        .await?;
-    let newest = newest_version(&transaction).await?;
-    let changes = transaction
-        .query(
-            "SELECT tenant, version, policy, format FROM origin_policy",
-            &[],
-        )
-        .await?
-        .iter()
-        .map(change_of)
-        .collect::<Result<_, _>>()?;
-    transaction.commit().await?;
-    Ok((changes, newest))
-}
-
 /// The newest change of each tenant changed after `version`, deletions included (one
 /// query, from the history).
 pub async fn changes_since(
@@ -269,4 +246,35 @@ pub async fn newest_version(client: &impl GenericClient) -> Result<Version, RowE
         )
         .await?;
     version_of(row.try_get(0)?)
+}
+
+/// Every tenant's current row (a full load reads it in a snapshot of its own).
+pub async fn current_rows(client: &impl GenericClient) -> Result<Vec<Change>, RowError> {
+    client
+        .query(
+            "SELECT tenant, version, policy, format FROM origin_policy",
+            &[],
+        )
+        .await?
+        .iter()
+        .map(change_of)
+        .collect()
+}
+
+/// The change recorded at `version`, whichever tenant it is.
+pub async fn history_row(
+    client: &impl GenericClient,
+    version: Version,
+) -> Result<Option<Change>, RowError> {
+    let Ok(version) = i64::try_from(version) else {
+        return Ok(None);
+    };
+    let row = client
+        .query_opt(
+            "SELECT tenant, version, policy, format FROM origin_policy_history
+             WHERE version = $1",
+            &[&version],
+        )
+        .await?;
+    row.map(|row| change_of(&row)).transpose()
 }

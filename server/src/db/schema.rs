@@ -5,10 +5,16 @@ use tokio_postgres::Client;
 
 /// The migrations, in the order they apply. A test checks that this list and the
 /// directory hold the same files.
-pub const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_policies.sql",
-    include_str!("../../migrations/0001_policies.sql"),
-)];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_policies.sql",
+        include_str!("../../migrations/0001_policies.sql"),
+    ),
+    (
+        "0002_history_writer.sql",
+        include_str!("../../migrations/0002_history_writer.sql"),
+    ),
+];
 
 /// Which migrations have been applied, recorded in the database itself.
 const LEDGER: &str = "CREATE TABLE IF NOT EXISTS origin_policy_migrations (

@@ -3,11 +3,23 @@
 //!
 //! A session connects, `LISTEN`s, and only then reads: the snapshot the first time, else
 //! everything changed above the watermark (what was missed while disconnected). Then each
-//! notification above the watermark triggers a catch-up (the same query), and so does a
-//! timer (the periodic resync). A lost connection ends the session; the next one starts
-//! after a backoff doubling from 100 ms to at most 5 s. Notifications are only a signal:
-//! what is applied is always what the query read, so a lost, late or repeated notification
-//! changes nothing but when a change arrives.
+//! notification triggers a catch-up (the same query), and so does a timer (the periodic
+//! resync). A lost connection ends the session; the next one starts after a backoff
+//! doubling from 100 ms to at most 5 s. Notifications are only a hint to read again, never
+//! data: their payload is not read (any role may `NOTIFY` anything), and what is applied is
+//! always what the query read, so a lost, late, repeated or forged notification changes
+//! nothing but when a change arrives.
+//!
+//! The changes a catch-up reads are built by [`Builds`]: each large policy on its own, so
+//! that one tenant's large list never holds back another tenant's change, each applied as
+//! its build finishes.
+//!
+//! Each catch-up also checks that the database is still the one this replica followed
+//! (the change at the watermark is the one read; on each resync, the table's checksum
+//! matches what was read: see [`integrity`]). A restore or a failover that restarted the
+//! versions fails the check: the replica logs it at warn, counts it
+//! (`origin_policy_db_full_reloads_total`) and reloads a full snapshot, swapped in as one
+//! batch ([`SourceFeed::replace_versioned`]).
 
 use std::convert::Infallible;
 use std::future::poll_fn;
@@ -16,16 +28,17 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use origin_policy::store::{TenantUpdate, Version};
-use serde::Deserialize;
 use tokio::sync::mpsc;
 use tokio_postgres::{AsyncMessage, Client, Config, NoTls};
 
 use crate::db::build::{self, Built};
+use crate::db::integrity::{self, fingerprint, Read, View};
 use crate::db::metrics::PostgresMetrics;
 use crate::db::rows::{self, Change, RowError};
 use crate::db::CHANNEL;
 use crate::feed::SourceFeed;
 use crate::metrics::Metrics;
+use crate::source::builds::Builds;
 
 /// The first wait after a lost connection.
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
@@ -60,8 +73,17 @@ pub struct PostgresSource {
     config: Config,
     resync_every: Duration,
     metrics: Arc<Metrics>,
-    /// The newest version applied; `None` until the snapshot.
+    /// The newest version read; `None` until the snapshot.
     watermark: Option<Version>,
+    /// The fingerprint of the change read at the watermark, to tell whether the database
+    /// still has it (see [`integrity`]).
+    at_watermark: Option<i64>,
+    /// The newest version the database had at the last read.
+    newest: Version,
+    /// The table as read (each tenant's current row), for the resync's checksum.
+    view: View,
+    /// The builds of the changes read, applied as each finishes.
+    builds: Builds,
 }
 
 /// Why a session ended.
@@ -105,16 +127,11 @@ impl From<RowError> for SessionError {
 
 /// What the connection task passes on.
 enum Event {
-    /// A notification on the channel, with the version it announces when it could be read.
-    Notified(Option<Version>),
+    /// A notification on the channel. Its payload is not read: any role can `NOTIFY` with
+    /// any payload, so a notification only says "read again".
+    Notified,
     /// The connection ended.
     Closed(Option<tokio_postgres::Error>),
-}
-
-/// The payload of the trigger's notification.
-#[derive(Deserialize)]
-struct Payload {
-    version: Version,
 }
 
 /// How a catch-up was started, for the metrics.
@@ -131,6 +148,10 @@ impl PostgresSource {
             resync_every,
             metrics,
             watermark: None,
+            at_watermark: None,
+            newest: 0,
+            view: View::default(),
+            builds: Builds::default(),
         }
     }
 
@@ -158,8 +179,8 @@ impl PostgresSource {
         }
     }
 
-    /// One connection: LISTEN, read, then follow notifications and the resync timer until
-    /// the connection fails.
+    /// One connection: LISTEN, read, then follow notifications, finished builds and the
+    /// resync timer until the connection fails.
     async fn session(&mut self, feed: &mut SourceFeed) -> Result<Infallible, SessionError> {
         let (mut client, mut connection) = self
             .config
@@ -170,11 +191,7 @@ impl PostgresSource {
         let driver = tokio::spawn(async move {
             loop {
                 let event = match poll_fn(|cx| connection.poll_message(cx)).await {
-                    Some(Ok(AsyncMessage::Notification(notification))) => Event::Notified(
-                        serde_json::from_str::<Payload>(notification.payload())
-                            .ok()
-                            .map(|payload| payload.version),
-                    ),
+                    Some(Ok(AsyncMessage::Notification(_))) => Event::Notified,
                     Some(Ok(_notice)) => continue,
                     Some(Err(error)) => Event::Closed(Some(error)),
                     None => Event::Closed(None),
@@ -191,8 +208,8 @@ impl PostgresSource {
             .await?
             .map_err(|error| SessionError::Rows(error.into()))?;
         match self.watermark {
-            None => self.load_snapshot(&mut client, feed).await?,
-            Some(_) => self.catch_up(&client, feed, Cause::Resync).await?,
+            None => self.load_snapshot(&mut client, feed, None).await?,
+            Some(_) => self.catch_up(&mut client, feed, Cause::Resync).await?,
         }
         let mut resync = tokio::time::interval(self.resync_every);
         resync.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -200,111 +217,194 @@ impl PostgresSource {
         loop {
             tokio::select! {
                 event = received.recv() => match event {
-                    Some(Event::Notified(version)) => {
+                    Some(Event::Notified) => {
                         // Everything already queued is covered by one catch-up.
-                        let mut behind = self.note_notification(version);
+                        self.counters().notifications.inc();
                         while let Ok(event) = received.try_recv() {
                             match event {
-                                Event::Notified(version) => {
-                                    behind |= self.note_notification(version);
+                                Event::Notified => {
+                                    self.counters().notifications.inc();
                                 }
                                 Event::Closed(error) => return Err(SessionError::Closed(error)),
                             }
                         }
-                        if behind {
-                            self.catch_up(&client, feed, Cause::Notification).await?;
-                        }
+                        self.catch_up(&mut client, feed, Cause::Notification).await?;
                     }
                     Some(Event::Closed(error)) => return Err(SessionError::Closed(error)),
                     None => return Err(SessionError::Closed(None)),
                 },
-                _ = resync.tick() => self.catch_up(&client, feed, Cause::Resync).await?,
+                built = self.builds.next() => self.apply_built(&client, feed, built).await?,
+                _ = resync.tick() => self.catch_up(&mut client, feed, Cause::Resync).await?,
             }
         }
     }
 
-    /// Every tenant, in one atomic step; then the replica is ready.
+    /// Every tenant, in one atomic step (the first time, or after the database was found
+    /// restored: `diverged` says why); then the replica is ready.
     async fn load_snapshot(
         &mut self,
         client: &mut Client,
         feed: &mut SourceFeed,
+        diverged: Option<String>,
     ) -> Result<(), SessionError> {
         let started = Instant::now();
-        let (changes, newest) = timed(rows::snapshot(client)).await??;
+        let (changes, newest, at_newest) = timed(integrity::snapshot(client)).await??;
         let read = started.elapsed();
+        let view = View::of_rows(&changes);
         let built = build_in_parallel(changes).await?;
-        let updates = self.with_fallbacks(client, feed, built).await?;
+        // After a restore the versions held are of the old numbering: a refused row falls
+        // back through the whole history.
+        let trust_held = diverged.is_none();
+        let updates = self.with_fallbacks(client, feed, built, trust_held).await?;
         let tenants = updates.len();
         let read_and_built = started.elapsed();
-        let report = feed.apply_versioned(updates);
-        self.advance(newest);
+        self.builds.reset();
+        feed.replace_versioned(updates);
+        self.view = view;
+        self.watermark = Some(newest);
+        self.at_watermark = at_newest.as_ref().map(fingerprint);
+        self.newest = newest;
+        self.update_gauges();
         let elapsed = started.elapsed();
-        self.counters().snapshot_seconds.set(elapsed.as_secs_f64());
-        feed.first_read_done();
-        tracing::info!(
-            tenants,
-            applied = report.applied,
-            version = newest,
-            seconds = elapsed.as_secs_f64(),
-            query_seconds = read.as_secs_f64(),
-            build_seconds = (read_and_built - read).as_secs_f64(),
-            "postgres feed: snapshot loaded"
-        );
+        match diverged {
+            None => {
+                self.counters().snapshot_seconds.set(elapsed.as_secs_f64());
+                feed.first_read_done();
+                tracing::info!(
+                    tenants,
+                    version = newest,
+                    seconds = elapsed.as_secs_f64(),
+                    query_seconds = read.as_secs_f64(),
+                    build_seconds = (read_and_built - read).as_secs_f64(),
+                    "postgres feed: snapshot loaded"
+                );
+            }
+            Some(why) => {
+                self.counters().full_reloads.inc();
+                tracing::warn!(
+                    tenants,
+                    version = newest,
+                    seconds = elapsed.as_secs_f64(),
+                    "postgres feed: the database is not the one this replica followed \
+                     (restored or failed over?): {why}; reloaded every tenant from it"
+                );
+            }
+        }
         Ok(())
     }
 
-    /// Applies everything changed above the watermark.
+    /// Reads everything changed above the watermark and starts building it; first checks
+    /// that the database is still the one read so far (and, on a resync, its checksum),
+    /// else reloads it whole.
     async fn catch_up(
         &mut self,
-        client: &Client,
-        feed: &SourceFeed,
+        client: &mut Client,
+        feed: &mut SourceFeed,
         cause: Cause,
     ) -> Result<(), SessionError> {
         let since = self.watermark.unwrap_or(0);
-        let changes = timed(rows::changes_since(client, since)).await??;
+        let with_sum = cause == Cause::Resync;
+        let read = timed(integrity::read_since(client, since, with_sum)).await??;
         if cause == Cause::Resync {
             self.counters().resyncs.inc();
         }
-        let Some(newest) = changes.iter().map(|change| change.version).max() else {
-            return Ok(());
+        let mut view = self.view.clone();
+        for change in &read.changes {
+            view.apply(change);
+        }
+        if let Some(why) = self.diverged(since, &read, &view) {
+            return self.load_snapshot(client, feed, Some(why)).await;
+        }
+        self.view = view;
+        self.newest = read.newest;
+        let counter = match cause {
+            Cause::Notification => &self.counters().notifications_applied,
+            Cause::Resync => &self.counters().resync_applied,
         };
-        let built = build_in_parallel(changes).await?;
-        let updates = self.with_fallbacks(client, feed, built).await?;
-        let report = feed.apply_versioned(updates);
-        match cause {
-            Cause::Notification => self
-                .counters()
-                .notifications_applied
-                .inc_by(report.applied as u64),
-            Cause::Resync => self.counters().resync_applied.inc_by(report.applied as u64),
-        };
-        self.advance(newest);
+        counter.inc_by(read.changes.len() as u64);
+        if let Some(newest) = read.changes.iter().max_by_key(|change| change.version) {
+            self.watermark = Some(newest.version);
+            self.at_watermark = Some(fingerprint(newest));
+        }
         tracing::debug!(
             since,
-            newest,
-            applied = report.applied,
-            stale = report.stale,
+            read = read.changes.len(),
+            newest = read.newest,
             ?cause,
             "postgres feed: caught up"
         );
+        self.builds.submit(read.changes);
+        self.update_gauges();
+        Ok(())
+    }
+
+    /// Why the database read is not the one this replica followed, if it is not.
+    fn diverged(&self, since: Version, read: &Read, view: &View) -> Option<String> {
+        if since > 0 {
+            match &read.at_watermark {
+                None => {
+                    return Some(format!(
+                        "version {since}, the newest this replica read, is not in the history \
+                         (newest there: {})",
+                        read.newest
+                    ))
+                }
+                Some(change) if Some(fingerprint(change)) != self.at_watermark => {
+                    return Some(format!(
+                        "the change at version {since} is not the one this replica read"
+                    ))
+                }
+                Some(_) => {}
+            }
+        }
+        match read.table {
+            Some(table) if table != view.sum() => Some(format!(
+                "the table's checksum ({} rows) differs from the rows this replica read ({})",
+                table.rows,
+                view.sum().rows
+            )),
+            _ => None,
+        }
+    }
+
+    /// Applies a finished build (with the fallbacks of its refused changes).
+    async fn apply_built(
+        &mut self,
+        client: &Client,
+        feed: &SourceFeed,
+        built: Built,
+    ) -> Result<(), SessionError> {
+        let updates = self.with_fallbacks(client, feed, built, true).await?;
+        let report = feed.apply_versioned(updates);
+        tracing::debug!(
+            applied = report.applied,
+            stale = report.stale,
+            "postgres feed: build applied"
+        );
+        self.update_gauges();
         Ok(())
     }
 
     /// The updates of `built`, and for each refused change the tenant's newest older
     /// version that builds (or its deletion), so that every replica ends on the same
     /// version whatever it saw before: a replica already holding that version keeps it.
+    /// With `trust_held`, the search stops at the version the store holds.
     async fn with_fallbacks(
         &self,
         client: &Client,
         feed: &SourceFeed,
         built: Built,
+        trust_held: bool,
     ) -> Result<Vec<TenantUpdate<String>>, SessionError> {
         let Built {
             mut updates,
             refused,
         } = built;
         for refused in refused {
-            let held = feed.store().version(refused.tenant.as_str());
+            let held = match trust_held {
+                true => feed.store().version(refused.tenant.as_str()),
+                false => None,
+            };
             let origin = format!("version {}", refused.version);
             feed.reject(&refused.tenant, &origin, &refused.error);
             if let Some(update) = self
@@ -346,34 +446,25 @@ impl PostgresSource {
         }
     }
 
-    /// Counts a notification; whether it announces a version above the watermark (or one
-    /// that could not be read, which is taken as such).
-    fn note_notification(&self, version: Option<Version>) -> bool {
-        self.counters().notifications.inc();
-        self.announce(version);
-        version.is_none_or(|version| Some(version) > self.watermark)
-    }
-
-    /// Records that versions up to `version` are applied.
-    fn advance(&mut self, version: Version) {
-        let watermark = self.watermark.map_or(version, |held| held.max(version));
-        self.watermark = Some(watermark);
-        self.counters().applied_version.set(gauge_value(watermark));
-        self.announce(Some(watermark));
-    }
-
-    /// Records the newest version the database announced, for the lag gauge.
-    fn announce(&self, version: Option<Version>) {
-        let announced = self
-            .counters()
-            .announced_version
-            .get()
-            .max(version.map_or(0, gauge_value));
-        self.counters().announced_version.set(announced);
-        let applied = self.watermark.map_or(0, gauge_value);
-        self.counters()
+    /// The gauges: the version up to which every change read is applied (below the
+    /// oldest build in flight), the newest version the database has, the lag between
+    /// them, and the builds in flight. The database's newest version comes from the
+    /// reads, never from a notification's payload.
+    fn update_gauges(&self) {
+        let read = self.watermark.unwrap_or(0);
+        let applied = match self.builds.oldest_in_flight() {
+            Some(oldest) => oldest.saturating_sub(1).min(read),
+            None => read,
+        };
+        let counters = self.counters();
+        counters.applied_version.set(gauge_value(applied));
+        counters.announced_version.set(gauge_value(self.newest));
+        counters
             .version_lag
-            .set(announced.saturating_sub(applied).max(0));
+            .set(gauge_value(self.newest.saturating_sub(applied)));
+        counters
+            .builds_in_progress
+            .set(i64::try_from(self.builds.in_progress()).unwrap_or(i64::MAX));
     }
 }
 

@@ -3,6 +3,7 @@
 //! ([`postgres`]) and `serve --postgres` replicas ([`replica`]).
 #![allow(dead_code)]
 
+pub mod admin;
 pub mod postgres;
 pub mod replica;
 

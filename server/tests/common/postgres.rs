@@ -267,6 +267,32 @@ impl Postgres {
         }
     }
 
+    /// Runs `program` of the installation (`pg_dump`, `pg_restore`, `psql`) as the cluster's
+    /// owner against this server (`-h`, `-p` and `-U` added), in the cluster's directory;
+    /// its stdout, or a panic with its output when it fails.
+    pub fn tool(&self, program: &str, args: &[&str]) -> String {
+        let output = self
+            .owner
+            .command(&self.binaries.program(program), &self.base)
+            .args(["-h", "127.0.0.1", "-U", "postgres", "-p"])
+            .arg(self.port.to_string())
+            .args(args)
+            .output()
+            .unwrap_or_else(|err| panic!("run {program}: {err}"));
+        assert!(
+            output.status.success(),
+            "{program} {args:?} failed:\n{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    /// A file in the cluster's directory (which its owner can write), for a dump.
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.base.join(name)
+    }
+
     fn accepts_connections(&self) -> bool {
         if TcpStream::connect(("127.0.0.1", self.port)).is_err() {
             return false;

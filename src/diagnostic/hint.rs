@@ -18,7 +18,7 @@ pub const MOVE_TO_TEST_LIST: &str = "move it to the file's `test` list";
 /// file, `pass it with --test` for a command-line flag.
 ///
 /// ```
-/// use origin_policy::policy_file::{hint, MOVE_TO_TEST_LIST};
+/// use origin_policy::diagnostic::{hint, MOVE_TO_TEST_LIST};
 /// use origin_policy::{Mode, PolicyOptions};
 /// use origin_policy::pattern::Pattern;
 ///
