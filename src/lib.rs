@@ -65,7 +65,7 @@
 //! A check with label wildcards stays allocation-free, without recursion, and bounded by
 //! the origin's leftmost label (at most 63 bytes); building them is linear in the bytes of
 //! the entries. How (the prefix and suffix tries, and their bounds) is told where they are
-//! built, in `src/label_wildcard.rs`.
+//! built, in `src/index/label_wildcard.rs`.
 
 //! # Errors
 //!
@@ -121,6 +121,15 @@
     doc = "See [`policy_file::parse`] and [`policy_file::PolicyFileError`]."
 )]
 //!
+//! # Diagnostics and validation
+//!
+//! Every entry error and lint warning is also a [`diagnostic::Diagnostic`]: a stable
+//! snake_case code (listed in `spec-table.md`), the message, mode, index, entry, span, a
+//! hint, and a suggestion (the corrected entry, only when it is itself valid). With the
+//! `serde` feature it serializes as a JSON object. [`validate::validate_entry`] checks one
+//! typed entry against a policy's list, as an "Add Domain" form does: its errors, or its
+//! canonical form and the warnings adding it would cause, in time linear in the list.
+//!
 //! # Features
 //!
 //! | feature | default | gives |
@@ -163,7 +172,7 @@
 //! | origin | [`MAX_ORIGIN_LEN`](origin::MAX_ORIGIN_LEN) = 2048 bytes | denied as [`OriginErrorKind::TooLong`], unread | one pass over the bytes, then at most one hash probe per label (a valid name has at most 127 labels of at most 253 bytes in all) |
 //! | entry | [`MAX_PATTERN_LEN`](pattern::MAX_PATTERN_LEN) = 2048 bytes | refused as [`PatternErrorKind::TooLong`], unread | linear in its length, plus one Public Suffix List lookup for a wildcard |
 //! | domain name | 253 bytes, labels of 1–63 | malformed origin, invalid entry | |
-//! | rules | none but memory (indices are `u32`: 4 294 967 295 per mode) | | build is linear in the bytes of the entries, label wildcards included |
+//! | rules | 1,073,741,823 (2^30 - 1) in both modes together | each entry past it refused as [`PatternErrorKind::TooManyRules`] | build is linear in the bytes of the entries, label wildcards included (the ports of one key are sorted); a check does the same work on any list shape: at most one probe per label, 17 ports compared per key |
 //!
 //! A canonical ASCII origin (what browsers send) is checked without allocating and without
 //! recursion. Other spellings (uppercase, Unicode, IPv4 shorthand, IPv6) take the WHATWG
@@ -183,13 +192,11 @@ mod kinds;
 #[cfg(feature = "serde")]
 mod config;
 pub mod diagnostic;
-mod dots;
 pub mod echo;
 mod error;
 mod frame_ancestors;
 pub mod host;
 mod index;
-mod label_wildcard;
 mod lint;
 pub mod mode;
 mod options;
@@ -202,7 +209,6 @@ mod port;
 pub mod public_suffix;
 mod rule;
 mod scheme;
-mod suffix_hash;
 pub mod validate;
 
 #[cfg(feature = "store")]

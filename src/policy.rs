@@ -5,7 +5,7 @@ use std::sync::{Arc, OnceLock};
 
 use crate::error::{BuildError, EntryError, PatternError, PatternErrorKind};
 use crate::frame_ancestors::FrameAncestors;
-use crate::index::{Index, Miss};
+use crate::index::{Index, Miss, RuleId, MAX_RULES};
 use crate::mode::Mode;
 use crate::options::PolicyOptions;
 use crate::origin::{Origin, OriginErrorKind};
@@ -194,7 +194,7 @@ pub struct Policy {
 }
 
 struct Compiled {
-    /// Live rules, then test rules: the index's [`RuleIndex`] numbers them so.
+    /// Live rules, then test rules: the index's `RuleId` numbers them so.
     rules: Box<[Rule]>,
     live_rules: u32,
     index: Index,
@@ -264,7 +264,7 @@ impl Policy {
     pub fn decide(&self, mode: Mode, origin: &Origin<'_>) -> Decision<'_> {
         let rules = &self.inner.rules;
         match self.inner.index.lookup(mode, rules, origin) {
-            Ok(index) => match rules.get(index as usize) {
+            Ok(index) => match rules.get(index.index()) {
                 Some(rule) => Decision::Allow(rule),
                 None => Decision::Deny(DenyReason::NoMatchingRule),
             },
@@ -427,27 +427,55 @@ impl PolicyBuilder {
     }
 
     /// Validates every entry and compiles the index. The error lists every bad entry,
-    /// with its mode, index, kind and span.
+    /// with its mode, index, kind and span. A policy holds at most 1,073,741,823 rules in
+    /// both modes together; the entries past that are
+    /// [`TooManyRules`](PatternErrorKind::TooManyRules).
     pub fn build(&self) -> Result<Policy, BuildError> {
+        self.build_within(MAX_RULES)
+    }
+
+    /// [`build`](Self::build) with at most `limit` rules (at most [`MAX_RULES`]), so that
+    /// the tests can reach the limit.
+    fn build_within(&self, limit: usize) -> Result<Policy, BuildError> {
+        let limit = limit.min(MAX_RULES);
         let mut rules: [Vec<Rule>; 2] = Default::default();
         let mut errors = Vec::new();
         let mut entries_seen = [0usize; 2];
+        let mut accepted = 0usize;
         let boundary = self.options.public_suffix_boundary();
         for entry in &self.entries {
             let mode = entry.mode;
             let position = entries_seen[mode.slot()];
             entries_seen[mode.slot()] += 1;
             let text = &entry.pattern;
-            match pattern::parse_located(text).and_then(|located| self.admit(mode, text, located)) {
+            let admitted = pattern::parse_located(text)
+                .and_then(|located| self.admit(mode, text, located))
+                .and_then(|pattern| {
+                    // The one narrowing of a position: below the limit, a rule's position
+                    // in its mode (at most its position in both) fits the index's ids.
+                    match RuleId::new(position).filter(|_| accepted < limit) {
+                        Some(id) => Ok((pattern, id)),
+                        None => Err(PatternError::new(
+                            PatternErrorKind::TooManyRules,
+                            text,
+                            0..text.len(),
+                        )),
+                    }
+                });
+            match admitted {
                 // Once an entry failed, the build fails: the rest are only validated.
-                Ok(pattern) if errors.is_empty() => rules[mode.slot()].push(Rule::new(
-                    mode,
-                    position,
-                    &pattern,
-                    (text, entry.note.as_deref()),
-                    boundary,
-                )),
-                Ok(_) => {}
+                Ok((pattern, id)) => {
+                    accepted += 1;
+                    if errors.is_empty() {
+                        rules[mode.slot()].push(Rule::new(
+                            mode,
+                            id.get(),
+                            &pattern,
+                            (text, entry.note.as_deref()),
+                            boundary,
+                        ));
+                    }
+                }
                 Err(error) => errors.push(EntryError {
                     mode,
                     index: position,
@@ -459,8 +487,9 @@ impl PolicyBuilder {
             return Err(BuildError::new(errors));
         }
         let [mut live, test] = rules;
-        // The index numbers rules with `u32`s.
-        let live_rules = u32::try_from(live.len()).expect("fewer than 2^31 rules");
+        // At most `MAX_RULES` rules, so the count is an id's too.
+        let live_rules = RuleId::new(live.len()).map_or(0, RuleId::get);
+        debug_assert_eq!(live_rules as usize, live.len(), "below MAX_RULES");
         live.reserve_exact(test.len());
         live.extend(test);
         let rules = live.into_boxed_slice();
@@ -511,5 +540,36 @@ mod tests {
     fn policy_is_send_sync_and_cheap_to_clone() {
         fn assert_send_sync<T: Send + Sync + Clone>() {}
         assert_send_sync::<Policy>();
+    }
+
+    #[test]
+    fn entries_past_the_rule_limit_are_errors_not_panics() {
+        let mut builder = Policy::builder();
+        builder
+            .allow(Mode::Live, "https://a.example.com")
+            .allow(Mode::Test, "http://localhost:*")
+            .allow(Mode::Live, "not a pattern")
+            .allow(Mode::Live, "https://b.example.com")
+            .allow(Mode::Test, "http://c.example.com");
+        let err = builder.build_within(2).unwrap_err();
+        let got: Vec<(Mode, usize, PatternErrorKind)> = err
+            .entries()
+            .iter()
+            .map(|entry| (entry.mode, entry.index, entry.error.kind()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Mode::Live, 1, PatternErrorKind::InnerWhitespace),
+                (Mode::Live, 2, PatternErrorKind::TooManyRules),
+                (Mode::Test, 1, PatternErrorKind::TooManyRules),
+            ]
+        );
+        assert_eq!(builder.build().unwrap_err().entries().len(), 1);
+        let mut fine = Policy::builder();
+        fine.allow(Mode::Live, "https://a.example.com");
+        fine.allow(Mode::Test, "http://localhost:*");
+        assert_eq!(fine.build_within(2).unwrap().rules(Mode::Test).len(), 1);
+        assert!(fine.build_within(1).is_err());
     }
 }

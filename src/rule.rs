@@ -9,10 +9,6 @@ use crate::pattern::{HostPattern, Pattern, PortSpec};
 use crate::public_suffix::{self, BelowBase, PublicSuffixBoundary};
 use crate::scheme::Scheme;
 
-/// A rule's position in its policy's rule list (both modes, live first), as the index
-/// stores it.
-pub(crate) type RuleIndex = u32;
-
 /// `port` of a rule that allows any port (`:*`); a real port is 1–65535.
 const ANY_PORT: u16 = 0;
 
@@ -96,12 +92,13 @@ fn canonical_text(pattern: &Pattern) -> String {
 }
 
 impl Rule {
-    /// A rule from a validated pattern: `mode`'s entry number `position`, written as
+    /// A rule from a validated pattern: `mode`'s entry number `position` (the builder
+    /// keeps it below the index's limit, `index::MAX_RULES`), written as
     /// `entry`, with an optional note, in a policy that treats the public-suffix boundary
     /// as `boundary` says.
     pub(crate) fn new(
         mode: Mode,
-        position: usize,
+        position: u32,
         pattern: &Pattern,
         (entry, note): (&str, Option<&str>),
         boundary: PublicSuffixBoundary,
@@ -151,8 +148,7 @@ impl Rule {
         }
         Rule {
             text: text.into_boxed_str(),
-            // More than 2^32 entries would not fit in memory anyway.
-            index: u32::try_from(position).unwrap_or(u32::MAX),
+            index: position,
             port: match pattern.port() {
                 PortSpec::Exact(port) => port,
                 PortSpec::Any => ANY_PORT,
@@ -287,6 +283,12 @@ impl Rule {
     #[inline]
     pub(crate) fn is_on_port(&self, port: u16) -> bool {
         self.port == port
+    }
+
+    /// The port, or 0 for `:*` (which no real port is): the order of a port run, `:*` first.
+    #[inline]
+    pub(crate) fn port_order(&self) -> u16 {
+        self.port
     }
 
     /// Whether the rule allows any port.

@@ -38,7 +38,25 @@ fn differential_corpus() {
 
 #[test]
 fn build_policy_corpus() {
-    replay("build_policy", fuzz_checks::build_policy, 40);
+    replay(
+        "build_policy",
+        |data| {
+            fuzz_checks::build_policy(data);
+            origin_policy_testkit::shapes::fuzz(data);
+        },
+        40,
+    );
+}
+
+/// The worst shapes of the `build_policy` target at a few sizes each, whatever the corpus.
+#[test]
+fn build_policy_worst_shapes() {
+    for which in 0..6u8 {
+        for (high, low) in [(0, 0), (0, 1), (1, 0xff), (2, 0x57)] {
+            origin_policy_testkit::shapes::fuzz(&[which, high, low]);
+            origin_policy_testkit::shapes::fuzz(&[which, high, low, b'h', b't', b't', b'p']);
+        }
+    }
 }
 
 // `request` is replayed by the test kit's own `tests/request_corpus.rs`, with the kit's

@@ -8,7 +8,7 @@ fn bounded(max_bytes: usize, live: &[&str]) -> Policy {
     let mut builder = Policy::builder();
     builder.frame_ancestors_max_bytes(max_bytes);
     for entry in live {
-        builder.allow(Mode::Live, *entry);
+        builder.allow(Mode::Live, entry);
     }
     builder.build().expect("valid entries")
 }

@@ -7,13 +7,15 @@ use std::io::Read as _;
 use std::path::Path;
 
 use clap::ArgMatches;
+use origin_policy::diagnostic::suggestion;
 use origin_policy::policy_file::{
-    self, EntryDiagnostic, EntrySite, Format, PolicyFile, PolicyFileError,
+    self, EntryDiagnostic, EntrySite, Format, Limits, PolicyFile, PolicyFileError,
 };
 use origin_policy::{BuildError, EntryConfig, Mode, Policy, PolicyConfig};
 
+use crate::args::EntryArgs;
 use crate::escape::echo;
-use crate::{EntryArgs, EXIT_ERROR};
+use crate::failure::{Failure, UNREADABLE_INPUT};
 
 /// What a hint tells to do with a flag's entry that only test mode accepts.
 const MOVE_FLAG_TO_TEST: &str = "pass it with `--test`";
@@ -92,26 +94,20 @@ fn read_policy_text(path: &Path) -> Result<(String, String, Format), String> {
 }
 
 /// Collects the entries of the `--policy` file and the `--live` / `--test` flags, and builds
-/// the policy. On failure, stderr already says why, and the error is the exit status.
-pub(crate) fn load_policy(args: &EntryArgs, matches: Option<&ArgMatches>) -> Result<Policy, u8> {
-    load(args, matches).map(|(policy, _)| policy)
-}
-
-/// [`load_policy`], and the parsed file (to locate its entries), if there was one.
-pub(crate) fn load(
+/// the policy; the error is the failure to report.
+pub(crate) fn load_policy(
     args: &EntryArgs,
     matches: Option<&ArgMatches>,
-) -> Result<(Policy, Option<PolicyFile>), u8> {
+) -> Result<Policy, Failure> {
     let mut entries = Entries::default();
     if let Some(path) = &args.policy {
-        let (name, text, format) = read_policy_text(path).map_err(|message| {
-            eprintln!("error: {message}");
-            EXIT_ERROR
-        })?;
-        let file = PolicyFile::parse(&name, &text, format).map_err(|err| {
-            eprintln!("error: {err}");
-            EXIT_ERROR
-        })?;
+        let (name, text, format) =
+            read_policy_text(path).map_err(|message| Failure::new(UNREADABLE_INPUT, message))?;
+        let limits = Limits::default()
+            .with_max_entries_per_mode(args.max_entries)
+            .with_max_bytes(args.max_bytes);
+        let file = PolicyFile::parse_with_limits(&name, &text, format, limits)
+            .map_err(|err| Failure::invalid_policy(&err))?;
         entries.config.options = file.config().options;
         for mode in Mode::ALL {
             let list = match mode {
@@ -138,13 +134,10 @@ pub(crate) fn load(
             },
         );
     }
-    match entries.config.build() {
-        Ok(policy) => Ok((policy, entries.file)),
-        Err(err) => {
-            eprintln!("error: {}", report_build_error(&err, &entries));
-            Err(EXIT_ERROR)
-        }
-    }
+    entries
+        .config
+        .build()
+        .map_err(|err| Failure::invalid_policy(&report_build_error(&err, &entries)))
 }
 
 /// The `--live` and `--test` values in command-line order, each with its mode, its
@@ -203,11 +196,13 @@ fn report_build_error(err: &BuildError, entries: &Entries) -> PolicyFileError {
                         policy_file::hint(entry.mode, &entry.error, options, MOVE_FLAG_TO_TEST);
                     let name = format!("--{} #{occurrence}", entry.mode);
                     EntryDiagnostic::new(EntrySite::Named(name), entry, hint)
+                        .with_suggestion(suggestion(entry.mode, &entry.error, options))
                 }
                 _ => {
                     let hint =
                         policy_file::hint(entry.mode, &entry.error, options, "add it to test mode");
                     EntryDiagnostic::new(EntrySite::Unnamed, entry, hint)
+                        .with_suggestion(suggestion(entry.mode, &entry.error, options))
                 }
             },
         )

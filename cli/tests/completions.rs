@@ -17,7 +17,7 @@ fn the_bash_script_loads_in_bash_and_completes_the_subcommands() {
     let file = dir.join("origin-policy.bash");
     std::fs::write(&file, &script.stdout).expect("the script is written");
     // Load it, check that it registered, and ask it what follows `origin-policy ` and
-    // `origin-policy check --m`.
+    // `origin-policy check --mo`.
     let probe = r#"set -e
 source "$1"
 spec=$(complete -p origin-policy)
@@ -27,8 +27,8 @@ function=${function%% *}
 COMP_WORDS=(origin-policy ""); COMP_CWORD=1; COMP_LINE="origin-policy "; COMP_POINT=${#COMP_LINE}
 "$function" origin-policy "" origin-policy
 echo "top: ${COMPREPLY[*]}"
-COMP_WORDS=(origin-policy check --m); COMP_CWORD=2; COMP_LINE="origin-policy check --m"; COMP_POINT=${#COMP_LINE}
-"$function" origin-policy --m check
+COMP_WORDS=(origin-policy check --mo); COMP_CWORD=2; COMP_LINE="origin-policy check --mo"; COMP_POINT=${#COMP_LINE}
+"$function" origin-policy --mo check
 echo "check: ${COMPREPLY[*]}"
 "#;
     let out = Command::new("bash")
@@ -54,7 +54,7 @@ echo "check: ${COMPREPLY[*]}"
         .lines()
         .find_map(|l| l.strip_prefix("top: "))
         .unwrap_or_default();
-    for command in ["check", "explain", "lint", "completions"] {
+    for command in ["check", "explain", "lint", "validate", "completions"] {
         assert!(
             top.split(' ').any(|word| word == command),
             "{command}: {stdout}"

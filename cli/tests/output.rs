@@ -443,13 +443,24 @@ fn lint_json_of_the_example_policy_and_of_a_clean_one() {
 }
 
 #[test]
-fn lint_json_reports_invalid_entries_on_stderr_like_plain_lint() {
+fn lint_json_reports_invalid_entries_as_one_json_object() {
+    // Plain lint says it on stderr; with --json it is one object on stdout (the format is
+    // tested in `json_failures.rs`), with the same exit status.
     let file = data("bad_entries.json");
     let json = run(["lint", "--json", "--policy", &file]);
     let plain = run(["lint", "--policy", &file]);
-    assert_eq!(json.code, 2);
-    assert_eq!(json.stdout, "");
-    assert_eq!(json.stderr, plain.stderr);
+    assert_eq!((json.code, plain.code), (2, 2));
+    assert_eq!((json.stderr.as_str(), plain.stdout.as_str()), ("", ""));
+    let value: serde_json::Value = serde_json::from_str(&json.stdout).expect("one JSON object");
+    assert_eq!(value["error"]["code"], "invalid_policy");
+    let first = plain.stderr.lines().next().unwrap_or_default();
+    assert_eq!(
+        Some(first),
+        value["error"]["message"]
+            .as_str()
+            .map(|m| format!("error: {m}:"))
+            .as_deref()
+    );
 }
 
 #[test]

@@ -341,8 +341,8 @@ fn structural_errors_go_through_the_formats_own_message_and_exit_2() {
             "unknown_option.toml",
             &[
                 "TOML parse error at line 4, column 1",
-                "unknown field `implicit_loopback`, expected `implicit_test_loopback` or \
-                 `allow_public_suffix_wildcards`",
+                "unknown field `implicit_loopback`, expected one of `implicit_test_loopback`, \
+                 `allow_public_suffix_wildcards`, `frame_ancestors_max_bytes`",
             ][..],
         ),
         (

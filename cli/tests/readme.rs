@@ -38,7 +38,7 @@ fn the_usage_lines_are_clap_s() {
                 .is_some_and(|l| l.starts_with("origin-policy check "))
         })
         .expect("docs/cli.md has a usage block");
-    let usage: Vec<String> = ["check", "explain", "lint", "completions"]
+    let usage: Vec<String> = ["check", "explain", "lint", "validate", "completions"]
         .iter()
         .map(|command| {
             let help = run([command, "--help"]);

@@ -6,6 +6,13 @@
 (function () {
   const $ = (id) => document.getElementById(id);
   const state = { tenant: null, etag: null };
+  const REASONS = {
+    no_matching_rule: "no rule of this mode matches this origin",
+    unknown_tenant: "this tenant has no policy yet",
+    malformed_origin: "this is not a valid origin (scheme://host[:port])",
+    opaque_origin: "an opaque origin (null) is never allowed",
+    public_suffix_boundary: "the host is a public suffix, which a wildcard never covers",
+  };
 
   function show(element, visible) {
     element.hidden = !visible;
@@ -246,7 +253,7 @@
           : "Allowed: a loopback origin in test mode";
       } else {
         result.className = "result denied";
-        result.textContent = "Denied: " + json.reason;
+        result.textContent = "Denied: " + (REASONS[json.reason] || "not allowed") + " (" + json.reason + ")";
       }
     });
   }

@@ -14,7 +14,7 @@ use tracing::level_filters::LevelFilter;
 
 pub use crate::db::command::DbArgs;
 use crate::logging::{self, LogFormat};
-use crate::server::{Listeners, Server, ServerConfig};
+use crate::server::{Limits, Listeners, Server, ServerConfig};
 pub use crate::tenants::TenantStatusAccess;
 
 /// The exit status of a start-up error (bad directory, address in use).
@@ -33,6 +33,8 @@ pub struct Cli {
 }
 
 /// The commands.
+// Parsed once per process: the size of the arguments does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve decisions for the tenants of a policy directory, reloading it as it changes,
@@ -95,6 +97,16 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub denial_log_limit: u32,
 
+    /// The most entries a tenant's policy may hold in each of its live and test lists; a
+    /// policy over it is refused (a located error that names the limit) and the tenant
+    /// keeps its previous policy.
+    #[arg(long, value_name = "N", default_value_t = Limits::DEFAULT_MAX_ENTRIES_PER_MODE)]
+    pub max_policy_entries: usize,
+
+    /// The most bytes a tenant's policy text may have (default 4 MiB); refused likewise.
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::DEFAULT_MAX_BYTES)]
+    pub max_policy_bytes: usize,
+
     /// Who may read /v1/tenants/{tenant} (tenant names, versions and content hashes):
     /// anyone who reaches the listener, only clients on a loopback address, or nobody.
     #[arg(long, value_enum, value_name = "WHO", default_value_t = TenantStatusAccess::Loopback)]
@@ -137,6 +149,7 @@ impl ServeArgs {
             tenant_status: self.tenant_status,
             grpc_max_connections: self.grpc_max_connections as usize,
             grpc_idle: Duration::from_secs(self.grpc_idle_seconds),
+            policy_limits: Limits::new(self.max_policy_entries, self.max_policy_bytes),
             admin_tokens: self.admin_tokens.clone(),
         }
     }

@@ -3,7 +3,8 @@
 //!
 //! * [`schema`]: the migrations of `server/migrations/` and `db migrate`.
 //! * [`rows`]: every query the commands and the feed send, one function each.
-//! * [`command`]: `db migrate|put|get|history|rollback|delete`.
+//! * [`command`]: `db migrate|put|get|history|rollback|delete`; [`put`] (from a file or
+//!   stdin, `--if-version`) and [`connection`] (`--postgres`, `DATABASE_URL`, `PG*`).
 //! * [`build`]: rows into policies, off the async runtime; a row that does not build falls
 //!   back to the tenant's newest version that does.
 //! * [`metrics`]: the source's `origin_policy_db_*` metrics.
@@ -24,8 +25,10 @@
 
 pub mod build;
 pub mod command;
+pub mod connection;
 pub mod integrity;
 pub mod metrics;
+pub mod put;
 pub mod rows;
 pub mod schema;
 pub mod writes;

@@ -42,6 +42,7 @@ pub mod cli;
 mod db;
 mod decide;
 mod feed;
+pub mod fuzzing;
 mod grpc;
 mod grpc_connections;
 mod http_api;
@@ -53,4 +54,4 @@ pub mod server;
 mod source;
 mod tenants;
 
-pub use server::{ConfigError, Listeners, Server, ServerConfig, TenantStatusAccess};
+pub use server::{ConfigError, Limits, Listeners, Server, ServerConfig, TenantStatusAccess};

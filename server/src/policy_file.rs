@@ -6,14 +6,26 @@
 
 use origin_policy::Policy;
 
-pub use origin_policy::policy_file::Format;
+pub use origin_policy::policy_file::{Format, Limits};
 
 /// Why a policy file gave no policy: its syntax, or its entries (every bad one).
 pub type LoadError = origin_policy::policy_file::PolicyFileError;
 
-/// The policy that `text` (the content of `source_name`, in `format`) describes.
+/// The policy that `text` (the content of `source_name`, in `format`) describes, within
+/// the default [`Limits`].
 pub fn load(source_name: &str, text: &str, format: Format) -> Result<Policy, LoadError> {
     origin_policy::policy_file::parse(source_name, text, format)
+}
+
+/// [`load`] within `limits` (`serve --max-policy-entries`, `--max-policy-bytes`): a text
+/// over one is refused with an error located in it that names the limit.
+pub fn load_with_limits(
+    source_name: &str,
+    text: &str,
+    format: Format,
+    limits: Limits,
+) -> Result<Policy, LoadError> {
+    origin_policy::policy_file::parse_with_limits(source_name, text, format, limits)
 }
 
 #[cfg(test)]

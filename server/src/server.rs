@@ -31,6 +31,7 @@ use crate::grpc_connections::{self, ConnectionLimits};
 use crate::http_api::{handle, App, Peer};
 use crate::logging::DenialLog;
 use crate::metrics::Metrics;
+pub use crate::policy_file::Limits;
 use crate::source::directory::DirectorySource;
 use crate::source::postgres::{PostgresConfig, PostgresSource};
 pub use crate::tenants::TenantStatusAccess;
@@ -63,6 +64,9 @@ pub struct ServerConfig {
     pub grpc_max_connections: usize,
     /// A gRPC connection without a request for this long is closed.
     pub grpc_idle: Duration,
+    /// The size limits of one tenant's policy (entries per mode, bytes), from the
+    /// directory or PostgreSQL: a policy over one is refused like an invalid one.
+    pub policy_limits: Limits,
     /// The admin tokens file (`LABEL TENANT sha256:HEX` lines), needed to serve
     /// [`Listeners::admin`].
     pub admin_tokens: Option<PathBuf>,
@@ -81,6 +85,7 @@ impl Default for ServerConfig {
             tenant_status: TenantStatusAccess::Loopback,
             grpc_max_connections: 1024,
             grpc_idle: Duration::from_secs(10),
+            policy_limits: Limits::default(),
             admin_tokens: None,
         }
     }
@@ -195,11 +200,12 @@ impl Server {
         ));
         let mut tasks = Vec::new();
         if let Some(policies) = &config.policies {
-            let source = DirectorySource::new(policies.clone());
+            let source = DirectorySource::new(policies.clone()).with_limits(config.policy_limits);
             tasks.push(tokio::spawn(source.run(feed.source("directory"))));
         }
         if let Some(postgres) = postgres {
-            let source = PostgresSource::new(postgres, config.postgres_resync, metrics.clone());
+            let source = PostgresSource::new(postgres, config.postgres_resync, metrics.clone())
+                .with_limits(config.policy_limits);
             tasks.push(tokio::spawn(source.run(feed.source("postgres"))));
         }
         tasks.push(tokio::spawn(denial_log.clone().summarize_every_second()));

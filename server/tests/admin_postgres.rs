@@ -353,3 +353,103 @@ fn the_admin_api_writes_to_postgresql_and_every_replica_follows() {
     )));
     assert!(call(admin1, ALICE, "GET", acme, None, &[]).json()["refused"].is_null());
 }
+
+/// `db put ARGS` with `stdin`, the database named only by `env` (no `--postgres`).
+fn db_put(env: &[(&str, String)], args: &[&str], stdin: &str) -> std::process::Output {
+    use std::io::Write as _;
+    let mut command = Command::new(binary());
+    command
+        .args(["db", "put"])
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for variable in ["PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "PGPASSWORD"] {
+        command.env_remove(variable);
+    }
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let mut child = command.spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn db_put_reads_stdin_takes_the_url_from_the_environment_and_compares_versions() {
+    let Some(pg) = Postgres::start() else {
+        return;
+    };
+    migrate(&pg);
+    let url = [("DATABASE_URL", pg.url())];
+    // `-` is stdin; JSON is sniffed.
+    let first = db_put(&url, &["acme", "-"], r#"{"live": ["https://a.example"]}"#);
+    assert!(first.status.success(), "{first:?}");
+    let version = |output: &std::process::Output| -> u64 {
+        let out = String::from_utf8_lossy(&output.stdout).into_owned();
+        let number = out.trim().strip_prefix("acme: version ");
+        number
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{out:?}"))
+    };
+    let one = version(&first).to_string();
+    // The libpq variables, --format, and --if-version with the current version.
+    let config: tokio_postgres::Config = pg.url().parse().unwrap();
+    let host = match &config.get_hosts()[0] {
+        tokio_postgres::config::Host::Tcp(host) => host.clone(),
+        tokio_postgres::config::Host::Unix(path) => path.display().to_string(),
+    };
+    let libpq = [
+        ("PGHOST", host),
+        ("PGPORT", config.get_ports()[0].to_string()),
+        ("PGUSER", config.get_user().unwrap().to_owned()),
+        (
+            "PGDATABASE",
+            config.get_dbname().unwrap_or("postgres").to_owned(),
+        ),
+    ];
+    let second = db_put(
+        &libpq,
+        &["acme", "-", "--format", "toml", "--if-version", &one],
+        "live = [\"https://b.example\"]\n",
+    );
+    assert!(second.status.success(), "{second:?}");
+    let two = version(&second);
+    assert!(two > version(&first));
+    // A stale version: exit 3, nothing written.
+    let stale = db_put(
+        &url,
+        &["acme", "-", "--if-version", &one],
+        "live = [\"https://c.example\"]\n",
+    );
+    assert_eq!(stale.status.code(), Some(3), "{stale:?}");
+    let refused = String::from_utf8_lossy(&stale.stderr).into_owned();
+    assert!(
+        refused.contains(&format!("is at version {two}, not {one}")),
+        "{refused}"
+    );
+    // 0: only if the tenant has no policy yet.
+    let fresh = db_put(&url, &["newco", "-", "--if-version", "0"], "test = []\n");
+    assert!(fresh.status.success(), "{fresh:?}");
+    let taken = db_put(&url, &["newco", "-", "--if-version", "0"], "test = []\n");
+    assert_eq!(taken.status.code(), Some(3), "{taken:?}");
+    // No database named anywhere: a clear error.
+    let nowhere = db_put(&[], &["acme", "-"], "test = []\n");
+    assert_eq!(nowhere.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&nowhere.stderr).contains("DATABASE_URL"));
+    let get = Command::new(binary())
+        .args(["db", "get", "acme"])
+        .env("DATABASE_URL", pg.url())
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&get.stdout),
+        "live = [\"https://b.example\"]\n"
+    );
+}

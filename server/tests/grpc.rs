@@ -401,3 +401,31 @@ fn grpc_connections_are_capped_and_idle_ones_are_closed() {
         assert_eq!(read(&response.into_inner()).0, OK);
     });
 }
+
+/// Replays the `grpc_request` fuzz target's corpus and any crash it found
+/// (`fuzz/corpus/grpc_request/`, `fuzz/artifacts/grpc_request/`) through its check.
+#[test]
+fn the_grpc_request_fuzz_corpus_replays() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz");
+    if !root.join("Cargo.toml").is_file() {
+        eprintln!("skipped: no fuzz workspace beside the server");
+        return;
+    }
+    let mut replayed = 0;
+    for folder in ["corpus", "artifacts"] {
+        let Ok(entries) = std::fs::read_dir(root.join(folder).join("grpc_request")) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_file() {
+                origin_policy_server::fuzzing::grpc_check(&std::fs::read(&path).unwrap());
+                replayed += 1;
+            }
+        }
+    }
+    assert!(
+        replayed >= 10,
+        "only {replayed} inputs in fuzz/corpus/grpc_request"
+    );
+}

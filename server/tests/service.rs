@@ -522,3 +522,61 @@ fn tenant_status_is_percent_decoded_hashed_and_can_be_turned_off() {
         assert_eq!(&hidden.body[..], b"not found\n");
     });
 }
+
+#[test]
+fn a_policy_over_the_size_limits_is_refused_with_the_limit_named_and_the_others_served() {
+    let policies = Policies::new(&[
+        ("default.toml", DEFAULT_POLICY),
+        (
+            "wide.toml",
+            "live = [\"https://a.example\", \"https://b.example\", \"https://c.example\"]\n",
+        ),
+        (
+            "long.toml",
+            &format!("# {}\nlive = [\"https://a.example\"]\n", "x".repeat(300)),
+        ),
+        (
+            "fits.toml",
+            "live = [\"https://a.example\", \"https://b.example\"]\n",
+        ),
+    ]);
+    let server = Server::start(
+        policies.path(),
+        &["--max-policy-entries", "2", "--max-policy-bytes", "200"],
+    );
+    // The log is written by a background thread: wait for both refusals.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while server.log().matches("policy refused").count() < 2 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let log = server.log();
+    assert!(
+        log.contains("wide.toml:1:")
+            && log.contains("over the limit of 2 entries per mode (max_entries_per_mode)"),
+        "{log}"
+    );
+    assert!(
+        log.contains("long.toml:") && log.contains("max_bytes"),
+        "{log}"
+    );
+    runtime().block_on(async {
+        let origin: (&str, &[u8]) = ("origin", b"https://a.example");
+        for (tenant, status) in [
+            ("wide", StatusCode::FORBIDDEN),
+            ("long", StatusCode::FORBIDDEN),
+            ("fits", StatusCode::NO_CONTENT),
+        ] {
+            let answer = ask(
+                &server,
+                "GET",
+                "/v1/auth",
+                &[LIVE, origin, ("x-tenant", tenant.as_bytes())],
+            )
+            .await;
+            assert_eq!(answer.status, status, "{tenant}");
+            if status == StatusCode::FORBIDDEN {
+                assert_eq!(answer.reason(), Some("unknown_tenant"));
+            }
+        }
+    });
+}

@@ -60,6 +60,7 @@ impl PatternErrorKind {
             PatternErrorKind::LoopbackInLive => "loopback_in_live",
             PatternErrorKind::LocalAddressInLive => "local_address_in_live",
             PatternErrorKind::PublicSuffixWildcard => "public_suffix_wildcard",
+            PatternErrorKind::TooManyRules => "too_many_rules",
         }
     }
 }

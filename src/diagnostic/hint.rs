@@ -19,8 +19,8 @@ pub const MOVE_TO_TEST_LIST: &str = "move it to the file's `test` list";
 ///
 /// ```
 /// use origin_policy::diagnostic::{hint, MOVE_TO_TEST_LIST};
-/// use origin_policy::{Mode, PolicyOptions};
 /// use origin_policy::pattern::Pattern;
+/// use origin_policy::{Mode, PolicyOptions};
 ///
 /// let error = Pattern::parse("localhost:3000").unwrap_err();
 /// let options = PolicyOptions::default();
@@ -150,6 +150,17 @@ impl Context<'_> {
     /// An entry without a scheme: the scheme to add (`http://` for a loopback host in test
     /// mode, else `https://`), or, when the entry would still be invalid with it, why.
     fn missing_scheme(&self, trimmed: &str, follow: bool) -> Option<String> {
+        // `https//x.com`: the scheme is there, without its `:`.
+        for scheme in ["https", "http"] {
+            let head = trimmed.get(..scheme.len() + 2);
+            if head.is_some_and(|head| head.eq_ignore_ascii_case(&format!("{scheme}//"))) {
+                let rewrite = format!("{scheme}:{}", &trimmed[scheme.len()..]);
+                return Some(format!(
+                    "a `:` is missing after the scheme{}",
+                    self.as_in(Some(rewrite))
+                ));
+            }
+        }
         let host = trimmed
             .strip_prefix("://")
             .or_else(|| trimmed.strip_prefix("//"))

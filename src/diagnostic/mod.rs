@@ -251,11 +251,14 @@ impl From<&Warning<'_>> for Diagnostic {
 }
 
 impl fmt::Display for Diagnostic {
-    /// `error[http_in_live]: live[1]: message`, then the entry with `^^^` under the span
-    /// and the hint, each escaped as [`echo`](crate::echo) says.
+    /// `error[http_in_live]: live[1]: message` (a warning's message names its rules
+    /// itself: `warning[duplicate_entry]: live[3] ... duplicates live[0] ...`), then the
+    /// entry with `^^^` under the span and the hint, each escaped as
+    /// [`echo`](crate::echo) says.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}[{}]: ", self.severity, self.code)?;
-        if let (Some(mode), Some(index)) = (self.mode, self.index) {
+        // A warning's message names its rules itself.
+        if let (Severity::Error, Some(mode), Some(index)) = (self.severity, self.mode, self.index) {
             write!(f, "{mode}[{index}]: ")?;
         }
         f.write_str(&crate::echo::echo(&self.message))?;

@@ -12,8 +12,8 @@ use crate::policy::Policy;
 ///
 /// ```
 /// use origin_policy::diagnostic::suggestion;
-/// use origin_policy::{Mode, PolicyOptions};
 /// use origin_policy::pattern::Pattern;
+/// use origin_policy::{Mode, PolicyOptions};
 ///
 /// let options = PolicyOptions::default();
 /// let suggest = |entry: &str, mode| {
@@ -226,6 +226,24 @@ mod tests {
         assert_eq!(
             suggest(Mode::Test, "staging.x.com").as_deref(),
             Some("https://staging.x.com")
+        );
+    }
+
+    #[test]
+    fn the_hint_agrees_with_the_suggestion() {
+        let error = Policy::builder()
+            .allow(Mode::Live, "https//x.com")
+            .build()
+            .unwrap_err();
+        let hint = crate::diagnostic::hint(
+            Mode::Live,
+            &error.entries()[0].error,
+            PolicyOptions::default(),
+            "",
+        );
+        assert_eq!(
+            hint.as_deref(),
+            Some("a `:` is missing after the scheme, as in `https://x.com`")
         );
     }
 

@@ -190,7 +190,7 @@ impl FrameAncestorsLayer {
     /// Calls `hook` for each request whose directive failed closed: the tenant's policy
     /// has sources for the mode, but they would pass
     /// [`PolicyOptions::frame_ancestors_max_bytes`](crate::PolicyOptions::frame_ancestors_max_bytes),
-    /// so the response gets `frame-ancestors 'none'` ([`FrameAncestors::closed_reason`]).
+    /// so the response gets `frame-ancestors 'none'` ([`FrameAncestors::closed_reason`](crate::FrameAncestors::closed_reason)).
     /// Log it there (rate-limited: it holds for every request of that tenant and mode until
     /// the policy changes); the lint reports the same when the policy is written
     /// ([`WarningKind::FrameAncestorsTooLong`](crate::WarningKind::FrameAncestorsTooLong)).

@@ -5,8 +5,8 @@
 use std::borrow::Cow;
 
 use super::{Origin, OriginErrorKind, MAX_ORIGIN_LEN};
-use crate::dots::Dots;
 use crate::host::{self, BrowserHost, BrowserHostError, Host, HostKind, NameProblem};
+use crate::origin::dots::Dots;
 use crate::port::{self, PortError};
 use crate::scheme::Scheme;
 

@@ -13,8 +13,8 @@
 use std::borrow::Cow;
 
 use super::Origin;
-use crate::dots::Dots;
 use crate::host::{self, HostKind};
+use crate::origin::dots::Dots;
 use crate::port;
 use crate::scheme::Scheme;
 

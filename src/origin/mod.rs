@@ -7,15 +7,16 @@
 //! mean what they mean to a browser.
 
 mod browser;
+pub(crate) mod dots;
 mod fast;
 
 use std::borrow::Cow;
 use std::fmt;
 
-use crate::dots::Dots;
 use crate::host::{self, Host, HostKind};
 use crate::public_suffix;
 use crate::scheme::Scheme;
+use dots::Dots;
 
 use browser::parse_as_browser;
 use fast::parse_canonical;

@@ -283,12 +283,16 @@ enum Repr {
     Entries(Vec<EntryDiagnostic>),
     /// Keys a policy file does not have, reported with every bad entry of the rest: the
     /// parser's error (about the first such key), every such key, and the entries.
-    UnknownKeys {
-        syntax: Box<SyntaxError>,
-        keys: Vec<String>,
-        entries: Vec<EntryDiagnostic>,
-    },
+    /// (Boxed, so that the error stays three words.)
+    UnknownKeys(Box<UnknownKeys>),
     Limit(Box<LimitError>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct UnknownKeys {
+    syntax: SyntaxError,
+    keys: Vec<String>,
+    entries: Vec<EntryDiagnostic>,
 }
 
 impl PolicyFileError {
@@ -313,11 +317,11 @@ impl PolicyFileError {
         entries: Vec<EntryDiagnostic>,
     ) -> Self {
         PolicyFileError {
-            repr: Repr::UnknownKeys {
-                syntax: Box::new(syntax),
+            repr: Repr::UnknownKeys(Box::new(UnknownKeys {
+                syntax,
                 keys,
                 entries,
-            },
+            })),
         }
     }
 
@@ -332,7 +336,8 @@ impl PolicyFileError {
     /// every bad entry of the rest).
     pub fn syntax_error(&self) -> Option<&SyntaxError> {
         match &self.repr {
-            Repr::Syntax(error) | Repr::UnknownKeys { syntax: error, .. } => Some(error),
+            Repr::Syntax(error) => Some(error),
+            Repr::UnknownKeys(unknown) => Some(&unknown.syntax),
             Repr::Entries(_) | Repr::Limit(_) => None,
         }
     }
@@ -341,7 +346,7 @@ impl PolicyFileError {
     /// that is what is wrong with it.
     pub fn unknown_keys(&self) -> &[String] {
         match &self.repr {
-            Repr::UnknownKeys { keys, .. } => keys,
+            Repr::UnknownKeys(unknown) => &unknown.keys,
             _ => &[],
         }
     }
@@ -357,7 +362,8 @@ impl PolicyFileError {
     /// Every bad entry (empty for a syntax error or a limit).
     pub fn entries(&self) -> &[EntryDiagnostic] {
         match &self.repr {
-            Repr::Entries(entries) | Repr::UnknownKeys { entries, .. } => entries,
+            Repr::Entries(entries) => entries,
+            Repr::UnknownKeys(unknown) => &unknown.entries,
             Repr::Syntax(_) | Repr::Limit(_) => &[],
         }
     }
@@ -373,14 +379,11 @@ impl PolicyFileError {
         match &self.repr {
             Repr::Syntax(error) => vec![error.to_diagnostic()],
             Repr::Entries(entries) => entries.iter().map(EntryDiagnostic::to_diagnostic).collect(),
-            Repr::UnknownKeys {
-                syntax,
-                keys,
-                entries,
-            } => keys
+            Repr::UnknownKeys(unknown) => unknown
+                .keys
                 .iter()
-                .map(|key| unknown_key_diagnostic(key, syntax))
-                .chain(entries.iter().map(EntryDiagnostic::to_diagnostic))
+                .map(|key| unknown_key_diagnostic(key, &unknown.syntax))
+                .chain(unknown.entries.iter().map(EntryDiagnostic::to_diagnostic))
                 .collect(),
             Repr::Limit(error) => vec![error.to_diagnostic()],
         }
@@ -392,11 +395,12 @@ impl fmt::Display for PolicyFileError {
         match &self.repr {
             Repr::Syntax(error) => error.fmt(f),
             Repr::Entries(entries) => write_entries(f, entries),
-            Repr::UnknownKeys {
-                syntax,
-                keys,
-                entries,
-            } => {
+            Repr::UnknownKeys(unknown) => {
+                let UnknownKeys {
+                    syntax,
+                    keys,
+                    entries,
+                } = &**unknown;
                 syntax.fmt(f)?;
                 if keys.len() > 1 {
                     let shown: Vec<String> =

@@ -172,8 +172,8 @@ where
     /// of versioned tenants and changes.
     ///
     /// ```
-    /// use origin_policy::{Mode, Policy};
     /// use origin_policy::store::{PolicyStore, TenantUpdate};
+    /// use origin_policy::{Mode, Policy};
     ///
     /// let policy = |host: &str| Policy::builder().allow(Mode::Live, host).build();
     /// let store = PolicyStore::new();

@@ -13,6 +13,7 @@
 //!   origins): the seeded differential test, the property tests, the config round trip,
 //!   the lint and build-linearity tests, the `differential` fuzz target and the benchmark
 //!   [`workload`];
+//! - [`shapes`]: the worst list shapes for the index (many rules on one key or one host);
 //! - [`policy`], [`builder`] and [`entries`]: a policy from lists of entries.
 
 #![forbid(unsafe_code)]
@@ -25,6 +26,7 @@ pub mod csp;
 pub mod fuzz_checks;
 pub mod reference;
 pub mod rng;
+pub mod shapes;
 pub mod text;
 pub mod workload;
 

@@ -166,8 +166,15 @@ fn spec_table() {
     let left_out_reasons = frame_ancestors::run(frame_rows, &mut report);
     codes::run(code_rows, &mut report);
 
+    // `TooManyRules` takes a billion entries; the prose of section 2 names it, and a unit
+    // test of the builder reaches a lowered limit.
+    let shown_kinds: Vec<PatternErrorKind> = PatternErrorKind::ALL
+        .iter()
+        .copied()
+        .filter(|&kind| kind != PatternErrorKind::TooManyRules)
+        .collect();
     check_all_shown(
-        PatternErrorKind::ALL,
+        &shown_kinds,
         &pattern_kinds,
         |kind| format!("no pattern row shows `error {kind:?}`"),
         &mut report,

@@ -12,7 +12,7 @@ use percent_encoding::percent_decode_str;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::diag::{self, Diagnostic, Severity};
+use super::diag::{self, Diagnostic};
 use super::store::{Change, Outcome, Tag, WriteError};
 use super::tokens::Refusal;
 use super::{Admin, Reply};
@@ -208,20 +208,9 @@ fn parse_json<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Reply> {
 }
 
 fn unknown_mode(mode: &str) -> Reply {
-    let diagnostic = Diagnostic {
-        severity: Severity::Error,
-        code: "unknown_mode".to_owned(),
-        message: format!("unknown mode {:?}: `live` or `test`", mode),
-        mode: None,
-        index: None,
-        entry: None,
-        span: None,
-        hint: None,
-        suggestion: None,
-    };
     Reply::json(
         StatusCode::UNPROCESSABLE_ENTITY,
-        &json!({"errors": [diagnostic]}),
+        &json!({"errors": [diag::unknown_mode(mode)]}),
     )
 }
 
@@ -259,10 +248,9 @@ async fn get_tenant(admin: &Admin, tenant: &str) -> Reply {
     let shown = match head.build(tenant) {
         Some(Ok(policy)) => Some(std::sync::Arc::new(policy)),
         Some(Err(failure)) => {
-            let options = serving.as_ref().map(|p| p.options()).unwrap_or_default();
             body["refused"] = json!({
                 "version": head.tag.json(),
-                "errors": diag::of_file_error(&failure, options),
+                "errors": diag::of_file_error(&failure),
             });
             serving
         }
@@ -326,7 +314,7 @@ fn written(
         }
         Err(WriteError::Invalid(failure)) => Reply::json(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &json!({"errors": diag::of_file_error(&failure, Default::default())}),
+            &json!({"errors": diag::of_file_error(&failure)}),
         ),
         Err(WriteError::Refused(Refused::Listed(canonical))) => Reply::json(
             StatusCode::CONFLICT,
@@ -518,7 +506,7 @@ async fn put_tenant(
     let policy = match crate::policy_file::load(tenant, text, format) {
         Ok(policy) => policy,
         Err(failure) => {
-            let errors = diag::of_file_error(&failure, Default::default());
+            let errors = diag::of_file_error(&failure);
             let status = if failure.syntax_error().is_some()
                 && format == origin_policy::policy_file::Format::Json
             {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use origin_policy::store::{TenantUpdate, Version};
 
 use crate::db::rows::{Change, StoredPolicy};
-use crate::policy_file::{self, LoadError};
+use crate::policy_file::{self, Limits, LoadError};
 
 /// A change that did not build: the replica keeps what it had for the tenant.
 #[derive(Debug)]
@@ -34,18 +34,34 @@ pub fn load(
     version: Version,
     policy: &StoredPolicy,
 ) -> Result<origin_policy::Policy, LoadError> {
-    let source = format!("{tenant} (version {version})");
-    policy_file::load(&source, &policy.text, policy.format)
+    load_with_limits(tenant, version, policy, Limits::default())
 }
 
-/// Builds every change; a deletion needs no build.
+/// [`load`] within `limits`.
+pub fn load_with_limits(
+    tenant: &str,
+    version: Version,
+    policy: &StoredPolicy,
+    limits: Limits,
+) -> Result<origin_policy::Policy, LoadError> {
+    let source = format!("{tenant} (version {version})");
+    policy_file::load_with_limits(&source, &policy.text, policy.format, limits)
+}
+
+/// Builds every change within the default limits; a deletion needs no build.
+#[cfg(test)]
 pub fn build_changes(changes: Vec<Change>) -> Built {
+    build_changes_with_limits(changes, Limits::default())
+}
+
+/// Builds every change within `limits`; a deletion needs no build.
+pub fn build_changes_with_limits(changes: Vec<Change>, limits: Limits) -> Built {
     let mut built = Built {
         updates: Vec::with_capacity(changes.len()),
         refused: Vec::new(),
     };
     for change in changes {
-        match build_one(change) {
+        match build_one(change, limits) {
             Ok(update) => built.updates.push(update),
             Err(refused) => built.refused.push(refused),
         }
@@ -54,7 +70,7 @@ pub fn build_changes(changes: Vec<Change>) -> Built {
 }
 
 /// One change as an update of the store, or why its policy does not build.
-pub fn build_one(change: Change) -> Result<TenantUpdate<String>, Refused> {
+pub fn build_one(change: Change, limits: Limits) -> Result<TenantUpdate<String>, Refused> {
     let Change {
         tenant,
         version,
@@ -62,7 +78,7 @@ pub fn build_one(change: Change) -> Result<TenantUpdate<String>, Refused> {
     } = change;
     let policy = match policy {
         None => None,
-        Some(stored) => match load(&tenant, version, &stored) {
+        Some(stored) => match load_with_limits(&tenant, version, &stored, limits) {
             Ok(policy) => Some(Arc::new(policy)),
             Err(error) => {
                 return Err(Refused {
@@ -81,8 +97,10 @@ pub fn build_one(change: Change) -> Result<TenantUpdate<String>, Refused> {
 }
 
 /// The first of `older` (a tenant's versions, newest first) that is a deletion or builds.
-pub fn first_that_builds(older: Vec<Change>) -> Option<TenantUpdate<String>> {
-    older.into_iter().find_map(|change| build_one(change).ok())
+pub fn first_that_builds(older: Vec<Change>, limits: Limits) -> Option<TenantUpdate<String>> {
+    older
+        .into_iter()
+        .find_map(|change| build_one(change, limits).ok())
 }
 
 #[cfg(test)]
@@ -139,16 +157,39 @@ mod tests {
     }
 
     #[test]
+    fn a_policy_over_the_limits_is_refused_with_a_located_error_naming_the_limit() {
+        let three = "live = [\"https://a.example\", \"https://b.example\", \"https://c.example\"]";
+        let limits = Limits::default().with_max_entries_per_mode(2);
+        let built = build_changes_with_limits(vec![change("t", 4, Some(three))], limits);
+        assert!(built.updates.is_empty());
+        let message = built.refused[0].error.to_string();
+        assert!(message.starts_with("t (version 4):1:"), "{message}");
+        assert!(message.contains("max_entries_per_mode"), "{message}");
+        let limits = Limits::default().with_max_bytes(20);
+        let built = build_changes_with_limits(vec![change("t", 5, Some(three))], limits);
+        let message = built.refused[0].error.to_string();
+        assert!(message.contains("max_bytes"), "{message}");
+        // Within the limits it builds.
+        let built = build_changes_with_limits(vec![change("t", 6, Some(three))], Limits::default());
+        assert_eq!(built.updates.len(), 1);
+    }
+
+    #[test]
     fn the_fallback_is_the_newest_older_version_that_builds_or_deletes() {
         let older = vec![
             change("t", 9, Some("live = [")),
             change("t", 7, Some("live = [\"https://seven.example\"]")),
             change("t", 5, Some("live = [\"https://five.example\"]")),
         ];
-        let update = first_that_builds(older).unwrap();
+        let update = first_that_builds(older, Limits::default()).unwrap();
         assert_eq!(update.version, 7);
-        let deleted = first_that_builds(vec![change("t", 9, Some("x")), change("t", 8, None)]);
+        let deleted = first_that_builds(
+            vec![change("t", 9, Some("x")), change("t", 8, None)],
+            Limits::default(),
+        );
         assert!(deleted.is_some_and(|u| u.version == 8 && u.policy.is_none()));
-        assert!(first_that_builds(vec![change("t", 2, Some("live = 1"))]).is_none());
+        assert!(
+            first_that_builds(vec![change("t", 2, Some("live = 1"))], Limits::default()).is_none()
+        );
     }
 }

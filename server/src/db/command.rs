@@ -11,7 +11,7 @@ use clap::{Args, Subcommand};
 use origin_policy::store::Version;
 use tokio_postgres::{Client, NoTls};
 
-use crate::db::rows::{self, Change, RowError, StoredPolicy};
+use crate::db::rows::{self, Change, RowError};
 use crate::db::{build, schema};
 use crate::policy_file::Format;
 
@@ -22,10 +22,18 @@ const EXIT_NOT_FOUND: u8 = 1;
 /// A refused policy, a database error, an unreadable file.
 const EXIT_ERROR: u8 = 2;
 
+/// The format `db put --format` names.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum PutFormat {
+    Toml,
+    Json,
+}
+
 /// `db`: the subcommands and the connection they share.
 #[derive(Debug, Args)]
 pub struct DbArgs {
-    /// The database: a `postgresql://USER@HOST:PORT/DB` URL or `key=value` pairs.
+    /// The database: a `postgresql://USER@HOST:PORT/DB` URL or `key=value` pairs; without
+    /// it, DATABASE_URL, else the libpq variables (PGHOST, PGPORT, PGUSER, PGDATABASE, ...).
     #[arg(long, value_name = "URL", global = true)]
     postgres: Option<String>,
 
@@ -37,13 +45,21 @@ pub struct DbArgs {
 enum DbCommand {
     /// Create or update the schema (the SQL files of server/migrations/, each applied once).
     Migrate,
-    /// Validate FILE (TOML, or JSON when it ends in .json) and write it as TENANT's next
-    /// version. Every bad entry is reported and nothing is written; lint warnings are
-    /// printed and do not stop the write. Prints the new version.
+    /// Validate FILE (TOML, or JSON when it ends in .json; `-` reads stdin, its format
+    /// from --format or sniffed) and write it as TENANT's next version. Every bad entry is
+    /// reported and nothing is written; lint warnings are printed and do not stop the
+    /// write. Prints the new version.
     Put {
         tenant: String,
         #[arg(value_name = "FILE")]
         file: PathBuf,
+        /// The policy's format, whatever the file's name says.
+        #[arg(long, value_enum)]
+        format: Option<PutFormat>,
+        /// Write only if TENANT is still at version N (0: it has no policy yet); else exit
+        /// 3 and write nothing.
+        #[arg(long, value_name = "N")]
+        if_version: Option<Version>,
     },
     /// Print TENANT's current policy on stdout (as stored) and its version on stderr.
     Get { tenant: String },
@@ -58,8 +74,9 @@ enum DbCommand {
 
 /// Runs a `db` subcommand; its messages are on stdout and stderr.
 pub fn run(args: DbArgs) -> ExitCode {
-    let Some(url) = args.postgres else {
-        eprintln!("error: --postgres URL is required");
+    let url = super::connection::resolve(args.postgres, |name| std::env::var(name).ok());
+    let Some(url) = url else {
+        eprintln!("error: --postgres URL is required (or DATABASE_URL, or the PG* variables)");
         return ExitCode::from(EXIT_ERROR);
     };
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -120,7 +137,18 @@ async fn execute(client: &mut Client, command: DbCommand) -> Result<u8, RowError
             }
             Ok(EXIT_OK)
         }
-        DbCommand::Put { tenant, file } => put(client, &tenant, &file).await,
+        DbCommand::Put {
+            tenant,
+            file,
+            format,
+            if_version,
+        } => {
+            let format = format.map(|format| match format {
+                PutFormat::Toml => Format::Toml,
+                PutFormat::Json => Format::Json,
+            });
+            super::put::put(client, &tenant, &file, format, if_version).await
+        }
         DbCommand::Get { tenant } => {
             let Some(entry) = rows::current(client, &tenant).await? else {
                 eprintln!("{}: no such tenant", shown(&tenant));
@@ -177,36 +205,6 @@ async fn execute(client: &mut Client, command: DbCommand) -> Result<u8, RowError
             }
         },
     }
-}
-
-/// `db put`: read, validate, lint, write.
-async fn put(client: &Client, tenant: &str, file: &std::path::Path) -> Result<u8, RowError> {
-    let file_name = file.display().to_string().escape_debug().to_string();
-    let Some(format) = Format::from_path(file) else {
-        eprintln!("error: {file_name}: a policy file's name ends in .toml or .json");
-        return Ok(EXIT_ERROR);
-    };
-    let text = match std::fs::read_to_string(file) {
-        Ok(text) => text,
-        Err(error) => {
-            eprintln!("error: cannot read {file_name}: {error}");
-            return Ok(EXIT_ERROR);
-        }
-    };
-    let policy = match crate::policy_file::load(&file_name, &text, format) {
-        Ok(policy) => policy,
-        Err(error) => {
-            eprintln!("error: {error}");
-            eprintln!("refused: nothing was written for {}", shown(tenant));
-            return Ok(EXIT_ERROR);
-        }
-    };
-    for warning in policy.lint() {
-        eprintln!("warning: {file_name}: {warning}");
-    }
-    let version = rows::put(client, tenant, &StoredPolicy { text, format }).await?;
-    println!("{}: version {version}", shown(tenant));
-    Ok(EXIT_OK)
 }
 
 /// `db rollback`: the old version's policy, checked again, written as the next version.

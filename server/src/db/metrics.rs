@@ -4,9 +4,19 @@
 
 use std::sync::atomic::AtomicU64;
 
+use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
+
+/// What found a database that is not the one followed: `watermark` (the change at the
+/// replica's newest version is gone or another) or `checksum` (the table differs from
+/// what the replica read).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct SignalLabels {
+    pub signal: &'static str,
+}
 
 /// The feed's counters and gauges; cheap to update from its task.
 #[derive(Debug, Default)]
@@ -28,8 +38,9 @@ pub struct PostgresMetrics {
     /// Changes those read (each one a notification that was lost or not yet read).
     pub resync_applied: Counter,
     /// Full reloads after the database was found not to be the one followed (restored
-    /// from an older dump, failed over to a standby that missed commits).
-    pub full_reloads: Counter,
+    /// from an older dump, failed over to a standby that missed commits), by the signal
+    /// that found it.
+    pub full_reloads: Family<SignalLabels, Counter>,
     /// Policy builds in flight (each large policy has its own).
     pub builds_in_progress: Gauge,
     /// Sessions that ended (lost connections, failed connection attempts).

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use crate::feed::SourceFeed;
-use crate::policy_file::{self, Format};
+use crate::policy_file::{self, Format, Limits};
 
 /// How often the directory is read.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(500);
@@ -70,6 +70,8 @@ pub struct DirectorySource {
     dir_failed: bool,
     /// Names that are not UTF-8, reported once each.
     warned_names: HashSet<OsString>,
+    /// The size limits of one policy file.
+    limits: Limits,
 }
 
 impl DirectorySource {
@@ -79,7 +81,14 @@ impl DirectorySource {
             tenants: HashMap::new(),
             dir_failed: false,
             warned_names: HashSet::new(),
+            limits: Limits::default(),
         }
+    }
+
+    /// Reads each file within `limits` (`serve --max-policy-entries`, `--max-policy-bytes`).
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
     }
 
     /// Checks at start-up that the directory can be listed, for a clear error.
@@ -140,7 +149,7 @@ impl DirectorySource {
             if self.tenants.get(&tenant) == Some(&files) {
                 continue;
             }
-            apply(feed, &tenant, &files);
+            apply(feed, &tenant, &files, self.limits);
             self.tenants.insert(tenant, files);
         }
     }
@@ -176,7 +185,7 @@ impl DirectorySource {
 }
 
 /// Reads and builds the tenant's one file and swaps it in, or refuses the change.
-fn apply(feed: &SourceFeed, tenant: &str, files: &Files) {
+fn apply(feed: &SourceFeed, tenant: &str, files: &Files, limits: Limits) {
     let mut paths = files.keys();
     let (Some(path), None) = (paths.next(), paths.next()) else {
         let names: Vec<String> = files.keys().map(|p| p.display().to_string()).collect();
@@ -200,7 +209,7 @@ fn apply(feed: &SourceFeed, tenant: &str, files: &Files) {
             )
         }
     };
-    match policy_file::load(&origin, &text, format) {
+    match policy_file::load_with_limits(&origin, &text, format, limits) {
         Ok(policy) => feed.put(tenant, &origin, policy),
         Err(error) => feed.reject(tenant, &origin, &error),
     }

@@ -33,12 +33,13 @@ use tokio_postgres::{AsyncMessage, Client, Config, NoTls};
 
 use crate::db::build::{self, Built};
 use crate::db::integrity::{self, fingerprint, Read, View};
-use crate::db::metrics::PostgresMetrics;
+use crate::db::metrics::{PostgresMetrics, SignalLabels};
 use crate::db::rows::{self, Change, RowError};
 use crate::db::CHANNEL;
 use crate::feed::SourceFeed;
 use crate::metrics::Metrics;
-use crate::source::builds::Builds;
+use crate::policy_file::Limits;
+use crate::source::builds::{build_in_parallel, Builds};
 
 /// The first wait after a lost connection.
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
@@ -84,6 +85,8 @@ pub struct PostgresSource {
     view: View,
     /// The builds of the changes read, applied as each finishes.
     builds: Builds,
+    /// The size limits of one policy.
+    limits: Limits,
 }
 
 /// Why a session ended.
@@ -134,6 +137,14 @@ enum Event {
     Closed(Option<tokio_postgres::Error>),
 }
 
+/// What found a database that is not the one followed, and what it found.
+#[derive(Debug)]
+struct Divergence {
+    /// The metric label: `watermark` or `checksum`.
+    signal: &'static str,
+    why: String,
+}
+
 /// How a catch-up was started, for the metrics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Cause {
@@ -151,8 +162,16 @@ impl PostgresSource {
             at_watermark: None,
             newest: 0,
             view: View::default(),
-            builds: Builds::default(),
+            builds: Builds::with_limits(Limits::default()),
+            limits: Limits::default(),
         }
+    }
+
+    /// Builds each policy within `limits` (`serve --max-policy-entries`, `--max-policy-bytes`).
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.builds = Builds::with_limits(limits);
+        self.limits = limits;
+        self
     }
 
     fn counters(&self) -> &PostgresMetrics {
@@ -245,13 +264,15 @@ impl PostgresSource {
         &mut self,
         client: &mut Client,
         feed: &mut SourceFeed,
-        diverged: Option<String>,
+        diverged: Option<Divergence>,
     ) -> Result<(), SessionError> {
         let started = Instant::now();
         let (changes, newest, at_newest) = timed(integrity::snapshot(client)).await??;
         let read = started.elapsed();
         let view = View::of_rows(&changes);
-        let built = build_in_parallel(changes).await?;
+        let built = build_in_parallel(changes, self.limits)
+            .await
+            .map_err(SessionError::Build)?;
         // After a restore the versions held are of the old numbering: a refused row falls
         // back through the whole history.
         let trust_held = diverged.is_none();
@@ -279,8 +300,11 @@ impl PostgresSource {
                     "postgres feed: snapshot loaded"
                 );
             }
-            Some(why) => {
-                self.counters().full_reloads.inc();
+            Some(Divergence { signal, why }) => {
+                self.counters()
+                    .full_reloads
+                    .get_or_create(&SignalLabels { signal })
+                    .inc();
                 tracing::warn!(
                     tenants,
                     version = newest,
@@ -339,18 +363,24 @@ impl PostgresSource {
     }
 
     /// Why the database read is not the one this replica followed, if it is not.
-    fn diverged(&self, since: Version, read: &Read, view: &View) -> Option<String> {
+    fn diverged(&self, since: Version, read: &Read, view: &View) -> Option<Divergence> {
+        let watermark = |why| {
+            Some(Divergence {
+                signal: "watermark",
+                why,
+            })
+        };
         if since > 0 {
             match &read.at_watermark {
                 None => {
-                    return Some(format!(
+                    return watermark(format!(
                         "version {since}, the newest this replica read, is not in the history \
                          (newest there: {})",
                         read.newest
                     ))
                 }
                 Some(change) if Some(fingerprint(change)) != self.at_watermark => {
-                    return Some(format!(
+                    return watermark(format!(
                         "the change at version {since} is not the one this replica read"
                     ))
                 }
@@ -358,11 +388,15 @@ impl PostgresSource {
             }
         }
         match read.table {
-            Some(table) if table != view.sum() => Some(format!(
-                "the table's checksum ({} rows) differs from the rows this replica read ({})",
-                table.rows,
-                view.sum().rows
-            )),
+            Some(table) if table != view.sum() => Some(Divergence {
+                signal: "checksum",
+                why: format!(
+                    "the table's checksum ({} rows) differs from the rows this replica read \
+                     ({})",
+                    table.rows,
+                    view.sum().rows
+                ),
+            }),
             _ => None,
         }
     }
@@ -436,7 +470,9 @@ impl PostgresSource {
                 return Ok(None);
             };
             let full_page = older.len() as i64 == FALLBACK_PAGE;
-            if let Some(update) = off_runtime(move || build::first_that_builds(older)).await? {
+            let limits = self.limits;
+            let first = off_runtime(move || build::first_that_builds(older, limits)).await?;
+            if let Some(update) = first {
                 return Ok(Some(update));
             }
             if !full_page {
@@ -488,72 +524,11 @@ async fn off_runtime<T: Send + 'static>(
         .map_err(SessionError::Build)
 }
 
-/// Changes below this count are built by one blocking task; above, by one per core.
-const PARALLEL_ABOVE: usize = 1024;
-
-/// Builds `changes` on the blocking pool, split over the cores when there are many (a
-/// snapshot: 100,000 tenants take seconds on one core), in their order.
-async fn build_in_parallel(mut changes: Vec<Change>) -> Result<Built, SessionError> {
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    if changes.len() <= PARALLEL_ABOVE || cores == 1 {
-        return off_runtime(move || build::build_changes(changes)).await;
-    }
-    let chunk = changes.len().div_ceil(cores);
-    let mut tasks = Vec::with_capacity(cores);
-    while !changes.is_empty() {
-        let rest = changes.split_off(chunk.min(changes.len()));
-        let part = std::mem::replace(&mut changes, rest);
-        tasks.push(tokio::task::spawn_blocking(move || {
-            build::build_changes(part)
-        }));
-    }
-    let mut built = Built::default();
-    for task in tasks {
-        let part = task.await.map_err(SessionError::Build)?;
-        built.updates.extend(part.updates);
-        built.refused.extend(part.refused);
-    }
-    Ok(built)
-}
-
 /// Stops the connection task when its session ends.
 struct AbortOnDrop(tokio::task::JoinHandle<()>);
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
         self.0.abort();
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::db::rows::StoredPolicy;
-    use crate::policy_file::Format;
-
-    #[tokio::test]
-    async fn a_parallel_build_keeps_the_order_and_every_refusal() {
-        let changes: Vec<Change> = (0..3 * PARALLEL_ABOVE as u64)
-            .map(|version| Change {
-                tenant: format!("t{version}"),
-                version,
-                policy: Some(StoredPolicy {
-                    text: if version % 1000 == 7 {
-                        "live = [\"http://bad.example\"]".to_owned()
-                    } else {
-                        format!("live = [\"https://t{version}.example\"]")
-                    },
-                    format: Format::Toml,
-                }),
-            })
-            .collect();
-        let built = build_in_parallel(changes).await.unwrap();
-        let refused: Vec<Version> = built.refused.iter().map(|r| r.version).collect();
-        assert_eq!(refused, [7, 1007, 2007, 3007]);
-        let versions: Vec<Version> = built.updates.iter().map(|u| u.version).collect();
-        let expected: Vec<Version> = (0..3 * PARALLEL_ABOVE as u64)
-            .filter(|version| version % 1000 != 7)
-            .collect();
-        assert_eq!(versions, expected);
     }
 }

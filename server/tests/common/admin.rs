@@ -114,8 +114,19 @@ pub fn send(
     stream.write_all(head.as_bytes()).unwrap();
     // A server may answer (413) before reading a large body and close.
     let _ = stream.write_all(body);
+    // Read to the end of the body (by Content-Length), or of the connection: a server may
+    // keep the connection open despite `Connection: close`.
     let mut response = Vec::new();
-    let _ = stream.read_to_end(&mut response);
+    let mut buffer = [0u8; 16 * 1024];
+    loop {
+        match stream.read(&mut buffer) {
+            Ok(0) | Err(_) => break,
+            Ok(read) => response.extend_from_slice(&buffer[..read]),
+        }
+        if complete(&response) {
+            break;
+        }
+    }
     let response = String::from_utf8_lossy(&response).into_owned();
     let (head, body) = response
         .split_once("\r\n\r\n")
@@ -135,6 +146,19 @@ pub fn send(
         headers,
         body: body.to_owned(),
     }
+}
+
+/// Whether `response` holds a whole head and as many body bytes as its Content-Length.
+fn complete(response: &[u8]) -> bool {
+    let Some(end) = response.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return false;
+    };
+    let head = String::from_utf8_lossy(&response[..end]).to_ascii_lowercase();
+    let length = head
+        .lines()
+        .find_map(|line| line.strip_prefix("content-length:"))
+        .and_then(|value| value.trim().parse::<usize>().ok());
+    length.is_some_and(|length| response.len() >= end + 4 + length)
 }
 
 /// An API call as `token`: JSON body (or none), extra headers.

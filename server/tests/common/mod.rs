@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod postgres;
 pub mod replica;
+pub mod webdriver;
 
 use std::fs;
 use std::io::{BufRead, BufReader};

@@ -1,3 +1,5 @@
+//! hot path: measured with benches/instructions.sh
+//!
 //! Label wildcards (`pr-*.preview.example.com`): per (mode, scheme, base), a trie of the
 //! literal prefixes whose nodes own reverse tries of the literal suffixes.
 //!
@@ -11,7 +13,8 @@
 //!   empty one too, at the root, for `*-staging`). A node that ends a prefix owns:
 //! * a **suffix trie**: the suffixes of the patterns with exactly that prefix, written
 //!   backwards (`-staging` as `gnigats-`). A node that ends a suffix holds the rules of
-//!   that `prefix*suffix` (the same pattern on several ports), lowest index first.
+//!   that `prefix*suffix` (the same pattern on several ports) as a port run
+//!   ([`super::runs`]): one rule per port, the lowest index, sorted by port.
 //!
 //! A check walks the label forward through the prefix trie; at each node that ends a
 //! prefix, at depth `i`, it walks that node's suffix trie backward from the label's end,
@@ -34,9 +37,8 @@
 //! * **Check**: for a label of `n <= 63` bytes, at most `n - 1` steps in the prefix trie
 //!   and, at a prefix of depth `i`, at most `n - i - 1` in its suffix trie: at most
 //!   `62 + 62 * 63 / 2 = 2,015` steps in all, each a binary search over at most 38 sorted
-//!   edge bytes, plus the scan of the rules at each suffix node reached (one rule per port
-//!   the pattern is listed on, stopping at the first on the origin's port, as for an exact
-//!   host). Typical lists have one or two prefixes along a label and stop after a few
+//!   edge bytes, plus a binary search of the port run at each suffix node reached (at
+//!   most 17 ports compared, as for an exact host). Typical lists have one or two prefixes along a label and stop after a few
 //!   steps. A check allocates nothing and does not recurse.
 //!
 //! Layout: all tries of an index live in two flattened arenas (one for prefix nodes, one
@@ -46,9 +48,10 @@
 //! While building, each trie is a draft with sorted sibling lists, flattened once its
 //! group is complete; the drafts are scratch space reused from group to group.
 
+use super::id::RuleId;
+use super::{runs, work};
 use crate::host::is_label_byte;
-use crate::pattern::PortSpec;
-use crate::rule::{Rule, RuleIndex};
+use crate::rule::Rule;
 
 /// No node, no rule.
 const NONE: u32 = u32::MAX;
@@ -108,8 +111,8 @@ impl Tries {
 pub(crate) struct LabelWildcards {
     prefixes: Tries,
     suffixes: Tries,
-    /// The rules of the suffix nodes, each node's run lowest index first.
-    rules: Vec<RuleIndex>,
+    /// The rules of the suffix nodes, each node's a port run ([`runs`]).
+    rules: Vec<u32>,
     /// Scratch space for building, empty once [`shrink_to_fit`](Self::shrink_to_fit) ran.
     draft: Drafts,
 }
@@ -196,14 +199,16 @@ struct Drafts {
     prefixes: Draft,
     suffixes: Draft,
     /// Rule lists of suffix draft nodes: (rule, the next older entry or [`NONE`]).
-    pending: Vec<(RuleIndex, u32)>,
+    pending: Vec<(RuleId, u32)>,
+    /// One suffix node's rules, while arranging them into a run.
+    members: Vec<RuleId>,
     /// Draft nodes in breadth-first order, while flattening: prefix nodes, suffix nodes.
     queue: Vec<u32>,
     suffix_queue: Vec<u32>,
 }
 
 /// The best rule found so far: literal characters, exact port, rule index.
-type Best = Option<(usize, bool, RuleIndex)>;
+type Best = Option<(usize, bool, RuleId)>;
 
 impl LabelWildcards {
     /// Adds one group: the label wildcards `members` (indices into `rules`, all on the
@@ -212,7 +217,7 @@ impl LabelWildcards {
     pub(crate) fn add_group(
         &mut self,
         rules: &[Rule],
-        members: impl Iterator<Item = RuleIndex>,
+        members: impl Iterator<Item = RuleId>,
     ) -> u32 {
         let draft = &mut self.draft;
         draft.prefixes.clear();
@@ -220,7 +225,9 @@ impl LabelWildcards {
         draft.pending.clear();
         let root = draft.prefixes.add(0);
         for member in members {
-            let (prefix, suffix) = rules[member as usize].label_parts();
+            let (prefix, suffix) = rules
+                .get(member.index())
+                .map_or(("", ""), Rule::label_parts);
             let end = draft.prefixes.walk(root, prefix.bytes());
             let mut suffix_root = draft.prefixes.mark[end as usize];
             if suffix_root == NONE {
@@ -235,12 +242,12 @@ impl LabelWildcards {
                 .push((member, draft.suffixes.mark[end as usize]));
             draft.suffixes.mark[end as usize] = entry;
         }
-        self.flatten_prefixes()
+        self.flatten_prefixes(rules)
     }
 
     /// Copies the prefix draft, and the suffix drafts it points to, into the arenas, breadth
     /// first so that each node's children are consecutive. Returns the new root.
-    fn flatten_prefixes(&mut self) -> u32 {
+    fn flatten_prefixes(&mut self, rules: &[Rule]) -> u32 {
         let base = id(self.prefixes.nodes.len());
         let mut queue = std::mem::take(&mut self.draft.queue);
         queue.clear();
@@ -251,7 +258,7 @@ impl LabelWildcards {
             at += 1;
             let value = match self.draft.prefixes.mark[node] {
                 NONE => NONE,
-                draft_root => self.flatten_suffixes(draft_root),
+                draft_root => self.flatten_suffixes(rules, draft_root),
             };
             let draft = &self.draft.prefixes;
             let first_child = base + id(queue.len());
@@ -270,7 +277,7 @@ impl LabelWildcards {
 
     /// Copies the suffix draft under `draft_root`, with its rule lists, into the suffix
     /// arena. Returns the new root.
-    fn flatten_suffixes(&mut self, draft_root: u32) -> u32 {
+    fn flatten_suffixes(&mut self, rules: &[Rule], draft_root: u32) -> u32 {
         let base = id(self.suffixes.nodes.len());
         let mut queue = std::mem::take(&mut self.draft.suffix_queue);
         queue.clear();
@@ -282,11 +289,15 @@ impl LabelWildcards {
             at += 1;
             let value = id(self.rules.len());
             let mut entry = draft.mark[node];
+            let members = &mut self.draft.members;
+            members.clear();
             while entry != NONE {
                 let (rule, older) = self.draft.pending[entry as usize];
-                self.rules.push(rule);
+                members.push(rule);
                 entry = older;
             }
+            runs::arrange(rules, members);
+            self.rules.extend(members.iter().map(|rule| rule.get()));
             let first_child = base + id(queue.len());
             let count = draft.queue_children(node, &mut queue);
             self.suffixes.nodes.push(Node {
@@ -311,24 +322,20 @@ impl LabelWildcards {
         self.draft.pending = Vec::new();
         self.draft.queue = Vec::new();
         self.draft.suffix_queue = Vec::new();
+        self.draft.members = Vec::new();
     }
 
     /// The best rule of the group at `root` whose pattern fits `label` and whose port
     /// allows `port`: the most literal characters, then an exact port over `*`, then the
     /// lowest index.
     #[inline]
-    pub(crate) fn best(
-        &self,
-        root: u32,
-        rules: &[Rule],
-        label: &str,
-        port: u16,
-    ) -> Option<RuleIndex> {
+    pub(crate) fn best(&self, root: u32, rules: &[Rule], label: &str, port: u16) -> Option<RuleId> {
         let label = label.as_bytes();
         let n = label.len();
         let mut best: Best = None;
         let (mut node, mut depth) = (&self.prefixes.nodes[root as usize], 0);
         loop {
+            work::count(1);
             if node.value != NONE {
                 self.collect_suffixes(node.value, rules, label, depth, port, &mut best);
             }
@@ -364,6 +371,7 @@ impl LabelWildcards {
         let n = label.len();
         let (mut node, mut depth) = (&self.suffixes.nodes[root as usize], 0);
         loop {
+            work::count(1);
             if node.rules > 0 {
                 let start = node.value as usize;
                 let candidates = &self.rules[start..start + node.rules as usize];
@@ -381,40 +389,28 @@ impl LabelWildcards {
     }
 }
 
-/// Folds the rules of one pattern (`candidates`, lowest index first, all with `literals`
-/// literal characters) into `best`.
+/// Folds the rules of one pattern (`candidates`, a port run, all with `literals` literal
+/// characters) into `best`.
 #[inline]
-fn fold(rules: &[Rule], candidates: &[RuleIndex], literals: usize, port: u16, best: &mut Best) {
+fn fold(rules: &[Rule], candidates: &[u32], literals: usize, port: u16, best: &mut Best) {
     if best.is_some_and(|(best_literals, _, _)| best_literals > literals) {
         return;
     }
-    let mut any = None;
-    let mut found = None;
-    for &rule in candidates {
-        match rules[rule as usize].port_spec() {
-            PortSpec::Exact(own) if own == port => {
-                found = Some((literals, true, rule));
-                break;
-            }
-            PortSpec::Exact(_) => {}
-            PortSpec::Any => {
-                any = any.or(Some((literals, false, rule)));
-            }
-        }
-    }
-    let Some(candidate) = found.or(any) else {
+    let Some(rule) = runs::pick(rules, candidates, port) else {
         return;
     };
+    let exact = rules
+        .get(rule.index())
+        .is_some_and(|rule| !rule.is_on_any_port());
     let better = match *best {
         None => true,
         Some((best_literals, best_exact, best_rule)) => {
-            let (literals, exact, rule) = candidate;
             (literals, exact) > (best_literals, best_exact)
                 || ((literals, exact) == (best_literals, best_exact) && rule < best_rule)
         }
     };
     if better {
-        *best = Some(candidate);
+        *best = Some((literals, exact, rule));
     }
 }
 
@@ -431,10 +427,16 @@ mod tests {
         builder.build().unwrap()
     }
 
+    impl LabelWildcards {
+        fn best_index(&self, root: u32, rules: &[Rule], label: &str, port: u16) -> Option<usize> {
+            self.best(root, rules, label, port).map(RuleId::index)
+        }
+    }
+
     /// Builds one group of `members` (ascending) on its own.
-    fn group(rules: &[Rule], members: &[RuleIndex]) -> (LabelWildcards, u32) {
+    fn group(rules: &[Rule], members: &[usize]) -> (LabelWildcards, u32) {
         let mut set = LabelWildcards::default();
-        let root = set.add_group(rules, members.iter().rev().copied());
+        let root = set.add_group(rules, members.iter().rev().copied().filter_map(RuleId::new));
         (set, root)
     }
 
@@ -451,7 +453,7 @@ mod tests {
         // The root ends the empty prefix of `*-staging`; `pr-` and `app-` end two more.
         let ends = set.prefixes.nodes.iter().filter(|node| node.value != NONE);
         assert_eq!(ends.count(), 3);
-        let best = |label| set.best(root, rules, label, 443);
+        let best = |label| set.best_index(root, rules, label, 443);
         assert_eq!(best("pr-1"), Some(0));
         assert_eq!(best("pr-"), None);
         assert_eq!(best("x-staging"), Some(1));
@@ -459,7 +461,7 @@ mod tests {
         assert_eq!(best("app-1-eu"), Some(2));
         assert_eq!(best("app--eu"), None);
         assert_eq!(best("pr-1-staging"), Some(1));
-        assert_eq!(set.best(root, rules, "pr-1", 8443), None);
+        assert_eq!(set.best_index(root, rules, "pr-1", 8443), None);
         assert_eq!(best("pr-1.x"), None);
         assert_eq!(best("pr-1!"), None);
     }
@@ -477,7 +479,7 @@ mod tests {
         ]);
         let rules = policy.rules(Mode::Live);
         let (set, root) = group(rules, &[0, 1, 2, 3, 4, 5, 6]);
-        let best = |label, port| set.best(root, rules, label, port);
+        let best = |label, port| set.best_index(root, rules, label, port);
         // `ab*` (2 literals): the exact port of rule 3 over `:*` of rule 1, not rule 6.
         assert_eq!(best("abx", 443), Some(3));
         assert_eq!(best("abx", 1), Some(1));
@@ -504,7 +506,7 @@ mod tests {
         ]);
         let rules = policy.rules(Mode::Live);
         let (set, root) = group(rules, &[0, 1, 2]);
-        let best = |label: &str| set.best(root, rules, label, 443);
+        let best = |label: &str| set.best_index(root, rules, label, 443);
         assert_eq!(best("a"), None);
         assert_eq!(best("aa"), Some(2));
         assert_eq!(best("aaaa"), Some(2));
@@ -523,13 +525,16 @@ mod tests {
         let refs: Vec<&str> = entries.iter().map(String::as_str).collect();
         let policy = policy(&refs);
         let rules = policy.rules(Mode::Live);
-        let members: Vec<RuleIndex> = (0..400).collect();
+        let members: Vec<usize> = (0..400).collect();
         let (set, root) = group(rules, &members);
-        assert_eq!(set.best(root, rules, "z-17x134623", 443), Some(17));
-        assert_eq!(set.best(root, rules, "-17x134623", 443), None);
+        assert_eq!(set.best_index(root, rules, "z-17x134623", 443), Some(17));
+        assert_eq!(set.best_index(root, rules, "-17x134623", 443), None);
         let long = format!("{}199zq", "p".repeat(50));
-        assert_eq!(set.best(root, rules, &long, 443), Some(399));
-        assert_eq!(set.best(root, rules, &long[..long.len() - 1], 443), None);
+        assert_eq!(set.best_index(root, rules, &long, 443), Some(399));
+        assert_eq!(
+            set.best_index(root, rules, &long[..long.len() - 1], 443),
+            None
+        );
     }
 
     #[test]
@@ -541,14 +546,14 @@ mod tests {
         ]);
         let rules = policy.rules(Mode::Live);
         let mut set = LabelWildcards::default();
-        let a = set.add_group(rules, [2, 0].into_iter());
-        let b = set.add_group(rules, [1].into_iter());
+        let a = set.add_group(rules, [2, 0].into_iter().filter_map(RuleId::new));
+        let b = set.add_group(rules, [1].into_iter().filter_map(RuleId::new));
         set.shrink_to_fit();
         assert_ne!(a, b);
-        assert_eq!(set.best(a, rules, "pr-1", 443), Some(0));
-        assert_eq!(set.best(b, rules, "pr-1", 443), Some(1));
-        assert_eq!(set.best(a, rules, "pr-x", 443), Some(0));
-        assert_eq!(set.best(b, rules, "q-x", 443), None);
-        assert_eq!(set.best(a, rules, "q-x", 443), Some(2));
+        assert_eq!(set.best_index(a, rules, "pr-1", 443), Some(0));
+        assert_eq!(set.best_index(b, rules, "pr-1", 443), Some(1));
+        assert_eq!(set.best_index(a, rules, "pr-x", 443), Some(0));
+        assert_eq!(set.best_index(b, rules, "q-x", 443), None);
+        assert_eq!(set.best_index(a, rules, "q-x", 443), Some(2));
     }
 }

@@ -1,3 +1,5 @@
+//! hot path: measured with benches/instructions.sh
+//!
 //! The compiled index: one open-addressing table from (mode, scheme, kind, host key) to the
 //! rules keyed by it.
 //!
@@ -16,42 +18,57 @@
 //! matches hosts with exactly one label more than its base), and only when a base of that
 //! byte length and label count exists. A label wildcard on the parent beats every
 //! whole-label wildcard that can match the same host (their bases are the parent or
-//! shorter), so a hit there ends the walk too. See [`crate::label_wildcard`].
+//! shorter), so a hit there ends the walk too. See [`label_wildcard`].
 //!
 //! Layout, for memory and for the probe path: each slot of the table is 8 bytes, a 32-bit
 //! tag and a 32-bit value. The tag holds 28 bits of the key's hash and the entry's class
 //! (mode, scheme, and exact, wildcard or label-wildcard), so a probe rejects every entry of
 //! another class and almost every other key without reading a rule. The value is the rule;
 //! rules that share a key and class (the same host on several ports) are one slot pointing
-//! at a run of rule indices, oldest first, so the run decides by port in one forward scan.
+//! at a run of rule indices sorted by port, one per port ([`runs`]), where a check finds its
+//! port by binary search: at most 17 ports compared, whatever the number of rules.
 //! Key bytes are never stored again: a candidate is compared with its rule's own key, a
 //! range of the rule's canonical text ([`Rule::key_bytes`]). The table's size is a power of
 //! two at most half full (a miss walks about two slots; at 3/4 a check at 100,000 rules
 //! cost 20–30 instructions more, for 10 bytes less per rule), with linear probing from a
 //! home slot that the tag alone decides, so the table can be rebuilt smaller without
-//! hashing a key again. A policy without rules allocates nothing here.
+//! hashing a key again. A policy without rules allocates nothing here. The table, its
+//! invariants and why it is written by hand: [`table`].
 //!
-//! The parser hands over where the host's dots are ([`Dots`](crate::dots::Dots)), so the
+//! The parser hands over where the host's dots are ([`Dots`](crate::origin::dots::Dots)), so the
 //! walk never searches the host for them, and the hashes of the host and of its parents
 //! come from one right-to-left pass ([`Suffixes`]).
 //!
-//! Hashing is [`crate::suffix_hash`], a fast non-cryptographic hash with a per-process
+//! Hashing is [`suffix_hash`], a fast non-cryptographic hash with a per-process
 //! random seed. HashDoS is not a concern: every key in the table comes from the trusted
 //! policy, and an attacker-chosen origin only *probes* (a bounded number of lookups, one
 //! per label of a name of at most 253 bytes); it never inserts, so it cannot build
 //! colliding chains.
 
+mod filter;
+mod id;
+mod label_wildcard;
+mod runs;
+mod suffix_hash;
+mod table;
+mod work;
+
+#[cfg(test)]
+mod shapes_tests;
+
 use crate::host::HostKind;
-use crate::label_wildcard::LabelWildcards;
 use crate::mode::Mode;
 use crate::origin::Origin;
 use crate::public_suffix::{self, BelowBase};
-use crate::rule::{Rule, RuleIndex, Shape};
+use crate::rule::{Rule, Shape};
 use crate::scheme::Scheme;
-use crate::suffix_hash::{SuffixHasher, Suffixes};
+use filter::{Filter, Lengths};
+use label_wildcard::LabelWildcards;
+use runs::{Runs, RunsBuilder};
+use suffix_hash::{SuffixHasher, Suffixes};
+use table::{Class, Kind, Table, Value};
 
-/// No rule, an empty slot, the end of a run.
-const NONE: u32 = u32::MAX;
+pub(crate) use id::{RuleId, MAX_RULES};
 
 /// Set in a slot's value when it is the start of a run in [`Index::runs`] rather than a
 /// rule.
@@ -66,165 +83,43 @@ pub(crate) enum Miss {
     BeyondPublicSuffix,
 }
 
-/// What a key names, besides its text.
+/// What a slot's value holds, for the exact and `*.` kinds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    /// An exact host.
-    Exact,
-    /// The base of `*.base`.
-    Subdomains,
-    /// The base of a group of label wildcards.
-    Labels,
+enum Entry {
+    Rule(RuleId),
+    /// The start of a run in [`Index::runs`].
+    Run(usize),
 }
 
-/// An entry's class: its (mode, scheme) slot and kind, in the low [`CLASS_BITS`] of its tag.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Class(u32);
-
-const CLASS_BITS: u32 = 4;
-
-impl Class {
-    fn new(slot: usize, kind: Kind) -> Class {
-        let kind = match kind {
-            Kind::Exact => 0,
-            Kind::Subdomains => 1,
-            Kind::Labels => 2,
-        };
-        // `slot` is below 4 (two modes, two schemes).
-        Class(kind << 2 | (slot as u32 & 3))
-    }
-
-    /// Whether an entry's tag is of a label-wildcard group.
-    fn is_labels(tag: u32) -> bool {
-        tag >> 2 & 0b11 == 2
-    }
-
-    /// The slot's tag for a key of this class that hashes to `hash`.
+impl Entry {
     #[inline]
-    fn tag(self, hash: u64) -> u32 {
-        ((hash >> 32) as u32) << CLASS_BITS | self.0
-    }
-}
-
-/// Where the probe for `tag` starts, before masking: the hash bits of the tag, moved per
-/// class so that the same key in several classes starts at different slots.
-#[inline]
-fn home(tag: u32) -> usize {
-    let class = tag & ((1 << CLASS_BITS) - 1);
-    ((tag >> CLASS_BITS) ^ class.wrapping_mul(0x9e37_79b9)) as usize
-}
-
-/// One slot: `value` is [`NONE`] when empty.
-#[derive(Debug, Clone, Copy)]
-struct Slot {
-    tag: u32,
-    value: u32,
-}
-
-const EMPTY: Slot = Slot {
-    tag: 0,
-    value: NONE,
-};
-
-/// The open-addressing table of an index.
-#[derive(Debug, Default)]
-struct Table {
-    /// A power of two in length, at most half full; empty when there is nothing to key.
-    slots: Box<[Slot]>,
-}
-
-impl Table {
-    /// A table for `entries` entries.
-    fn with_entries(entries: usize) -> Table {
-        let slots = match entries {
-            0 => 0,
-            n => (2 * n).next_power_of_two(),
-        };
-        Table {
-            slots: vec![EMPTY; slots].into_boxed_slice(),
+    fn of(value: Value) -> Entry {
+        match value.0 & RUN {
+            0 => Entry::Rule(RuleId::from_stored(value.0).unwrap_or_else(|| {
+                debug_assert!(false, "a slot holds a rule id below the limit");
+                RuleId::from_stored(0).unwrap_or_else(|| unreachable!())
+            })),
+            _ => Entry::Run((value.0 & !RUN) as usize),
         }
     }
 
-    /// The value of the entry with `tag` for which `same` holds, walking from its home slot
-    /// to the first empty one. The table is never full, so the walk ends there, and it is
-    /// bounded by the table's length in any case.
-    #[inline(always)]
-    fn find(&self, tag: u32, mut same: impl FnMut(u32) -> bool) -> Option<u32> {
-        let mask = self.slots.len().wrapping_sub(1);
-        let mut at = home(tag) & mask;
-        for _ in 0..self.slots.len() {
-            let slot = self.slots[at];
-            if slot.value == NONE {
-                return None;
+    fn value(self) -> Value {
+        match self {
+            Entry::Rule(rule) => Value::from(rule),
+            // Runs hold at most 1.5 entries per rule, so a start is below 2^31 (see `MAX_RULES`).
+            Entry::Run(start) => {
+                debug_assert!(start < RUN as usize, "a run starts below 2^31");
+                Value(RUN | u32::try_from(start).unwrap_or(RUN - 1))
             }
-            if slot.tag == tag && same(slot.value) {
-                return Some(slot.value);
-            }
-            at = (at + 1) & mask;
-        }
-        None
-    }
-
-    /// The slot of the entry with `tag` for which `same` holds, or the empty slot where it
-    /// belongs.
-    fn slot_for(&mut self, tag: u32, mut same: impl FnMut(u32) -> bool) -> &mut Slot {
-        let mask = self.slots.len() - 1;
-        let mut at = home(tag) & mask;
-        loop {
-            let slot = self.slots[at];
-            if slot.value == NONE || (slot.tag == tag && same(slot.value)) {
-                return &mut self.slots[at];
-            }
-            at = (at + 1) & mask;
         }
     }
-
-    fn len(&self) -> usize {
-        self.slots.iter().filter(|slot| slot.value != NONE).count()
-    }
-
-    /// The same entries in the smallest table that holds them; no key is hashed again.
-    fn shrink_to_fit(&mut self) {
-        let mut smaller = Table::with_entries(self.len());
-        if smaller.slots.len() >= self.slots.len() {
-            return;
-        }
-        for &slot in self.slots.iter().filter(|slot| slot.value != NONE) {
-            *smaller.slot_for(slot.tag, |_| false) = slot;
-        }
-        *self = smaller;
-    }
-}
-
-/// A set of lengths, modulo 64: a probe for a length that no key has is skipped before
-/// hashing.
-#[derive(Debug, Default, Clone, Copy)]
-struct Lengths(u64);
-
-impl Lengths {
-    fn insert(&mut self, len: usize) {
-        self.0 |= 1 << (len % 64);
-    }
-
-    #[inline]
-    fn may_contain(self, len: usize) -> bool {
-        self.0 >> (len % 64) & 1 != 0
-    }
-}
-
-/// What the keys of one (mode, scheme) are like, for skipping probes.
-#[derive(Debug, Default, Clone, Copy)]
-struct Filter {
-    /// Byte lengths of exact keys, and of `*.` bases.
-    exact: Lengths,
-    bases: Lengths,
 }
 
 #[derive(Debug)]
 pub(crate) struct Index {
     table: Table,
-    /// The runs of rules that share a slot, each oldest first and ended by [`NONE`].
-    runs: Box<[RuleIndex]>,
+    /// The runs of rules that share a slot.
+    runs: Runs,
     /// Per (mode, scheme) slot.
     filters: [Filter; 4],
     /// The fewest and most labels of a `*.` base, per slot; `max_base == 0` when there is
@@ -250,7 +145,7 @@ struct Labels {
 
 #[derive(Debug)]
 struct Group {
-    member: RuleIndex,
+    member: RuleId,
     root: u32,
 }
 
@@ -270,48 +165,57 @@ fn label_count(name: &[u8]) -> usize {
     name.iter().filter(|&&b| b == b'.').count() + 1
 }
 
-/// A rule or group number as a `u32` below [`RUN`]: a policy of 2^31 rules would not fit in
-/// memory anyway.
-fn id(n: usize) -> u32 {
-    u32::try_from(n)
-        .ok()
-        .filter(|&n| n < RUN)
-        .expect("fewer than 2^31 rules")
+/// The chains of rules that share a slot while building: per rule, the next older rule of
+/// its slot or group.
+struct Older(Vec<Option<RuleId>>);
+
+impl Older {
+    /// The rules of the chain from `newest`, newest first.
+    fn chain(&self, newest: RuleId) -> impl Iterator<Item = RuleId> + '_ {
+        std::iter::successors(Some(newest), |rule| {
+            self.0.get(rule.index()).copied().flatten()
+        })
+    }
 }
 
 impl Index {
-    /// The index of `rules` (both modes, in the order of [`RuleIndex`]): linear in their
-    /// number and bytes.
+    /// The index of `rules` (both modes, in the order of [`RuleId`]): linear in their
+    /// number and bytes, but for sorting the ports of each key. `rules` holds at most
+    /// [`MAX_RULES`] rules (the builder's check); the rest are left out.
     pub(crate) fn build(rules: &[Rule]) -> Index {
+        debug_assert!(
+            rules.len() <= MAX_RULES,
+            "the builder bounds the rule count"
+        );
+        let rules = &rules[..rules.len().min(MAX_RULES)];
         let hasher = SuffixHasher::default();
         let mut table = Table::with_entries(rules.len());
         let mut filters = [Filter::default(); 4];
         let (mut min_base, mut max_base) = ([u8::MAX; 4], [0u8; 4]);
-        // While building: per rule, the next older rule of its slot or group, or NONE.
-        let mut older = vec![NONE; rules.len()];
+        let mut older = Older(vec![None; rules.len()]);
         let mut labels: Option<Box<Labels>> = None;
         let mut chained = false;
-        for (at, rule) in rules.iter().enumerate() {
-            let this = id(at);
+        for (this, rule) in (0..).map_while(RuleId::new).zip(rules) {
             let key = rule.key_bytes();
             let slot = slot(rule.mode(), rule.scheme());
             let kind = kind(rule);
             let tag = Class::new(slot, kind).tag(hasher.hash(key));
             let groups = labels.as_ref().map(|labels| &labels.groups);
-            let head_of = |value: u32| match kind {
-                Kind::Labels => groups.map_or(NONE, |groups| groups[value as usize].member),
-                _ => value,
+            let head_of = |value: Value| match kind {
+                Kind::Labels => groups
+                    .and_then(|groups| groups.get(value.0 as usize))
+                    .map(|group| group.member),
+                _ => RuleId::from_stored(value.0),
             };
-            let entry = table.slot_for(tag, |value| {
-                rules[head_of(value) as usize].key_bytes() == key
-            });
+            let same = |value: Value| {
+                head_of(value)
+                    .and_then(|head| rules.get(head.index()))
+                    .is_some_and(|head| head.key_bytes() == key)
+            };
             match kind {
                 Kind::Exact | Kind::Subdomains => {
-                    if entry.value == NONE {
-                        *entry = Slot { tag, value: this };
-                    } else {
-                        older[at] = entry.value;
-                        entry.value = this;
+                    if let Some(previous) = table.upsert(tag, same, Value::from(this)) {
+                        older.0[this.index()] = RuleId::from_stored(previous.0);
                         chained = true;
                     }
                     if kind == Kind::Exact {
@@ -324,20 +228,22 @@ impl Index {
                     }
                 }
                 Kind::Labels => {
+                    // Groups are at most as many as rules, so below `MAX_RULES`.
+                    let groups = labels.as_ref().map_or(0, |labels| labels.groups.len());
+                    let next = Value(u32::try_from(groups).unwrap_or(RUN - 1));
+                    let found = table.get_or_insert(tag, same, next);
                     let labels = labels.get_or_insert_with(Default::default);
-                    if entry.value == NONE {
-                        *entry = Slot {
-                            tag,
-                            value: id(labels.groups.len()),
-                        };
-                        labels.groups.push(Group {
+                    match found {
+                        None => labels.groups.push(Group {
                             member: this,
-                            root: NONE,
-                        });
-                    } else {
-                        let group = &mut labels.groups[entry.value as usize];
-                        older[at] = group.member;
-                        group.member = this;
+                            root: 0,
+                        }),
+                        Some(group) => {
+                            if let Some(group) = labels.groups.get_mut(group.0 as usize) {
+                                older.0[this.index()] = Some(group.member);
+                                group.member = this;
+                            }
+                        }
                     }
                     labels.base_lengths[slot].insert(key.len());
                     labels.base_labels[slot].insert(label_count(key));
@@ -345,20 +251,12 @@ impl Index {
             }
         }
         let runs = match chained {
-            true => Self::runs(&mut table, &older),
-            false => Box::default(),
+            true => Self::runs(rules, &mut table, &older),
+            false => Runs::default(),
         };
         if let Some(labels) = &mut labels {
             for group in &mut labels.groups {
-                let mut member = group.member;
-                let members = std::iter::from_fn(|| {
-                    let this = member;
-                    (this != NONE).then(|| {
-                        member = older[this as usize];
-                        this
-                    })
-                });
-                group.root = labels.tries.add_group(rules, members);
+                group.root = labels.tries.add_group(rules, older.chain(group.member));
             }
             labels.groups.shrink_to_fit();
             labels.tries.shrink_to_fit();
@@ -375,31 +273,30 @@ impl Index {
         }
     }
 
-    /// Turns every slot that several rules share into a run, oldest first, and returns the
-    /// runs. `older` chains each rule to the next older one of its slot.
-    fn runs(table: &mut Table, older: &[RuleIndex]) -> Box<[RuleIndex]> {
-        let mut runs = Vec::new();
-        for slot in table.slots.iter_mut() {
+    /// Turns every slot that several rules share into a run ([`runs`]) and returns the
+    /// runs; a slot whose rules all repeat one pattern keeps the earliest alone. `older`
+    /// chains each rule to the next older one of its slot.
+    fn runs(rules: &[Rule], table: &mut Table, older: &Older) -> Runs {
+        let mut runs = RunsBuilder::default();
+        let mut members = Vec::new();
+        table.map_values(|tag, value| {
             // Label-wildcard groups keep their members in tries; their heads chain too,
             // but their values are group numbers, so only rule values are looked at here.
-            let head = slot.value;
-            if head == NONE || Class::is_labels(slot.tag) {
-                continue;
+            let Some(head) = RuleId::from_stored(value.0) else {
+                return value;
+            };
+            if Class::is_labels(tag) || older.0.get(head.index()).copied().flatten().is_none() {
+                return value;
             }
-            if older[head as usize] == NONE {
-                continue;
+            members.clear();
+            members.extend(older.chain(head));
+            runs::arrange(rules, &mut members);
+            match members.as_slice() {
+                [only] => Entry::Rule(*only).value(),
+                _ => Entry::Run(runs.push(&members)).value(),
             }
-            let start = runs.len();
-            let mut at = head;
-            while at != NONE {
-                runs.push(at);
-                at = older[at as usize];
-            }
-            runs[start..].reverse();
-            runs.push(NONE);
-            slot.value = RUN | id(start);
-        }
-        runs.into_boxed_slice()
+        });
+        runs.finish()
     }
 
     /// A wildcard over a base of `base_len` bytes that fits `host` decides the lookup: the
@@ -413,9 +310,9 @@ impl Index {
         rules: &[Rule],
         host: &str,
         base_len: usize,
-        rule: RuleIndex,
-    ) -> Result<RuleIndex, Miss> {
-        let within = match rules.get(rule as usize).map(Rule::below_base) {
+        rule: RuleId,
+    ) -> Result<RuleId, Miss> {
+        let within = match rules.get(rule.index()).map(Rule::below_base) {
             Some(BelowBase::Within) => true,
             Some(BelowBase::Beyond) | None => false,
             Some(BelowBase::Lookup) => public_suffix::within_owner(host, base_len),
@@ -426,16 +323,17 @@ impl Index {
         }
     }
 
-    /// The first rule of a slot's value: the rule itself, or the first of its run.
+    /// A rule of a slot's value, for comparing keys: the rule itself, or one of its run.
     #[inline]
-    fn first_rule(&self, value: u32) -> RuleIndex {
-        match value & RUN {
-            0 => value,
-            _ => self
+    fn key_rule(&self, value: Value) -> Option<RuleId> {
+        match Entry::of(value) {
+            Entry::Rule(rule) => Some(rule),
+            Entry::Run(start) => self
                 .runs
-                .get((value & !RUN) as usize)
+                .get(start)
+                .first()
                 .copied()
-                .unwrap_or(NONE),
+                .and_then(RuleId::from_stored),
         }
     }
 
@@ -450,28 +348,20 @@ impl Index {
         key: &[u8],
         hash: u64,
         port: u16,
-    ) -> Option<RuleIndex> {
+    ) -> Option<RuleId> {
         let value = self.table.find(class.tag(hash), |value| {
-            rules
-                .get(self.first_rule(value) as usize)
+            work::count(1);
+            self.key_rule(value)
+                .and_then(|rule| rules.get(rule.index()))
                 .is_some_and(|rule| rule.key_bytes() == key)
         })?;
-        if value & RUN == 0 {
-            let rule = rules.get(value as usize)?;
-            return (rule.is_on_port(port) || rule.is_on_any_port()).then_some(value);
-        }
-        let run = self.runs.get((value & !RUN) as usize..)?;
-        let mut any = None;
-        for &at in run.iter().take_while(|&&at| at != NONE) {
-            let rule = rules.get(at as usize)?;
-            if rule.is_on_port(port) {
-                return Some(at);
+        match Entry::of(value) {
+            Entry::Rule(id) => {
+                let rule = rules.get(id.index())?;
+                (rule.is_on_port(port) || rule.is_on_any_port()).then_some(id)
             }
-            if any.is_none() && rule.is_on_any_port() {
-                any = Some(at);
-            }
+            Entry::Run(start) => runs::pick(rules, self.runs.get(start), port),
         }
-        any
     }
 
     /// The best label wildcard of `slot` on `parent`, the parent domain of a host whose
@@ -485,16 +375,17 @@ impl Index {
         (label, parent): (&str, &str),
         hash: u64,
         port: u16,
-    ) -> Option<RuleIndex> {
+    ) -> Option<RuleId> {
         let tag = Class::new(slot, Kind::Labels).tag(hash);
         let group = self.table.find(tag, |group| {
+            work::count(1);
             labels
                 .groups
-                .get(group as usize)
-                .and_then(|group| rules.get(group.member as usize))
+                .get(group.0 as usize)
+                .and_then(|group| rules.get(group.member.index()))
                 .is_some_and(|rule| rule.key_bytes() == parent.as_bytes())
         })?;
-        let root = labels.groups.get(group as usize)?.root;
+        let root = labels.groups.get(group.0 as usize)?.root;
         labels.tries.best(root, rules, label, port)
     }
 
@@ -505,7 +396,7 @@ impl Index {
         mode: Mode,
         rules: &[Rule],
         origin: &Origin<'_>,
-    ) -> Result<RuleIndex, Miss> {
+    ) -> Result<RuleId, Miss> {
         let slot = slot(mode, origin.scheme());
         let filter = self.filters[slot];
         let host = origin.host();
