@@ -4,7 +4,7 @@
 //! "customer site") on a second loopback port calls it with a test key and a live key.
 //!
 //! ```sh
-//! cargo run --example gateway --features tower,policy-file
+//! cargo run --example gateway --features tower,policy-file   # `-- --help` prints the variables it reads
 //! # listening on http://127.0.0.1:8080 (GATEWAY_ADDR to change it, as HOST:PORT or localhost:PORT)
 //! # demo page on http://localhost:3000/ (DEMO_ADDR to change it): open it in a browser
 //!
@@ -386,8 +386,56 @@ pub async fn reload_on_change(store: Arc<PolicyStore<String>>, path: PathBuf) {
     }
 }
 
+/// The usage the gateway prints for `--help`, and (to stderr) for any argument it does not take.
+pub const USAGE: &str = "\
+Usage: cargo run --example gateway --features tower,policy-file [-- --help]
+
+A gateway on GATEWAY_ADDR (default 127.0.0.1:8080) that answers 403 to origins its tenant
+does not allow, and a demo page on DEMO_ADDR (default 127.0.0.1:3000). It takes no
+arguments; it reads these environment variables:
+
+  POLICY_FILE   the default tenant's policy file, TOML or (by its name) JSON
+                (default examples/policy.toml); edited files are reloaded
+  GATEWAY_ADDR  where the gateway listens, HOST:PORT (default 127.0.0.1:8080)
+  DEMO_ADDR     where the demo page listens, HOST:PORT (default 127.0.0.1:3000)
+
+Options:
+  -h, --help    print this help and exit
+";
+
+/// What the command line asks for: the gateway takes no arguments but `--help`.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Invocation {
+    /// No arguments: start the gateway.
+    Serve,
+    /// `-h` or `--help`: print [`USAGE`] and exit 0.
+    Help,
+    /// Anything else (the first such argument): print it and [`USAGE`] to stderr, exit 2.
+    Unknown(String),
+}
+
+/// Reads the arguments after the program name.
+pub fn invocation(mut args: impl Iterator<Item = std::ffi::OsString>) -> Invocation {
+    match args.next() {
+        None => Invocation::Serve,
+        Some(arg) if arg == "-h" || arg == "--help" => Invocation::Help,
+        Some(arg) => Invocation::Unknown(arg.to_string_lossy().into_owned()),
+    }
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
+    match invocation(std::env::args_os().skip(1)) {
+        Invocation::Serve => {}
+        Invocation::Help => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Invocation::Unknown(arg) => {
+            eprint!("error: unexpected argument {arg:?}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    }
     match run().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

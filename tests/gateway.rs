@@ -709,3 +709,34 @@ fn start_up_errors_are_displayed_and_localhost_addresses_accepted() {
         );
     });
 }
+
+/// `--help` and unknown arguments are answered with the usage before anything starts: the
+/// example takes its settings from the environment only.
+#[test]
+fn the_gateway_answers_help_and_unknown_arguments_without_starting() {
+    use gateway::Invocation;
+    let args = |list: &[&str]| {
+        gateway::invocation(
+            list.iter()
+                .map(std::ffi::OsString::from)
+                .collect::<Vec<_>>()
+                .into_iter(),
+        )
+    };
+    assert_eq!(args(&[]), Invocation::Serve);
+    assert_eq!(args(&["--help"]), Invocation::Help);
+    assert_eq!(args(&["-h"]), Invocation::Help);
+    assert_eq!(
+        args(&["--port", "9000"]),
+        Invocation::Unknown("--port".to_owned())
+    );
+    assert_eq!(args(&["serve"]), Invocation::Unknown("serve".to_owned()));
+    // The usage names every variable the example reads, and the defaults it starts with.
+    for variable in ["POLICY_FILE", "GATEWAY_ADDR", "DEMO_ADDR"] {
+        assert!(
+            gateway::USAGE.contains(&format!("  {variable} ")),
+            "{variable}"
+        );
+    }
+    assert!(gateway::USAGE.contains("127.0.0.1:8080") && gateway::USAGE.contains("127.0.0.1:3000"));
+}
