@@ -68,6 +68,12 @@ error_kinds! {
         /// [`FrameAncestors::closed_reason`](crate::FrameAncestors::closed_reason)).
         /// [`Warning::closed`] gives the numbers.
         FrameAncestorsTooLong => "the frame-ancestors directive would pass its bound, so it is 'none': no page may embed the service",
+        /// A wildcard over a public suffix (`https://*.github.io`, `https://app-*.com`),
+        /// which builds only because the policy sets
+        /// [`allow_public_suffix_wildcards`](crate::PolicyOptions::allow_public_suffix_wildcards):
+        /// it allows the sites of every owner under the suffix, which the warning names
+        /// (test mode's own `*.localhost` wildcards are not reported).
+        AllowedPublicSuffixWildcard => "a wildcard over a public suffix, allowed by allow_public_suffix_wildcards: it admits sites of other owners",
     }
 }
 
@@ -175,6 +181,13 @@ impl fmt::Display for Warning<'_> {
                 ),
                 None => write!(f, "{} takes frame-ancestors over its bound", name(rule)),
             },
+            (WarningKind::AllowedPublicSuffixWildcard, _) => write!(
+                f,
+                "{} is a wildcard over the public suffix {}: allow_public_suffix_wildcards \
+                 admits it, and with it the sites of every owner under that suffix",
+                name(rule),
+                public_suffix::covered_suffix(&rule.to_pattern()).unwrap_or_default()
+            ),
             (WarningKind::PublicSuffixHost, _) => write!(
                 f,
                 "{} names a public suffix itself: the platform's own site, not one of its \
@@ -190,8 +203,9 @@ impl fmt::Display for Warning<'_> {
 impl Policy {
     /// Reports rules that are valid but add nothing or may not be meant: duplicates, rules
     /// made redundant by a broader rule, entries that spell out the default port,
-    /// test-mode `http` for hosts that are not loopback, public suffixes as hosts, and
-    /// rules that `frame-ancestors` cannot express. See [`WarningKind`] for each.
+    /// test-mode `http` for hosts that are not loopback, public suffixes as hosts, rules
+    /// that `frame-ancestors` cannot express, and wildcards over public suffixes that the
+    /// options admit. See [`WarningKind`] for each.
     ///
     /// Rules are compared only within their mode. The warnings come in a stable order: live
     /// mode first, then by the index of the rule the warning is about, then in the order of
@@ -331,6 +345,11 @@ fn lint_mode<'p>(
         }
         if first_over == Some(rule.name()) {
             warn(WarningKind::FrameAncestorsTooLong, rule, None, None, closed);
+        }
+        let own_loopback = rule.mode() == Mode::Test && pattern.host().is_loopback();
+        if pattern.host().is_public_suffix_wildcard() && !own_loopback {
+            let kind = WarningKind::AllowedPublicSuffixWildcard;
+            warn(kind, rule, None, None, None);
         }
     }
 }

@@ -70,6 +70,20 @@ pub(crate) fn covers_public_suffix(base: &str) -> bool {
     is_public_suffix(base) || with_probe_label(base, is_public_suffix)
 }
 
+/// The public suffix that a wildcard `pattern` covers ([`covers_public_suffix`]), for a
+/// warning: its base (`github.io` of `*.github.io`, `com` of `app-*.com`), or the names
+/// right under its base (`*.sch.uk`); `None` when it covers none.
+pub(crate) fn covered_suffix(pattern: &crate::pattern::Pattern) -> Option<String> {
+    let base = pattern.host().wildcard_base()?;
+    if is_public_suffix(base) {
+        Some(base.to_owned())
+    } else if with_probe_label(base, is_public_suffix) {
+        Some(format!("*.{base}"))
+    } else {
+        None
+    }
+}
+
 /// `answer` of `PROBE_LABEL.base`, written into a buffer on the stack: these run once per
 /// wildcard of a build, where formatting a string was a tenth of the time.
 fn with_probe_label<T>(base: &str, answer: impl FnOnce(&str) -> T) -> T {

@@ -524,3 +524,21 @@ fn the_policy_can_come_from_stdin_in_either_format() {
         run.stderr
     );
 }
+
+#[test]
+fn lint_flags_a_wildcard_that_the_public_suffix_option_admits_naming_the_suffix() {
+    for file in [data("notes.toml"), data("notes.json")] {
+        let lint = run(["lint", "--policy", &file]);
+        assert_eq!(
+            lint.stdout_lines(),
+            [
+                "warning\tRedundant\tlive[0] https://www.example.com is covered by live[1] https://*.example.com",
+                "warning\tAllowedPublicSuffixWildcard\tlive[2] https://*.github.io is a wildcard over \
+                 the public suffix github.io: allow_public_suffix_wildcards admits it, and with it the \
+                 sites of every owner under that suffix",
+            ],
+            "{file}"
+        );
+        assert_eq!(lint.code, 1, "{file}");
+    }
+}

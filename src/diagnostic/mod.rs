@@ -220,6 +220,14 @@ impl From<&Warning<'_>> for Diagnostic {
                 Some("use `https`, unless the host is on a network you trust".to_owned()),
                 None,
             ),
+            WarningKind::AllowedPublicSuffixWildcard => (
+                Some(
+                    "list your own sites under the suffix instead, as in \
+                     `https://your-name.github.io`"
+                        .to_owned(),
+                ),
+                None,
+            ),
             WarningKind::PublicSuffixHost => (
                 Some(
                     "list your own site under it instead, as in `https://your-name.github.io`"

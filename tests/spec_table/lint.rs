@@ -75,9 +75,14 @@ pub fn run(rows: &[Row], report: &mut Report) -> BTreeSet<String> {
     let mut kinds_shown = BTreeSet::new();
     let mut seen = BTreeSet::new();
     for row in rows {
+        // A leading `psl-optout` word builds with `allow_public_suffix_wildcards`.
+        let (psl_optout, live_cell) = match &row.cells[0][..] {
+            [Token::Word(word), rest @ ..] if word == "psl-optout" => (true, rest),
+            cell => (false, cell),
+        };
         let read = (|| {
             Ok::<_, String>((
-                bound_and_rules(&row.cells[0])?,
+                bound_and_rules(live_cell)?,
                 value_list(&row.cells[1], true)?,
                 warning_list(&row.cells[2])?,
                 value_list(&row.cells[3], true)?,
@@ -90,13 +95,13 @@ pub fn run(rows: &[Row], report: &mut Report) -> BTreeSet<String> {
                 continue;
             }
         };
-        if !seen.insert((max_bytes, live.clone(), test.clone())) {
+        if !seen.insert((psl_optout, max_bytes, live.clone(), test.clone())) {
             report.fail(row.line, "duplicate row");
         }
         kinds_shown.extend(expected.iter().map(|w| format!("{:?}", w.kind)));
         let lint_mode = ModeSpec {
             mode: Mode::Live,
-            psl_optout: false,
+            psl_optout,
             loopback: false,
             max_bytes,
         };
