@@ -115,24 +115,29 @@ fn the_readme_command_prints_what_the_readme_shows() {
     assert_eq!(output.code, 1);
 }
 
-/// The policy guide's error examples are what the binary prints for the test data files they
-/// name (`lint --policy cli/tests/data/NAME`, run from the repository's root).
+/// The policy guide's error examples are transcripts: the command the block starts with
+/// (`$ origin-policy lint --policy cli/tests/data/NAME`, run from the repository's root)
+/// prints the rest of the block, and every block that shows a test data file's error is one.
 #[test]
 fn the_policy_guide_s_error_examples_are_what_the_binary_prints() {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
     let mut checked = 0;
     for block in text_blocks(POLICY_GUIDE) {
-        // The first test data file the block names: its path runs up to the next colon.
-        let text = block.join("\n");
-        let Some(start) = text.find("cli/tests/data/") else {
+        if !block.iter().any(|line| line.contains("cli/tests/data/")) {
             continue;
-        };
-        let file = text[start..]
-            .split(':')
-            .next()
-            .expect("split gives one part");
+        }
+        let (command, block) = block.split_first().expect("a block with a line");
+        let file = command
+            .strip_prefix("$ origin-policy lint --policy cli/tests/data/")
+            .unwrap_or_else(|| panic!("docs/policy.md: the block shows no command: {command}"));
+        let file = format!("cli/tests/data/{file}");
+        // The output names the file the command reads.
+        assert!(
+            block[0].contains(&file) || block[1].contains(&file),
+            "{file}"
+        );
         let output = Command::new(BIN)
-            .args(["lint", "--policy", file])
+            .args(["lint", "--policy", &file])
             .current_dir(root)
             .stdin(Stdio::null())
             .output()
