@@ -261,3 +261,42 @@ async fn the_store_predicate_finds_the_tenant_in_the_path() {
         Some(TEST_ONLY)
     );
 }
+
+/// The gate adds `origin` to the `Vary` its inner service already set instead of a line of
+/// its own; `CorsLayer` (tower-http 0.6), outside it, appends its own `Vary` line after the
+/// gate has answered, so the response has those two lines and no third.
+#[tokio::test]
+async fn the_gate_adds_origin_to_an_existing_vary_through_the_composition() {
+    async fn compressed(_: Request<String>) -> Result<Response<String>, Infallible> {
+        let mut response = Response::new("hello".to_owned());
+        response
+            .headers_mut()
+            .insert(VARY, http::HeaderValue::from_static("accept-encoding"));
+        Ok(response)
+    }
+    let policy = policy();
+    let service = ServiceBuilder::new()
+        .layer(cors(AllowOrigin::predicate(
+            policy.cors_predicate_any_mode(),
+        )))
+        .layer(OriginPolicyLayer::new(policy.clone()).mode_from_api_secret())
+        .service_fn(compressed);
+    let response = service
+        .oneshot(get(TEST_ONLY, "secret_test_x"))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let vary: Vec<&str> = response
+        .headers()
+        .get_all(VARY)
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    assert_eq!(
+        vary,
+        [
+            "accept-encoding, origin",
+            "origin, access-control-request-method, access-control-request-headers",
+        ]
+    );
+}

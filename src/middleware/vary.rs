@@ -14,9 +14,11 @@ pub(super) enum AllowVary {
     OriginAndReferer,
 }
 
-/// Appends one `Vary` value naming those of `origin` and `referer` (as `vary` asks) that no
-/// `Vary` value names yet; nothing when a value is `*` or both are named. The value is
-/// static, so appending allocates nothing when the map has room.
+/// Adds to the response's `Vary` those of `origin` and `referer` (as `vary` asks) that it does
+/// not name yet; nothing when it names `*` or both. A response without `Vary` gets one static
+/// value (no allocation when the map has room); an existing `Vary` is extended, so that the
+/// response keeps one `Vary` line (several lines are joined into it), as tower-http's own
+/// layers do with the values they add.
 pub(super) fn add_vary(headers: &mut HeaderMap, vary: AllowVary) {
     let (mut origin, mut referer) = match vary {
         AllowVary::Nothing => return,
@@ -39,7 +41,28 @@ pub(super) fn add_vary(headers: &mut HeaderMap, vary: AllowVary) {
         (true, false) => "referer",
         (false, false) => "origin, referer",
     };
-    headers.append(header::VARY, HeaderValue::from_static(missing));
+    let mut joined = Vec::new();
+    for value in headers.get_all(header::VARY) {
+        let value = value.as_bytes().trim_ascii();
+        if !value.is_empty() {
+            joined.extend_from_slice(value);
+            joined.extend_from_slice(b", ");
+        }
+    }
+    if joined.is_empty() {
+        headers.insert(header::VARY, HeaderValue::from_static(missing));
+        return;
+    }
+    joined.extend_from_slice(missing.as_bytes());
+    // Valid values joined by `, ` are a valid value; should it fail, keep them and append.
+    match HeaderValue::from_bytes(&joined) {
+        Ok(value) => {
+            headers.insert(header::VARY, value);
+        }
+        Err(_) => {
+            headers.append(header::VARY, HeaderValue::from_static(missing));
+        }
+    }
 }
 
 #[cfg(test)]
@@ -75,19 +98,25 @@ mod tests {
             (
                 &["Accept-Encoding"],
                 AllowVary::Origin,
-                &["Accept-Encoding", "origin"],
+                &["Accept-Encoding, origin"],
             ),
             (
                 &["Origin"],
                 AllowVary::OriginAndReferer,
-                &["Origin", "referer"],
+                &["Origin, referer"],
             ),
             (
                 &["REFERER, x"],
                 AllowVary::OriginAndReferer,
-                &["REFERER, x", "origin"],
+                &["REFERER, x, origin"],
             ),
-            (&["referer"], AllowVary::Origin, &["referer", "origin"]),
+            (&["referer"], AllowVary::Origin, &["referer, origin"]),
+            (
+                &["accept-encoding", " ", "accept"],
+                AllowVary::Origin,
+                &["accept-encoding, accept, origin"],
+            ),
+            (&[""], AllowVary::Origin, &["origin"]),
             (
                 &["origin", "referer"],
                 AllowVary::OriginAndReferer,
