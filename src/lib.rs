@@ -42,7 +42,7 @@
 //! the bucket ([`DenyReason::PublicSuffixBoundary`]). Loopback hosts (`localhost`,
 //! `*.localhost`, `127.0.0.0/8`, `[::1]`), the other addresses of the local machine
 //! (`0.0.0.0/8`, `[::]`, [`Host::is_local_address`]) and `http` serve test mode only.
-//! The full rules, with examples that the test suite executes, are in `spec-table.md`.
+//! The full rules, with examples that the test suite executes, are in [`spec-table.md`].
 //!
 //! # Label wildcards
 //!
@@ -60,12 +60,12 @@
 //! When several rules allow an origin, the most specific wins: an exact host, then the
 //! wildcard with the longer base, and on the same base a label wildcard before `*.base`;
 //! between label wildcards the one with more literal characters; then an exact port over
-//! `*`; then the lower index. (`spec-table.md`, section 4, states the order and shows it.)
+//! `*`; then the lower index. ([`spec-table.md`], section 4, states the order and shows it.)
 //!
 //! A check with label wildcards stays allocation-free, without recursion, and bounded by
 //! the origin's leftmost label (at most 63 bytes); building them is linear in the bytes of
 //! the entries. How (the prefix and suffix tries, and their bounds) is told where they are
-//! built, in `src/index/label_wildcard.rs`.
+//! built, in [`src/index/label_wildcard.rs`].
 
 //! # Errors
 //!
@@ -124,7 +124,7 @@
 //! # Diagnostics and validation
 //!
 //! Every entry error and lint warning is also a [`diagnostic::Diagnostic`]: a stable
-//! snake_case code (listed in `spec-table.md`), the message, mode, index, entry, span, a
+//! snake_case code (listed in [`spec-table.md`]), the message, mode, index, entry, span, a
 //! hint, and a suggestion (the corrected entry, only when it is itself valid). With the
 //! `serde` feature it serializes as a JSON object. [`validate::validate_entry`] checks one
 //! typed entry against a policy's list, as an "Add Domain" form does: its errors, or its
@@ -148,7 +148,7 @@
 //! on the key in `Authorization`), the policy is one `Policy` or a tenant's entry in a
 //! `store::PolicyStore` (feature `store`, implied by `tower`), which swaps policies atomically
 //! while requests run. The layer's docs describe the 403 body, the denial hook and how it
-//! composes with tower-http's `CorsLayer` (`Policy::cors_predicate`); `examples/gateway.rs`
+//! composes with tower-http's `CorsLayer` (`Policy::cors_predicate`); [`examples/gateway.rs`]
 //! is a runnable gateway.
 #![cfg_attr(
     feature = "tower",
@@ -177,8 +177,14 @@
 //! A canonical ASCII origin (what browsers send) is checked without allocating and without
 //! recursion. Other spellings (uppercase, Unicode, IPv4 shorthand, IPv6) take the WHATWG
 //! path, which allocates a few small strings. No code path recurses, so the stack does not
-//! grow with the input. The fuzz targets in `fuzz/` check these properties continuously,
-//! and `tests/input_safety.rs` runs the worst inputs under the limits on a 64 KiB stack.
+//! grow with the input. The fuzz targets in [`fuzz/`] check these properties continuously,
+//! and [`tests/input_safety.rs`] runs the worst inputs under the limits on a 64 KiB stack.
+//!
+//! [`spec-table.md`]: https://github.com/origin-policy/origin-policy/blob/main/spec-table.md
+//! [`src/index/label_wildcard.rs`]: https://github.com/origin-policy/origin-policy/blob/main/src/index/label_wildcard.rs
+//! [`examples/gateway.rs`]: https://github.com/origin-policy/origin-policy/blob/main/examples/gateway.rs
+//! [`fuzz/`]: https://github.com/origin-policy/origin-policy/tree/main/fuzz
+//! [`tests/input_safety.rs`]: https://github.com/origin-policy/origin-policy/blob/main/tests/input_safety.rs
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

@@ -56,10 +56,12 @@ impl Shared {
     }
 }
 
-/// A [`tower_layer::Layer`] for the routes that serve embeddable pages (a hosted flow, a
+/// A tower [`Layer`] for the routes that serve embeddable pages (a hosted flow, a
 /// widget): it adds `Content-Security-Policy: frame-ancestors ...` to every response, the
 /// directive of the request's tenant and mode ([`Policy::frame_ancestors`]), so that the
 /// browser lets only pages on origins the policy allows embed the page in a frame.
+///
+/// [`Layer`]: https://docs.rs/tower-layer/0.3/tower_layer/trait.Layer.html
 ///
 /// A frame navigation carries neither `Origin` nor `Authorization`, so the mode comes from
 /// what the navigation's URL carries: the path (`/flow/live`), or a query parameter such

@@ -17,8 +17,10 @@ use crate::mode::Mode;
 use crate::policy::Policy;
 use crate::store::PolicyStore;
 
-/// A [`tower_layer::Layer`] that answers `403 Forbidden` to a request whose origin is not
+/// A tower [`Layer`] that answers `403 Forbidden` to a request whose origin is not
 /// allowed, and passes every other request to the inner service unchanged.
+///
+/// [`Layer`]: https://docs.rs/tower-layer/0.3/tower_layer/trait.Layer.html
 ///
 /// For each request it decides, in this order, and denies at the first step that fails:
 ///
