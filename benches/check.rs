@@ -15,7 +15,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use origin_policy::{Mode, Origin, Pattern, Policy};
+use origin_policy::pattern::Pattern;
+use origin_policy::{Mode, Origin, Policy};
 use regex::RegexSet;
 
 use origin_policy_testkit::workload as gen;

@@ -8,7 +8,8 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use origin_policy::{HostPattern, Policy};
+use origin_policy::pattern::HostPattern;
+use origin_policy::Policy;
 
 use origin_policy_testkit::workload as gen;
 

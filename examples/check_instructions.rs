@@ -30,7 +30,7 @@
 use std::hint::black_box;
 use std::process::ExitCode;
 
-use origin_policy::HostPattern;
+use origin_policy::pattern::HostPattern;
 
 use origin_policy_testkit::workload as gen;
 

@@ -12,7 +12,7 @@ error_kinds! {
     pub enum PatternErrorKind {
         /// Nothing but whitespace.
         Empty => "the pattern is empty",
-        /// Longer than [`MAX_PATTERN_LEN`](crate::MAX_PATTERN_LEN) bytes; not parsed at all.
+        /// Longer than [`MAX_PATTERN_LEN`](crate::pattern::MAX_PATTERN_LEN) bytes; not parsed at all.
         TooLong => "the pattern is longer than 2048 bytes",
         /// A control character anywhere.
         ControlChar => "control characters are not allowed",
@@ -119,7 +119,7 @@ impl Span {
 /// and a long one cut around the span, with the carets under their characters:
 ///
 /// ```
-/// let err = origin_policy::Pattern::parse("https://www.*.com").unwrap_err();
+/// let err = origin_policy::pattern::Pattern::parse("https://www.*.com").unwrap_err();
 /// let shown = err.to_string();
 /// let lines: Vec<&str> = shown.lines().collect();
 /// assert_eq!(lines[0], "`*` may only stand once, in the leftmost label, as in `*.example.com` or `pr-*.example.com`");

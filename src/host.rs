@@ -154,7 +154,7 @@ pub(crate) fn check_name(name: &str) -> Result<(), (NameProblem, Range<usize>)> 
 /// by the pattern parser, where a wildcard may stand before the bracket: `*.[::1]`.)
 ///
 /// ```
-/// use origin_policy::split_host_port;
+/// use origin_policy::host::split_host_port;
 ///
 /// assert_eq!(split_host_port("x.com:8443"), Some(("x.com", Some("8443"))));
 /// assert_eq!(split_host_port("[::1]:3000"), Some(("[::1]", Some("3000"))));

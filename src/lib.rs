@@ -115,7 +115,7 @@
 //! With the `policy-file` feature, `origin_policy::policy_file` reads a file's TOML or JSON
 //! text into a `Policy` and, when it cannot, reports each error located in the text
 //! (`policy.toml:12:3: live[1]: HttpInLive: ...`, the `^^^` span, a hint), the messages the
-//! CLI prints; `PolicyStore::insert_file` swaps such a file in for a tenant.
+//! CLI prints; `store::PolicyStore::insert_file` swaps such a file in for a tenant.
 #![cfg_attr(
     feature = "policy-file",
     doc = "See [`policy_file::parse`] and [`policy_file::PolicyFileError`]."
@@ -136,7 +136,7 @@
 //! |---|---|---|
 //! | `serde` | off | `Serialize` and `Deserialize` for `Policy` and `PolicyOptions`; `PolicyConfig` and `EntryConfig`, the policy-file format |
 //! | `policy-file` | off | `policy_file`: a policy file's TOML or JSON text into a `Policy`, with errors located in the text (line, column, `^^^`) and hinted, as the CLI prints them (implies `serde`) |
-//! | `store` | off | `PolicyStore`: tenant key → policy, lock-free reads and atomic swaps |
+//! | `store` | off | `store`: `PolicyStore`, tenant key → policy, lock-free reads and atomic swaps |
 //! | `tower` | off | `middleware`: `OriginPolicyLayer`, the 403 gate for tower services (implies `store`) |
 //!
 //! # Middleware
@@ -146,7 +146,7 @@
 //! allowed for its tenant and mode gets `403 Forbidden`, any other goes to the inner
 //! service unchanged. The mode is fixed or read from the request (`Mode::from_api_secret`
 //! on the key in `Authorization`), the policy is one `Policy` or a tenant's entry in a
-//! `PolicyStore` (feature `store`, implied by `tower`), which swaps policies atomically
+//! `store::PolicyStore` (feature `store`, implied by `tower`), which swaps policies atomically
 //! while requests run. The layer's docs describe the 403 body, the denial hook and how it
 //! composes with tower-http's `CorsLayer` (`Policy::cors_predicate`); `examples/gateway.rs`
 //! is a runnable gateway.
@@ -169,8 +169,8 @@
 //!
 //! | input | limit | beyond it | cost within it |
 //! |---|---|---|---|
-//! | origin | [`MAX_ORIGIN_LEN`] = 2048 bytes | denied as [`OriginErrorKind::TooLong`], unread | one pass over the bytes, then at most one hash probe per label (a valid name has at most 127 labels of at most 253 bytes in all) |
-//! | entry | [`MAX_PATTERN_LEN`] = 2048 bytes | refused as [`PatternErrorKind::TooLong`], unread | linear in its length, plus one Public Suffix List lookup for a wildcard |
+//! | origin | [`MAX_ORIGIN_LEN`](origin::MAX_ORIGIN_LEN) = 2048 bytes | denied as [`OriginErrorKind::TooLong`], unread | one pass over the bytes, then at most one hash probe per label (a valid name has at most 127 labels of at most 253 bytes in all) |
+//! | entry | [`MAX_PATTERN_LEN`](pattern::MAX_PATTERN_LEN) = 2048 bytes | refused as [`PatternErrorKind::TooLong`], unread | linear in its length, plus one Public Suffix List lookup for a wildcard |
 //! | domain name | 253 bytes, labels of 1–63 | malformed origin, invalid entry | |
 //! | rules | 67,108,863 (2^26 - 1) in both modes together | each entry past it refused as [`PatternErrorKind::TooManyRules`] | build is linear in the bytes of the entries, label wildcards included (the ports of one key are sorted); a check does the same work on any list shape: at most one probe per label, 17 ports compared per key |
 //!
@@ -195,23 +195,24 @@ pub mod diagnostic;
 pub mod echo;
 mod error;
 mod frame_ancestors;
-mod host;
+pub mod host;
 mod index;
 mod lint;
-mod mode;
+pub mod mode;
 mod options;
-mod origin;
-mod pattern;
+pub mod origin;
+pub mod pattern;
 mod policy;
 #[cfg(feature = "policy-file")]
 pub mod policy_file;
-mod public_suffix;
+mod port;
+pub mod public_suffix;
 mod rule;
 mod scheme;
 pub mod validate;
 
 #[cfg(feature = "store")]
-mod store;
+pub mod store;
 
 #[cfg(feature = "tower")]
 pub mod middleware;
@@ -220,19 +221,14 @@ pub mod middleware;
 pub use config::{EntryConfig, PolicyConfig};
 pub use error::{BuildError, EntryError, PatternError, PatternErrorKind, Span};
 pub use frame_ancestors::{ClosedReason, FrameAncestors, LeftOut, LeftOutReason};
-pub use host::{split_host_port, Host, HostKind, MAX_LABEL_LEN, MAX_NAME_LEN};
+pub use host::Host;
 pub use lint::{Warning, WarningKind};
-pub use mode::{EntryName, Mode, ParseModeError};
+pub use mode::Mode;
 pub use options::PolicyOptions;
-pub use origin::{Origin, OriginErrorKind, MAX_ORIGIN_LEN};
-pub use pattern::{HostPattern, Pattern, PortSpec, Specificity, MAX_PATTERN_LEN};
+pub use origin::{Origin, OriginErrorKind};
 pub use policy::{Decision, DenyReason, Malformed, Policy, PolicyBuilder};
-pub use public_suffix::registrable_domain;
 pub use rule::Rule;
 pub use scheme::Scheme;
-
-#[cfg(feature = "store")]
-pub use store::{BatchReport, PolicyStore, StoreSnapshot, TenantUpdate, Version, VersionedSwap};
 
 /// The README's examples, run as doctests.
 #[cfg(doctest)]

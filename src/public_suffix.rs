@@ -34,7 +34,7 @@ pub(crate) fn suffix_of(name: &str) -> Option<&str> {
 /// `None` for a public suffix itself (`com`, `github.io`, `localhost`).
 ///
 /// ```
-/// use origin_policy::registrable_domain;
+/// use origin_policy::public_suffix::registrable_domain;
 ///
 /// assert_eq!(registrable_domain("news.bbc.co.uk"), Some("bbc.co.uk"));
 /// assert_eq!(registrable_domain("alice.github.io"), Some("alice.github.io"));

@@ -1,4 +1,8 @@
-//! [`PolicyStore`]: one policy per tenant, swapped atomically while requests are served.
+//! Policies of many tenants (feature `store`): [`PolicyStore`] holds one policy per
+//! tenant, swapped atomically while requests are served; [`StoreSnapshot`] is one
+//! consistent view of it; [`Version`], [`VersionedSwap`], [`TenantUpdate`] and
+//! [`BatchReport`] are what a versioned feed (a database, a directory of files) swaps in
+//! with.
 
 use std::borrow::Borrow;
 use std::fmt;
@@ -25,7 +29,8 @@ pub use versioned::{BatchReport, TenantUpdate, Version, VersionedSwap};
 ///
 /// ```
 /// use std::sync::Arc;
-/// use origin_policy::{Mode, Policy, PolicyStore};
+/// use origin_policy::{Mode, Policy};
+/// use origin_policy::store::PolicyStore;
 ///
 /// let store: Arc<PolicyStore<String>> = Arc::new(PolicyStore::new());
 /// let acme = Policy::builder().allow(Mode::Live, "https://*.acme.example").build()?;
@@ -272,7 +277,8 @@ where
     /// `tokio::task::spawn_blocking` or its equivalent, as `examples/gateway.rs` does.
     ///
     /// ```
-    /// use origin_policy::{Mode, PolicyConfig, PolicyStore};
+    /// use origin_policy::{Mode, PolicyConfig};
+    /// use origin_policy::store::PolicyStore;
     ///
     /// let store = PolicyStore::new();
     /// let json = r#"{ "live": ["https://*.acme.example"] }"#;
@@ -311,7 +317,8 @@ where
     ///
     /// ```
     /// use origin_policy::policy_file::Format;
-    /// use origin_policy::{Mode, PolicyStore};
+    /// use origin_policy::Mode;
+    /// use origin_policy::store::PolicyStore;
     ///
     /// let store = PolicyStore::new();
     /// store.insert_file("acme".to_owned(), "acme.toml", "live = [\"https://*.acme.example\"]", Format::Toml)?;

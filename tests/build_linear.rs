@@ -4,7 +4,8 @@
 //!
 //! This tests success, not time: the numbers are in BENCHMARKS.md.
 
-use origin_policy::{HostPattern, Mode, Origin, Policy, PortSpec, Rule};
+use origin_policy::pattern::{HostPattern, PortSpec};
+use origin_policy::{Mode, Origin, Policy, Rule};
 use origin_policy_testkit as testkit;
 use origin_policy_testkit::rng::{Choices, SplitMix64};
 use origin_policy_testkit::text::{self, LabelShape};

@@ -24,9 +24,8 @@ use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::time::Instant;
 
-use origin_policy::{
-    Decision, DenyReason, HostPattern, Mode, Origin, Policy, PortSpec, Rule, Scheme,
-};
+use origin_policy::pattern::{HostPattern, PortSpec};
+use origin_policy::{Decision, DenyReason, Mode, Origin, Policy, Rule, Scheme};
 use origin_policy_testkit::alphabet::differential::{
     LABELS, LABEL_MIDDLES, LABEL_PARTS, PORTS, PUBLIC_SUFFIXES, SUFFIXES,
 };

@@ -21,7 +21,8 @@ use hyper::body::Bytes;
 use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
 use origin_policy::middleware::{MissingOrigin, OriginPolicyLayer, PublicReason};
-use origin_policy::{Mode, Policy, PolicyStore};
+use origin_policy::store::PolicyStore;
+use origin_policy::{Mode, Policy};
 use tokio::net::{TcpListener, TcpStream};
 
 #[path = "../examples/gateway.rs"]

@@ -3,10 +3,9 @@
 
 use std::thread;
 
-use origin_policy::{
-    DenyReason, Mode, OriginErrorKind, Pattern, PatternErrorKind, Policy, MAX_ORIGIN_LEN,
-    MAX_PATTERN_LEN,
-};
+use origin_policy::origin::MAX_ORIGIN_LEN;
+use origin_policy::pattern::{Pattern, MAX_PATTERN_LEN};
+use origin_policy::{DenyReason, Mode, OriginErrorKind, PatternErrorKind, Policy};
 
 fn policy() -> Policy {
     Policy::builder()

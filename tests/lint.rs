@@ -535,7 +535,8 @@ fn a_large_policy_lints_without_pairwise_comparison() {
 /// definition, and every Duplicate / Redundant warning against actual matching.
 #[test]
 fn duplicate_and_redundant_agree_with_a_pairwise_definition() {
-    use origin_policy::{HostPattern, Origin, Pattern, PortSpec};
+    use origin_policy::pattern::{HostPattern, Pattern, PortSpec};
+    use origin_policy::Origin;
 
     const HOSTS: &[&str] = &[
         "x.com",

@@ -13,7 +13,8 @@ use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
 use origin_policy::middleware::{
     DenialReason, MissingOrigin, OriginPolicy, OriginPolicyLayer, PublicReason, UNIFORM_DENIAL_CODE,
 };
-use origin_policy::{DenyReason, Mode, Policy, PolicyStore};
+use origin_policy::store::PolicyStore;
+use origin_policy::{DenyReason, Mode, Policy};
 use tower::util::ServiceFn;
 use tower::{service_fn, Layer, ServiceBuilder, ServiceExt};
 use tower_http::cors::{AllowOrigin, CorsLayer};

@@ -27,7 +27,8 @@ use std::task::{Context, Poll, Waker};
 
 use http::{HeaderMap, Request, Response, StatusCode};
 use origin_policy::middleware::{MissingOrigin, OriginPolicyLayer};
-use origin_policy::{Mode, Policy, PolicyStore};
+use origin_policy::store::PolicyStore;
+use origin_policy::{Mode, Policy};
 use tower_layer::Layer;
 use tower_service::Service;
 

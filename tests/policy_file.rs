@@ -3,10 +3,11 @@
 //! none exists.
 #![cfg(feature = "policy-file")]
 
+use origin_policy::pattern::Pattern;
 use origin_policy::policy_file::{
     self, hint, Format, Location, PolicyFileError, MOVE_TO_TEST_LIST,
 };
-use origin_policy::{Mode, Pattern, PatternErrorKind, Policy, PolicyOptions};
+use origin_policy::{Mode, PatternErrorKind, Policy, PolicyOptions};
 
 /// The hint for `entry` in `mode` under default options, in a policy file.
 fn hint_for(mode: Mode, entry: &str) -> Option<String> {

@@ -28,10 +28,9 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::{FileFailurePersistence, RngAlgorithm};
 
-use origin_policy::{
-    Decision, DenyReason, HostKind, HostPattern, Mode, Origin, Pattern, Policy, PortSpec, Rule,
-    Scheme,
-};
+use origin_policy::host::HostKind;
+use origin_policy::pattern::{HostPattern, Pattern, PortSpec};
+use origin_policy::{Decision, DenyReason, Mode, Origin, Policy, Rule, Scheme};
 use origin_policy_testkit::alphabet::properties::{
     DIFF_LABELS, DIFF_SUFFIXES, IDN, LABELS, LABEL_PARTS, PORTS, PUBLIC_SUFFIXES, SUFFIXES,
 };

@@ -8,7 +8,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use origin_policy::{Mode, Policy, PolicyStore};
+use origin_policy::store::PolicyStore;
+use origin_policy::{Mode, Policy};
 
 /// The origins each read decides, and the two policies, which disagree on all but the last.
 const ORIGINS: [&str; 5] = [
@@ -156,7 +157,7 @@ fn shuffled_concurrent_deliveries_never_roll_a_tenant_back() {
 /// one version, so any snapshot shows all tenants at the same version.
 #[test]
 fn readers_see_a_batch_whole_or_not_at_all() {
-    use origin_policy::TenantUpdate;
+    use origin_policy::store::TenantUpdate;
     const TENANTS: usize = 50;
     const BATCHES: u64 = 2_000;
     let store = Arc::new(PolicyStore::<String>::new());

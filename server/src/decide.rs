@@ -14,7 +14,7 @@ use http::header::{HeaderMap, HeaderName, HeaderValue};
 use http::request::Parts;
 use http::{Request, Response};
 use origin_policy::middleware::{is_cors_preflight, OriginPolicyLayer, Verdict};
-use origin_policy::PolicyStore;
+use origin_policy::store::PolicyStore;
 use tower::util::ServiceFn;
 use tower::{Layer, ServiceExt};
 use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, Cors, CorsLayer};

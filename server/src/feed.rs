@@ -7,7 +7,8 @@ use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use origin_policy::{BatchReport, Policy, PolicyStore, TenantUpdate};
+use origin_policy::store::{BatchReport, PolicyStore, TenantUpdate};
+use origin_policy::Policy;
 
 use crate::metrics::Metrics;
 

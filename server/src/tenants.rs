@@ -11,7 +11,8 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 use http::StatusCode;
-use origin_policy::{Policy, PolicyStore};
+use origin_policy::store::PolicyStore;
+use origin_policy::Policy;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 

@@ -19,7 +19,8 @@ pub const MOVE_TO_TEST_LIST: &str = "move it to the file's `test` list";
 ///
 /// ```
 /// use origin_policy::diagnostic::{hint, MOVE_TO_TEST_LIST};
-/// use origin_policy::{Mode, Pattern, PolicyOptions};
+/// use origin_policy::pattern::Pattern;
+/// use origin_policy::{Mode, PolicyOptions};
 ///
 /// let error = Pattern::parse("localhost:3000").unwrap_err();
 /// let options = PolicyOptions::default();
@@ -166,7 +167,7 @@ impl Context<'_> {
             .unwrap_or(trimmed);
         let http = format!("http://{host}");
         let scheme = if self.mode == Mode::Test
-            && crate::Pattern::parse(&http).is_ok_and(|p| p.host().is_loopback())
+            && crate::pattern::Pattern::parse(&http).is_ok_and(|p| p.host().is_loopback())
         {
             "http://"
         } else {

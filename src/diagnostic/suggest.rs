@@ -12,7 +12,8 @@ use crate::policy::Policy;
 ///
 /// ```
 /// use origin_policy::diagnostic::suggestion;
-/// use origin_policy::{Mode, Pattern, PolicyOptions};
+/// use origin_policy::pattern::Pattern;
+/// use origin_policy::{Mode, PolicyOptions};
 ///
 /// let options = PolicyOptions::default();
 /// let suggest = |entry: &str, mode| {
@@ -110,7 +111,8 @@ fn missing_scheme(mode: Mode, trimmed: &str) -> Vec<String> {
         // A loopback host gets `http://`, as a local server most often speaks it.
         Mode::Test => {
             let http = format!("http://{host}");
-            let loopback = crate::Pattern::parse(&http).is_ok_and(|p| p.host().is_loopback());
+            let loopback =
+                crate::pattern::Pattern::parse(&http).is_ok_and(|p| p.host().is_loopback());
             if loopback {
                 vec![http, https]
             } else {

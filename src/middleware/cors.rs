@@ -101,7 +101,8 @@ where
     ///
     /// ```
     /// use std::sync::Arc;
-    /// use origin_policy::{Mode, Policy, PolicyStore};
+    /// use origin_policy::{Mode, Policy};
+    /// use origin_policy::store::PolicyStore;
     /// use tower_http::cors::{AllowOrigin, CorsLayer};
     ///
     /// let store = Arc::new(PolicyStore::<String>::new());

@@ -141,7 +141,7 @@ impl FrameAncestorsLayer {
     /// ```
     /// use std::sync::Arc;
     /// use origin_policy::middleware::FrameAncestorsLayer;
-    /// use origin_policy::PolicyStore;
+    /// use origin_policy::store::PolicyStore;
     ///
     /// let store: Arc<PolicyStore<String>> = Arc::new(PolicyStore::new());
     /// // `/flow/live?tenant=acme`; `default` without a `tenant` parameter.

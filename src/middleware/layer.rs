@@ -196,7 +196,7 @@ impl OriginPolicyLayer {
     /// ```
     /// use std::sync::Arc;
     /// use origin_policy::middleware::OriginPolicyLayer;
-    /// use origin_policy::PolicyStore;
+    /// use origin_policy::store::PolicyStore;
     ///
     /// let store: Arc<PolicyStore<String>> = Arc::new(PolicyStore::new());
     /// let layer = OriginPolicyLayer::with_store(store.clone(), |parts| {

@@ -35,11 +35,11 @@
 //!   `ext_authz` service);
 //! - [`DenialReason`] and [`Denial`], what the denial hook gets; [`PublicReason`] and
 //!   [`UNIFORM_DENIAL_CODE`], what the 403 body says; [`DENIAL_LOG_MAX_LEN`];
-//! - and, on [`Policy`](crate::Policy) and [`PolicyStore`](crate::PolicyStore), the CORS
+//! - and, on [`Policy`](crate::Policy) and [`PolicyStore`](crate::store::PolicyStore), the CORS
 //!   predicates for tower-http's `AllowOrigin::predicate`:
 //!   [`Policy::cors_predicate`](crate::Policy::cors_predicate),
 //!   [`Policy::cors_predicate_any_mode`](crate::Policy::cors_predicate_any_mode) and
-//!   [`PolicyStore::cors_predicate_any_mode`](crate::PolicyStore::cors_predicate_any_mode).
+//!   [`PolicyStore::cors_predicate_any_mode`](crate::store::PolicyStore::cors_predicate_any_mode).
 
 mod accept;
 mod authorization;

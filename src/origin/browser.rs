@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use super::{Origin, OriginErrorKind, MAX_ORIGIN_LEN};
 use crate::host::{self, BrowserHost, BrowserHostError, Host, HostKind, NameProblem};
 use crate::origin::dots::Dots;
+use crate::port::{self, PortError};
 use crate::scheme::Scheme;
 
 /// The general path: any input, read the way a browser's URL parser reads a host, with a
@@ -64,16 +65,12 @@ pub(super) fn parse_as_browser(input: &str) -> Result<Origin<'static>, OriginErr
         host::split_host_port(authority).ok_or(OriginErrorKind::InvalidIpv6)?;
     let port = match port_text {
         None => scheme.default_port(),
-        Some("") => return Err(Kind::EmptyPort),
-        Some(digits) if !digits.bytes().all(|b| b.is_ascii_digit()) || digits.starts_with('0') => {
-            // `0` alone is out of range rather than a leading zero.
-            return Err(if digits == "0" {
-                Kind::PortOutOfRange
-            } else {
-                Kind::InvalidPort
-            });
-        }
-        Some(digits) => digits.parse().map_err(|_| Kind::PortOutOfRange)?,
+        // A browser serializes no port with a leading zero: such an origin is invalid.
+        Some(digits) => port::parse(digits.as_bytes()).map_err(|error| match error {
+            PortError::Empty => Kind::EmptyPort,
+            PortError::NotDigits | PortError::LeadingZero => Kind::InvalidPort,
+            PortError::OutOfRange => Kind::PortOutOfRange,
+        })?,
     };
     if host_text.is_empty() {
         return Err(Kind::EmptyHost);

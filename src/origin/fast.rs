@@ -17,6 +17,7 @@ use std::borrow::Cow;
 use super::Origin;
 use crate::host::{self, HostKind};
 use crate::origin::dots::Dots;
+use crate::port;
 use crate::scheme::Scheme;
 
 /// How the byte-by-byte reader classifies a byte of the authority.
@@ -203,7 +204,7 @@ pub(super) fn parse_canonical(input: &str) -> Option<Origin<'_>> {
     }
     let port = match authority.get(host_len + 1..) {
         None => scheme.default_port(),
-        Some(digits) => parse_port(digits)?,
+        Some(digits) => port::parse(digits).ok()?,
     };
     Some(Origin {
         scheme,
@@ -240,21 +241,6 @@ fn is_dotted_decimal(host: &str) -> bool {
         }
     }
     parts == 4
-}
-
-/// Decimal 1–65535 without leading zeros.
-fn parse_port(digits: &[u8]) -> Option<u16> {
-    if digits.is_empty() || digits.len() > 5 || digits[0] == b'0' {
-        return None;
-    }
-    let mut port: u32 = 0;
-    for &digit in digits {
-        if !digit.is_ascii_digit() {
-            return None;
-        }
-        port = port * 10 + u32::from(digit - b'0');
-    }
-    u16::try_from(port).ok()
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ pub(crate) use parse::parse_located;
 /// equal pattern.
 ///
 /// ```
-/// use origin_policy::Pattern;
+/// use origin_policy::pattern::Pattern;
 ///
 /// let pattern = Pattern::parse(" HTTPS://*.Berbix.COM.:443/ ").unwrap();
 /// assert_eq!(pattern.to_string(), "https://*.berbix.com");
@@ -224,7 +224,7 @@ impl Pattern {
     /// the order on its own, for tools that sort or explain rules.
     ///
     /// ```
-    /// use origin_policy::Pattern;
+    /// use origin_policy::pattern::Pattern;
     ///
     /// let key = |text: &str| Pattern::parse(text).unwrap().specificity();
     /// assert!(key("https://www.berbix.com") > key("https://*.www.berbix.com"));

@@ -6,6 +6,7 @@ use std::ops::Range;
 use super::{HostPattern, Located, Pattern, PortSpec, MAX_PATTERN_LEN};
 use crate::error::{PatternError, PatternErrorKind};
 use crate::host::{self, BrowserHost, BrowserHostError, Host, NameProblem};
+use crate::port::{self, PortError};
 use crate::scheme::Scheme;
 
 /// The parser behind [`Pattern::parse`]. Positions are byte offsets into `text`.
@@ -135,24 +136,19 @@ pub(crate) fn parse_located(text: &str) -> Result<Located, PatternError> {
     })
 }
 
-/// A port: decimal `1`–`65535` without leading zeros, or `*`.
+/// A port: `*`, or the port grammar ([`port::parse`]).
 fn parse_port(text: &str) -> Result<PortSpec, PatternErrorKind> {
     if text == "*" {
         return Ok(PortSpec::Any);
     }
-    if text.is_empty() {
-        return Err(PatternErrorKind::EmptyPort);
-    }
-    if !text.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(PatternErrorKind::InvalidPort);
-    }
-    if text.len() > 1 && text.starts_with('0') {
-        return Err(PatternErrorKind::PortLeadingZero);
-    }
-    match text.parse::<u16>() {
-        Ok(0) | Err(_) => Err(PatternErrorKind::PortOutOfRange),
-        Ok(port) => Ok(PortSpec::Exact(port)),
-    }
+    port::parse(text.as_bytes())
+        .map(PortSpec::Exact)
+        .map_err(|error| match error {
+            PortError::Empty => PatternErrorKind::EmptyPort,
+            PortError::NotDigits => PatternErrorKind::InvalidPort,
+            PortError::LeadingZero => PatternErrorKind::PortLeadingZero,
+            PortError::OutOfRange => PatternErrorKind::PortOutOfRange,
+        })
 }
 
 /// A problem in the host, with its span inside the host text when it can be pinned down

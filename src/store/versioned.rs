@@ -84,7 +84,8 @@ where
     /// rolls a tenant back.
     ///
     /// ```
-    /// use origin_policy::{Mode, Policy, PolicyStore, VersionedSwap};
+    /// use origin_policy::{Mode, Policy};
+    /// use origin_policy::store::{PolicyStore, VersionedSwap};
     ///
     /// let v1 = Policy::builder().allow(Mode::Live, "https://one.example").build()?;
     /// let v2 = Policy::builder().allow(Mode::Live, "https://two.example").build()?;
@@ -134,7 +135,8 @@ where
     ///
     /// ```
     /// use std::sync::Arc;
-    /// use origin_policy::{BatchReport, Mode, Policy, PolicyStore, TenantUpdate};
+    /// use origin_policy::{Mode, Policy};
+    /// use origin_policy::store::{BatchReport, PolicyStore, TenantUpdate};
     ///
     /// let policy = Arc::new(Policy::builder().allow(Mode::Live, "https://a.example").build()?);
     /// let store = PolicyStore::new();
@@ -170,7 +172,8 @@ where
     /// of versioned tenants and changes.
     ///
     /// ```
-    /// use origin_policy::{Mode, Policy, PolicyStore, TenantUpdate};
+    /// use origin_policy::store::{PolicyStore, TenantUpdate};
+    /// use origin_policy::{Mode, Policy};
     ///
     /// let policy = |host: &str| Policy::builder().allow(Mode::Live, host).build();
     /// let store = PolicyStore::new();

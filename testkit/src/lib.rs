@@ -5,7 +5,9 @@
 //! - [`reference`](mod@reference): the naive reference matcher the compiled index is compared against;
 //! - [`csp`]: a naive `frame-ancestors` matcher, which the derived directives are held
 //!   against;
-//! - [`fuzz_checks`]: what each fuzz target asserts, also replayed by `tests/fuzz_corpus.rs`;
+//! - [`fuzz_checks`]: what each fuzz target asserts, also replayed ([`corpus`]) by the
+//!   library's `tests/fuzz_corpus.rs` and, for `request`, the kit's own
+//!   `tests/request_corpus.rs` (feature `tower`);
 //! - [`rng`], [`alphabet`], [`text`]: what the generators of rules and origins are made
 //!   of (splitmix64 and the choices drawn from it, the label sets, the text of entries and
 //!   origins): the seeded differential test, the property tests, the config round trip,
@@ -19,6 +21,7 @@
 use origin_policy::{Mode, Policy, PolicyBuilder};
 
 pub mod alphabet;
+pub mod corpus;
 pub mod csp;
 pub mod fuzz_checks;
 pub mod reference;

@@ -7,7 +7,9 @@
 
 use std::net::Ipv6Addr;
 
-use origin_policy::{Decision, DenyReason, HostKind, HostPattern, Mode, Origin, Policy, Rule};
+use origin_policy::host::HostKind;
+use origin_policy::pattern::HostPattern;
+use origin_policy::{Decision, DenyReason, Mode, Origin, Policy, Rule};
 
 /// Reads an origin through the general path only (never the allocation-free fast path).
 pub fn parse_origin(input: &str) -> Result<Origin<'static>, origin_policy::OriginErrorKind> {
@@ -17,7 +19,7 @@ pub fn parse_origin(input: &str) -> Result<Origin<'static>, origin_policy::Origi
 /// Checks `origin` against every rule of `mode` in turn and keeps the most specific match:
 /// exact host over wildcard, longer wildcard base over shorter, on the same base a label
 /// wildcard (`pr-*.base`) over `*.base` and more literal characters over fewer, then exact
-/// port over `*`, and then the lowest index ([`Pattern::specificity`](origin_policy::Pattern::specificity)).
+/// port over `*`, and then the lowest index ([`Pattern::specificity`](origin_policy::pattern::Pattern::specificity)).
 /// A wildcard rule does not match a host whose public suffix (by `psl::suffix`) is longer
 /// than its base, unless the policy has `allow_public_suffix_wildcards`. Without a match,
 /// test mode allows a loopback host when the policy's `implicit_test_loopback` option is

@@ -188,7 +188,7 @@ fn probes(policy: &Policy) -> Vec<String> {
             for front in ["", "a.", "a.b.", "pr-1.", "bucket.s3."] {
                 hosts.insert(format!("{front}{base}"));
             }
-            if let origin_policy::PortSpec::Exact(port) = pattern.port() {
+            if let origin_policy::pattern::PortSpec::Exact(port) = pattern.port() {
                 ports.insert(port);
             }
         }

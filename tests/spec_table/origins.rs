@@ -5,7 +5,8 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::net::Ipv4Addr;
 
-use origin_policy::{HostKind, Origin, OriginErrorKind};
+use origin_policy::host::HostKind;
+use origin_policy::{Origin, OriginErrorKind};
 
 use crate::markdown::{one_value, show, Row, Token};
 use crate::report::Report;

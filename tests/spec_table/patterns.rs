@@ -4,7 +4,8 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use origin_policy::{Mode, Pattern, PatternErrorKind, Policy};
+use origin_policy::pattern::Pattern;
+use origin_policy::{Mode, PatternErrorKind, Policy};
 
 use crate::markdown::{one_value, show, Row, Token};
 use crate::matching::{mode_spec, ModeSpec};

@@ -3,7 +3,8 @@
 
 use std::fmt::Write as _;
 
-use origin_policy::{split_host_port, Decision, HostKind, Mode, Origin, Policy};
+use origin_policy::host::{split_host_port, HostKind};
+use origin_policy::{Decision, Mode, Origin, Policy};
 
 use serde::Serialize;
 

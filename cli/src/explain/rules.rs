@@ -4,10 +4,10 @@
 use std::cmp::Reverse;
 use std::fmt::Write as _;
 
-use origin_policy::{
-    registrable_domain, Decision, DenyReason, Host, HostKind, HostPattern, Mode, Origin, Policy,
-    PortSpec, Rule,
-};
+use origin_policy::host::HostKind;
+use origin_policy::pattern::{HostPattern, PortSpec};
+use origin_policy::public_suffix::registrable_domain;
+use origin_policy::{Decision, DenyReason, Host, Mode, Origin, Policy, Rule};
 
 use super::{Report, RuleRecord, MAX_RULES_SHOWN};
 use crate::escape::escape;

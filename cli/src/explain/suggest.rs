@@ -2,9 +2,9 @@
 //! none can, or that none is offered), and for a malformed origin what a well-formed one
 //! looks like.
 
-use origin_policy::{
-    registrable_domain, DenyReason, HostKind, Mode, Origin, OriginErrorKind, Policy,
-};
+use origin_policy::host::HostKind;
+use origin_policy::public_suffix::registrable_domain;
+use origin_policy::{DenyReason, Mode, Origin, OriginErrorKind, Policy};
 
 use super::rules::any_rule_near;
 use super::Report;

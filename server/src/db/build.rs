@@ -2,11 +2,11 @@
 //! files ([`policy_file::load`]), so a row is refused exactly when the same file would be.
 //!
 //! The builds are CPU work (linear in the size of each list, a second for 100,000
-//! tenants), so callers run [`build_changes`] in `spawn_blocking`.
+//! tenants), so callers run [`build_changes_with_limits`] in `spawn_blocking`.
 
 use std::sync::Arc;
 
-use origin_policy::{TenantUpdate, Version};
+use origin_policy::store::{TenantUpdate, Version};
 
 use crate::db::rows::{Change, StoredPolicy};
 use crate::policy_file::{self, Limits, LoadError};

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
-use origin_policy::Version;
+use origin_policy::store::Version;
 use tokio_postgres::{Client, NoTls};
 
 use crate::db::rows::{self, Change, RowError};

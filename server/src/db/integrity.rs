@@ -16,7 +16,7 @@
 
 use std::collections::HashMap;
 
-use origin_policy::Version;
+use origin_policy::store::Version;
 use sha2::{Digest, Sha256};
 use tokio_postgres::{Client, IsolationLevel};
 

@@ -6,7 +6,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use origin_policy::Version;
+use origin_policy::store::Version;
 use tokio_postgres::Client;
 
 use crate::db::rows::{self, RowError, StoredPolicy};

@@ -1,7 +1,7 @@
 //! Every query of the feed and the `db` commands, one function each, on the schema of
 //! `server/migrations/`.
 
-use origin_policy::Version;
+use origin_policy::store::Version;
 use tokio_postgres::{Client, GenericClient, Row};
 
 use crate::policy_file::Format;

@@ -3,7 +3,7 @@
 //! commit (compare-and-set on the version), with the writer's token label recorded in the
 //! history (migration `0002_history_writer.sql`).
 
-use origin_policy::Version;
+use origin_policy::store::Version;
 use tokio_postgres::Client;
 
 use crate::db::rows::{self, RowError, StoredPolicy};

@@ -13,7 +13,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use origin_policy::Version;
+use origin_policy::store::Version;
 use tokio::task::{Id, JoinSet};
 
 use crate::db::build::{self, Built};

@@ -1,6 +1,6 @@
 //! The `parse_pattern` target.
 
-use origin_policy::Pattern;
+use origin_policy::pattern::Pattern;
 
 use super::text_of;
 

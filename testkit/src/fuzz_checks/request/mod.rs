@@ -12,7 +12,8 @@ use http::header::{HeaderName, HeaderValue};
 use http::{Method, Request, Uri};
 
 use origin_policy::middleware::{mode_from_authorization, MissingOrigin, PublicReason};
-use origin_policy::{Mode, Policy, PolicyStore};
+use origin_policy::store::PolicyStore;
+use origin_policy::{Mode, Policy};
 
 use super::MAX_INPUT_LEN;
 use drive::check_one;
