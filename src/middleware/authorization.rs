@@ -1,6 +1,8 @@
 //! The mode of a request from the API secret key in its `Authorization` header:
 //! [`mode_from_authorization`], with the base64 decoding of `Basic` credentials.
 
+use base64::alphabet;
+use base64::engine::{DecodePaddingMode, Engine, GeneralPurpose, GeneralPurposeConfig};
 use http::header;
 use http::request::Parts;
 
@@ -70,47 +72,31 @@ fn trim_spaces(bytes: &[u8]) -> &[u8] {
     &bytes[start..end]
 }
 
-/// Decodes standard base64 (RFC 4648 §4, `=` padding optional) into `out`; `None` for any
-/// other character, misplaced padding, a dangling character or too little room.
+/// Standard base64 (RFC 4648 §4) with its canonical `=` padding (none when the data fills
+/// the last group), for input whose length is a multiple of 4.
+const PADDED: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::RequireCanonical),
+);
+
+/// Standard base64 without padding, for any other length.
+const UNPADDED: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::RequireNone),
+);
+
+/// Decodes standard base64 (`=` padding optional, but complete when present) into `out`,
+/// with the `base64` crate and without allocating; `None` for any other character,
+/// misplaced or partial padding, stray bits in the last character, a dangling character or
+/// too little room.
 fn decode_base64<'o>(input: &[u8], out: &'o mut [u8]) -> Option<&'o [u8]> {
-    fn value(byte: u8) -> Option<u32> {
-        Some(match byte {
-            b'A'..=b'Z' => byte - b'A',
-            b'a'..=b'z' => byte - b'a' + 26,
-            b'0'..=b'9' => byte - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        } as u32)
-    }
-    let data_len = input.len()
-        - input
-            .iter()
-            .rev()
-            .take(2)
-            .take_while(|&&b| b == b'=')
-            .count();
-    let (data, padding) = input.split_at(data_len);
-    if !padding.is_empty() && !input.len().is_multiple_of(4) {
-        return None;
-    }
-    let mut written = 0;
-    for chunk in data.chunks(4) {
-        if chunk.len() == 1 {
-            return None;
-        }
-        let mut bits = 0u32;
-        for &byte in chunk {
-            bits = (bits << 6) | value(byte)?;
-        }
-        bits <<= 6 * (4 - chunk.len() as u32);
-        let bytes = bits.to_be_bytes();
-        let produced = chunk.len() - 1;
-        let slot = out.get_mut(written..written + produced)?;
-        slot.copy_from_slice(&bytes[1..1 + produced]);
-        written += produced;
-    }
-    Some(&out[..written])
+    let engine = if input.len().is_multiple_of(4) {
+        PADDED
+    } else {
+        UNPADDED
+    };
+    let written = engine.decode_slice(input, out).ok()?;
+    out.get(..written)
 }
 
 #[cfg(test)]
@@ -147,7 +133,10 @@ mod tests {
                 "{encoded}"
             );
         }
-        for bad in ["Z", "Zg=", "Z===", "Zm9v!", "=Zm9", "Zm 9v", "Zg==Zg=="] {
+        // Stray bits in the last character (`Zh` is `Zg` with one more bit set) are refused.
+        for bad in [
+            "Z", "Zg=", "Z===", "Zm9v!", "=Zm9", "Zm 9v", "Zg==Zg==", "Zh==", "Zh", "Zm9", "Zg=a",
+        ] {
             assert_eq!(decode_base64(bad.as_bytes(), &mut buffer), None, "{bad}");
         }
         assert_eq!(decode_base64(b"Zm9vYmFy", &mut [0u8; 5]), None);
