@@ -7,8 +7,8 @@ use origin_policy::policy_file::Limits;
 use origin_policy::Mode;
 
 use crate::help::{
-    lint_after_help, CHECK_AFTER_HELP, COMPLETIONS_AFTER_HELP, EXPLAIN_AFTER_HELP, TOP_AFTER_HELP,
-    VALIDATE_AFTER_HELP,
+    lint_after_help, CHECK_AFTER_HELP, COMPLETIONS_AFTER_HELP, EXPLAIN_AFTER_HELP, MAN_AFTER_HELP,
+    TOP_AFTER_HELP, VALIDATE_AFTER_HELP,
 };
 
 /// Checks web origins against per-mode allow-lists (live / test), explains decisions, and
@@ -53,6 +53,19 @@ pub(crate) enum Command {
     /// Print a shell completion script for SHELL on stdout.
     #[command(after_help = COMPLETIONS_AFTER_HELP)]
     Completions(CompletionsArgs),
+    /// Print the manual page (roff) of origin-policy, or of one COMMAND, on stdout.
+    #[command(after_help = MAN_AFTER_HELP)]
+    Man(ManArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct ManArgs {
+    /// The command whose page to print (origin-policy-COMMAND(1)); none for origin-policy(1).
+    #[arg(
+        value_name = "COMMAND",
+        value_parser = ["check", "explain", "lint", "validate", "completions", "man"]
+    )]
+    pub(crate) command: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]

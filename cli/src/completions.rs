@@ -1,8 +1,9 @@
-//! `completions`: a shell's completion script, generated from the command definition.
+//! `completions` and `man`: a shell's completion script and the manual page, generated from
+//! the command definition.
 
 use clap::CommandFactory;
 
-use crate::args::{Cli, CompletionsArgs};
+use crate::args::{Cli, CompletionsArgs, ManArgs};
 use crate::failure::{write_stdout, Failure, OUTPUT};
 use crate::EXIT_CLEAN;
 
@@ -18,6 +19,31 @@ pub(crate) fn completions(args: &CompletionsArgs) -> Result<u8, Failure> {
     let text = String::from_utf8(script)
         .map_err(|_| Failure::new(OUTPUT, "the completion script is not UTF-8"))?;
     write_stdout(&fix_bash_case_labels(args.shell, text))?;
+    Ok(EXIT_CLEAN)
+}
+
+/// Prints the manual page of `origin-policy`, or of `origin-policy-COMMAND`: the page the
+/// top page's SUBCOMMANDS section refers to.
+pub(crate) fn man(args: &ManArgs) -> Result<u8, Failure> {
+    let top = Cli::command();
+    let command = match &args.command {
+        None => top,
+        Some(name) => {
+            let sub = top
+                .find_subcommand(name)
+                .ok_or_else(|| Failure::new(OUTPUT, "no such command"))?;
+            let page = format!("origin-policy-{name}");
+            sub.clone().bin_name(page.clone()).display_name(page)
+        }
+    };
+    let mut page = Vec::new();
+    clap_mangen::Man::new(command)
+        .source(concat!("origin-policy ", env!("CARGO_PKG_VERSION")))
+        .render(&mut page)
+        .map_err(|_| Failure::new(OUTPUT, "cannot render the manual page"))?;
+    let text = String::from_utf8(page)
+        .map_err(|_| Failure::new(OUTPUT, "the manual page is not UTF-8"))?;
+    write_stdout(&text)?;
     Ok(EXIT_CLEAN)
 }
 

@@ -186,6 +186,15 @@ Load it in the running shell, or install it where the shell looks for completion
   origin-policy completions zsh > \"${fpath[1]}/_origin-policy\"
   origin-policy completions fish > ~/.config/fish/completions/origin-policy.fish";
 
+pub(crate) const MAN_AFTER_HELP: &str = "\
+A page holds the command's options and the text after its --help. Read one, or install them
+all where man looks:
+  origin-policy man check | man -l -
+  origin-policy man > ~/.local/share/man/man1/origin-policy.1
+  for c in check explain lint validate completions man; do
+    origin-policy man $c > ~/.local/share/man/man1/origin-policy-$c.1
+  done";
+
 pub(crate) const VALIDATE_AFTER_HELP: &str = concat!(
     "\
 Checks one ENTRY (a domain pattern as a user types it) for MODE: alone, or against the

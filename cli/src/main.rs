@@ -65,6 +65,7 @@ fn main() -> ExitCode {
             args.json,
         ),
         Command::Completions(args) => (completions::completions(args), false),
+        Command::Man(args) => (completions::man(args), false),
     };
     ExitCode::from(result.unwrap_or_else(|failure| failure.report(json)))
 }

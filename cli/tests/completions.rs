@@ -87,3 +87,68 @@ fn every_shell_gets_a_script_and_an_unknown_one_is_a_usage_error() {
         run.stderr
     );
 }
+
+/// `man` prints origin-policy(1), and `man COMMAND` the origin-policy-COMMAND(1) page that
+/// its SUBCOMMANDS section names, each with the command's options and the text after its
+/// `--help` (the output format and exit status).
+#[test]
+fn man_prints_a_page_for_the_binary_and_for_each_command() {
+    let top = run(["man"]);
+    assert_eq!((top.code, top.stderr.as_str()), (0, ""));
+    assert!(
+        top.stdout
+            .contains("\n.TH origin-policy 1  \"origin-policy 0.1.0\""),
+        "{}",
+        top.stdout
+    );
+    for section in ["NAME", "SYNOPSIS", "OPTIONS", "SUBCOMMANDS"] {
+        assert!(
+            top.stdout.contains(&format!("\n.SH {section}\n")),
+            "{section}"
+        );
+    }
+    // The subcommands the page names (all but clap's `help`), each with a page of its own.
+    let named: Vec<&str> = top
+        .stdout
+        .lines()
+        .filter_map(|line| line.strip_prefix("origin\\-policy\\-"))
+        .filter_map(|line| line.strip_suffix("(1)"))
+        .filter(|name| *name != "help")
+        .collect();
+    assert_eq!(
+        named,
+        ["check", "explain", "lint", "validate", "completions", "man"]
+    );
+    for name in named {
+        let page = run(["man", name]);
+        assert_eq!((page.code, page.stderr.as_str()), (0, ""), "{name}");
+        assert!(
+            page.stdout.contains(&format!(
+                "\n.TH origin-policy-{name} 1  \"origin-policy 0.1.0\""
+            )),
+            "{name}: {}",
+            page.stdout
+        );
+        // The command's options and its `--help` summary are on its page.
+        assert!(
+            page.stdout.contains("\\fB\\-h\\fR, \\fB\\-\\-help\\fR"),
+            "{name}"
+        );
+        let help = run([name, "--help"]);
+        let about = help.stdout.lines().next().expect("a summary line");
+        let about = about
+            .trim_end_matches('.')
+            .replace('-', "\\-")
+            .replace('\'', "\\*(Aq");
+        assert!(page.stdout.contains(&about), "{name}: {about}");
+    }
+    let check = run(["man", "check"]).stdout;
+    assert!(check.contains("Exit status:"), "{check}");
+    let unknown = run(["man", "serve"]);
+    assert_eq!(unknown.code, 2);
+    assert!(
+        unknown.stderr.contains("invalid value 'serve'"),
+        "{}",
+        unknown.stderr
+    );
+}

@@ -39,9 +39,64 @@ pub struct Cli {
 pub enum Command {
     /// Serve decisions for the tenants of a policy directory, reloading it as it changes,
     /// and/or of a PostgreSQL table, following its changes.
+    #[command(after_help = SERVE_AFTER_HELP)]
     Serve(ServeArgs),
     /// Manage the policies in PostgreSQL: migrate, put, get, history, rollback, delete.
     Db(DbArgs),
+    /// Print the manual page (roff) of origin-policy-server, or of one COMMAND, on stdout.
+    Man(ManArgs),
+}
+
+/// The end of `serve --help`: the exit statuses.
+const SERVE_AFTER_HELP: &str = "\
+Exit status:
+  0  stopped by SIGTERM or SIGINT, after in-flight requests finished (or --shutdown-timeout)
+  2  a start-up error: a policy directory that cannot be listed, PostgreSQL settings that do
+     not parse, no policy source, admin tokens that cannot be read, an address that cannot be
+     bound (the message is on stderr); or wrong usage";
+
+/// The arguments of `man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The command whose page to print (origin-policy-server-COMMAND(1)); none for
+    /// origin-policy-server(1).
+    #[arg(value_name = "COMMAND", value_parser = ["serve", "db", "man"])]
+    pub command: Option<String>,
+}
+
+/// `man`: prints the manual page of `origin-policy-server`, or of
+/// `origin-policy-server-COMMAND` (the pages its SUBCOMMANDS section names).
+pub fn man(args: ManArgs) -> ExitCode {
+    use clap::CommandFactory;
+    use std::io::Write;
+
+    let top = Cli::command();
+    let command = match args
+        .command
+        .as_deref()
+        .map(|name| (name, top.find_subcommand(name)))
+    {
+        None => top,
+        Some((name, Some(sub))) => {
+            let page = format!("origin-policy-server-{name}");
+            sub.clone().bin_name(page.clone()).display_name(page)
+        }
+        Some((name, None)) => {
+            eprintln!("error: no command {name}");
+            return ExitCode::from(START_UP_ERROR);
+        }
+    };
+    let mut page = Vec::new();
+    let rendered = clap_mangen::Man::new(command)
+        .source(concat!("origin-policy-server ", env!("CARGO_PKG_VERSION")))
+        .render(&mut page);
+    match rendered.and_then(|()| std::io::stdout().lock().write_all(&page)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: cannot print the manual page: {error}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// The arguments of `serve`.

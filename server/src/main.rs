@@ -11,5 +11,6 @@ fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Serve(args) => cli::serve(args),
         Command::Db(args) => cli::db(args),
+        Command::Man(args) => cli::man(args),
     }
 }

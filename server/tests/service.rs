@@ -580,3 +580,53 @@ fn a_policy_over_the_size_limits_is_refused_with_the_limit_named_and_the_others_
         }
     });
 }
+
+/// `man` prints origin-policy-server(1) and a page for each command it names; `serve --help`
+/// ends with the exit statuses, as the CLI's help does; `db put --help` describes its
+/// arguments.
+#[test]
+fn the_manual_pages_and_the_help_say_what_the_binary_does() {
+    let output = |args: &[&str]| {
+        let out = Command::new(binary()).args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let top = output(&["man"]);
+    assert!(
+        top.contains("\n.TH origin-policy-server 1  \"origin-policy-server 0.1.0\""),
+        "{top}"
+    );
+    for name in ["serve", "db", "man"] {
+        assert!(
+            top.contains(&format!("\norigin\\-policy\\-server\\-{name}(1)\n")),
+            "{name}"
+        );
+        let page = output(&["man", name]);
+        assert!(
+            page.contains(&format!("\n.TH origin-policy-server-{name} 1 ")),
+            "{page}"
+        );
+    }
+    let serve = output(&["man", "serve"]);
+    assert!(serve.contains("\\fB\\-\\-policies\\fR"), "{serve}");
+    assert!(serve.contains("Exit status:"), "{serve}");
+
+    let help = output(&["serve", "--help"]);
+    let status = &help[help
+        .find("\nExit status:\n")
+        .expect("an exit status section")..];
+    assert!(
+        status.contains("\n  0  stopped by SIGTERM or SIGINT"),
+        "{status}"
+    );
+    assert!(status.contains("\n  2  a start-up error"), "{status}");
+
+    let put = output(&["db", "put", "--help"]);
+    for argument in ["<TENANT>", "<FILE>"] {
+        let line = put
+            .lines()
+            .find(|line| line.trim_start().starts_with(argument))
+            .unwrap_or_else(|| panic!("{argument} is listed: {put}"));
+        assert!(line.trim().len() > argument.len() + 10, "{line}");
+    }
+}

@@ -50,7 +50,9 @@ enum DbCommand {
     /// reported and nothing is written; lint warnings are printed and do not stop the
     /// write. Prints the new version.
     Put {
+        /// The tenant whose policy to write (a name a request's tenant header may carry).
         tenant: String,
+        /// The policy file to write: TOML, or JSON when it ends in .json; `-` reads stdin.
         #[arg(value_name = "FILE")]
         file: PathBuf,
         /// The policy's format, whatever the file's name says.
