@@ -92,8 +92,15 @@ fn every_transcript_is_what_the_binary_prints() {
 
 #[test]
 fn the_readme_command_prints_what_the_readme_shows() {
-    let command = "cargo run -p origin-policy-cli -- check --policy examples/policy.toml \
+    let command = "target/debug/origin-policy check --policy examples/policy.toml \
                    --mode live https://docs.berbix.com https://evil.example";
+    // The build the README asks for first puts the binary there.
+    let build = "cargo test --workspace --all-features --no-run";
+    let at = |text: &str| README.find(&format!("```sh\n{text}\n```"));
+    assert!(
+        at(build).is_some_and(|build| at(command).is_some_and(|command| build < command)),
+        "the README builds with `{build}` before its first command"
+    );
     assert!(
         README.contains(&format!("```sh\n{command}\n```")),
         "the README's first command changed: {command}"
