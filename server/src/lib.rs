@@ -46,6 +46,7 @@ pub mod fuzzing;
 mod grpc;
 mod grpc_connections;
 mod http_api;
+mod log_line;
 mod logging;
 mod metrics;
 mod panics;

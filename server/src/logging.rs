@@ -17,12 +17,14 @@ use origin_policy::Mode;
 use tracing::level_filters::LevelFilter;
 use tracing_appender::non_blocking::WorkerGuard;
 
+use crate::log_line::OneLineFields;
 use crate::metrics::Metrics;
 
 /// The format of log lines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
-    /// `tracing`'s human-readable lines.
+    /// `tracing`'s human-readable lines, one per event (a line break inside a field is
+    /// written as `\n`).
     Text,
     /// One JSON object per line.
     Json,
@@ -36,7 +38,8 @@ pub fn init(format: LogFormat, level: LevelFilter) -> WorkerGuard {
         .with_max_level(level)
         .with_ansi(false);
     match format {
-        LogFormat::Text => builder.init(),
+        // One line per event: line breaks inside a field are escaped.
+        LogFormat::Text => builder.fmt_fields(OneLineFields).init(),
         LogFormat::Json => builder.json().init(),
     }
     guard
