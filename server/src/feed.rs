@@ -109,7 +109,7 @@ impl SourceFeed {
         if report.applied > 0 {
             self.feed
                 .metrics
-                .record_reloads(self.name, report.applied as u64);
+                .record_loads(self.name, report.applied as u64, !self.ready);
             self.feed.metrics.set_tenants(self.feed.store.len());
         }
         report
@@ -133,7 +133,9 @@ impl SourceFeed {
         }
         let count = updates.len() as u64;
         self.feed.store.replace_versioned(updates);
-        self.feed.metrics.record_reloads(self.name, count);
+        self.feed
+            .metrics
+            .record_loads(self.name, count, !self.ready);
         self.feed.metrics.set_tenants(self.feed.store.len());
     }
 
@@ -165,6 +167,7 @@ impl SourceFeed {
         if !self.ready {
             self.ready = true;
             self.feed.pending.fetch_sub(1, Ordering::SeqCst);
+            self.feed.metrics.record_successful_load(self.name);
             tracing::info!(
                 source = self.name,
                 tenants = self.feed.store.len(),
@@ -173,8 +176,9 @@ impl SourceFeed {
         }
     }
 
+    /// One change applied: a load of the first full read, or a reload after it.
     fn counted(&self) {
-        self.feed.metrics.record_reload(self.name);
+        self.feed.metrics.record_loads(self.name, 1, !self.ready);
         self.feed.metrics.set_tenants(self.feed.store.len());
     }
 }
@@ -215,8 +219,20 @@ mod tests {
         first.remove("acme");
         assert!(feed.store().is_empty());
         let text = metrics.encode();
+        // The put of the first read is a load; the removal after it, a reload (the second
+        // removal changes nothing).
         assert!(
-            text.contains("origin_policy_reloads_total{source=\"directory\"} 2"),
+            text.contains("origin_policy_initial_loads_total{source=\"directory\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("origin_policy_reloads_total{source=\"directory\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "origin_policy_last_successful_load_timestamp_seconds{source=\"other\"} "
+            ),
             "{text}"
         );
         assert!(text.contains("origin_policy_reload_failures_total{source=\"directory\"} 1"));

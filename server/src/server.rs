@@ -186,7 +186,11 @@ impl Server {
             postgres,
             tokens,
         } = self;
-        let metrics = Arc::new(Metrics::new());
+        let metrics = Arc::new(if postgres.is_some() {
+            Metrics::with_postgres()
+        } else {
+            Metrics::new()
+        });
         let feed = Feed::new(metrics.clone());
         let denial_log = Arc::new(DenialLog::new(config.denial_log_limit, metrics.clone()));
         let decider = Arc::new(Decider::new(

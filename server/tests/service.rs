@@ -74,12 +74,19 @@ fn endpoints_answer_as_documented() {
             r#"origin_policy_decisions_total{result="allowed",reason="allowed",mode="none"} 1"#,
             r#"origin_policy_decisions_total{result="allowed",reason="allowed",mode="test"} 1"#,
             r#"origin_policy_decisions_total{result="denied",reason="no_matching_rule",mode="live"} 3"#,
-            r#"origin_policy_reloads_total{source="directory"} 1"#,
+            r#"origin_policy_initial_loads_total{source="directory"} 1"#,
+            concat!(r#"origin_policy_build_info{version=""#, env!("CARGO_PKG_VERSION"), r#""} 1"#),
             "origin_policy_tenants 1",
             "origin_policy_decision_duration_seconds_count 9",
         ] {
             assert!(text.lines().any(|l| l == line), "{line} not in\n{text}");
         }
+        // The first read is no reload, and a server without --postgres has no db series.
+        assert!(!text.contains("origin_policy_reloads_total{"), "{text}");
+        assert!(!text.contains("origin_policy_db_"), "{text}");
+        let stamp = r#"origin_policy_last_successful_load_timestamp_seconds{source="directory"} "#;
+        let stamp: f64 = text.lines().find_map(|l| l.strip_prefix(stamp)).expect("a timestamp").parse().unwrap();
+        assert!(stamp > 1.7e9, "{stamp}");
         assert!(text.contains("origin_policy_decision_duration_seconds_bucket{le=\"+Inf\"} 9"), "{text}");
     });
 }
