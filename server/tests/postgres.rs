@@ -212,10 +212,14 @@ fn db_commands_validate_write_show_and_roll_back() {
     .unwrap();
     let output = db(&pg, &["put", "acme", noisy.to_str().unwrap()]);
     assert!(output.status.success(), "{}", stderr(&output));
-    assert!(
-        stderr(&output).contains("warning: ") && stderr(&output).contains("is covered by"),
-        "{}",
-        stderr(&output)
+    // Located in the file, as `policy_file::lint` locates them.
+    assert_eq!(
+        stderr(&output),
+        format!(
+            "{}:1:35: warning: Redundant: live[1] https://a.acme.example is covered by \
+             live[0] https://*.acme.example\n",
+            noisy.display()
+        )
     );
     let v2: u64 = stdout(&output)
         .trim()

@@ -68,8 +68,14 @@ pub async fn put(
             return Ok(EXIT_ERROR);
         }
     };
-    for warning in policy.lint() {
-        eprintln!("warning: {name}: {warning}");
+    // Located as `policy_file::lint` (and the CLI's `lint`) locates them: FILE:LINE:COL.
+    match origin_policy::policy_file::lint(&name, &text, format) {
+        Ok(warnings) => warnings.iter().for_each(|warning| eprintln!("{warning}")),
+        // Not expected: `load` accepted the same text.
+        Err(_) => policy
+            .lint()
+            .iter()
+            .for_each(|warning| eprintln!("warning: {name}: {warning}")),
     }
     let stored = StoredPolicy { text, format };
     let version = match if_version {
