@@ -101,6 +101,12 @@ const WRITTEN_AT: &str =
     r#"to_char(written_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"#;
 
 /// Writes `policy` as the tenant's next version and returns that version.
+///
+/// An existing tenant is updated, a new one inserted, so that one write stamps one version
+/// (a plain `INSERT ... ON CONFLICT DO UPDATE` fires the stamping trigger for the insert
+/// it tries and again for the update, and a writer's versions would skip one). The
+/// insert keeps `ON CONFLICT` for a tenant another writer inserted after this statement's
+/// snapshot: that write is still correct, and only then is a version skipped.
 pub async fn put(
     client: &impl GenericClient,
     tenant: &str,
@@ -108,9 +114,17 @@ pub async fn put(
 ) -> Result<Version, RowError> {
     let row = client
         .query_one(
-            "INSERT INTO origin_policy (tenant, policy, format) VALUES ($1, $2, $3)
-             ON CONFLICT (tenant) DO UPDATE SET policy = EXCLUDED.policy, format = EXCLUDED.format
-             RETURNING version",
+            "WITH updated AS (
+                 UPDATE origin_policy SET policy = $2, format = $3 WHERE tenant = $1
+                 RETURNING version
+             ), inserted AS (
+                 INSERT INTO origin_policy (tenant, policy, format)
+                 SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM updated)
+                 ON CONFLICT (tenant) DO UPDATE
+                     SET policy = EXCLUDED.policy, format = EXCLUDED.format
+                 RETURNING version
+             )
+             SELECT version FROM updated UNION ALL SELECT version FROM inserted",
             &[&tenant, &policy.text, &format_name(policy.format)],
         )
         .await?;
