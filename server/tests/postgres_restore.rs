@@ -259,10 +259,10 @@ fn a_restore_whose_writes_repeat_the_change_at_the_watermark_is_found_by_the_che
         ],
     );
     // Both writes in one transaction, so that the replica never reads between them: the
-    // history's newest change is again the deletion of `other`, at the same version.
+    // history's newest change is again the deletion of `other`, at the same version. (An
+    // update stamps one version, as `db put` of an existing tenant does.)
     let sql = format!(
-        "BEGIN; INSERT INTO origin_policy (tenant, policy, format) VALUES ('acme', '{}', 'toml') \
-         ON CONFLICT (tenant) DO UPDATE SET policy = EXCLUDED.policy; \
+        "BEGIN; UPDATE origin_policy SET policy = '{}' WHERE tenant = 'acme'; \
          DELETE FROM origin_policy WHERE tenant = 'other'; COMMIT;",
         text("acme-three")
     );
