@@ -17,8 +17,8 @@ pub(super) enum AllowVary {
 /// Adds to the response's `Vary` those of `origin` and `referer` (as `vary` asks) that it does
 /// not name yet; nothing when it names `*` or both. A response without `Vary` gets one static
 /// value (no allocation when the map has room); an existing `Vary` is extended, so that the
-/// response keeps one `Vary` line (several lines are joined into it), as tower-http's own
-/// layers do with the values they add.
+/// response keeps one `Vary` line (several lines are joined into it; one that is not
+/// visible ASCII is kept as it is, and the names get a line of their own after it).
 pub(super) fn add_vary(headers: &mut HeaderMap, vary: AllowVary) {
     let (mut origin, mut referer) = match vary {
         AllowVary::Nothing => return,
@@ -43,9 +43,15 @@ pub(super) fn add_vary(headers: &mut HeaderMap, vary: AllowVary) {
     };
     let mut joined = Vec::new();
     for value in headers.get_all(header::VARY) {
-        let value = value.as_bytes().trim_ascii();
+        // A value that is not visible ASCII is left as it is, on a line of its own, and
+        // the names are added on a clean line after it.
+        let Ok(value) = value.to_str() else {
+            headers.append(header::VARY, HeaderValue::from_static(missing));
+            return;
+        };
+        let value = value.trim_ascii();
         if !value.is_empty() {
-            joined.extend_from_slice(value);
+            joined.extend_from_slice(value.as_bytes());
             joined.extend_from_slice(b", ");
         }
     }
@@ -73,7 +79,7 @@ mod tests {
         headers
             .get_all(header::VARY)
             .iter()
-            .map(|value| value.to_str().unwrap())
+            .map(|value| std::str::from_utf8(value.as_bytes()).unwrap())
             .collect()
     }
 
@@ -118,6 +124,11 @@ mod tests {
             ),
             (&[""], AllowVary::Origin, &["origin"]),
             (
+                &["accept", "caf\u{e9}"],
+                AllowVary::Origin,
+                &["accept", "caf\u{e9}", "origin"],
+            ),
+            (
                 &["origin", "referer"],
                 AllowVary::OriginAndReferer,
                 &["origin", "referer"],
@@ -127,7 +138,10 @@ mod tests {
         ] {
             let mut headers = HeaderMap::new();
             for value in existing {
-                headers.append(header::VARY, HeaderValue::from_static(value));
+                headers.append(
+                    header::VARY,
+                    HeaderValue::from_bytes(value.as_bytes()).unwrap(),
+                );
             }
             add_vary(&mut headers, vary);
             assert_eq!(vary_values(&headers), expected, "{existing:?} {vary:?}");
