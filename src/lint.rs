@@ -68,6 +68,12 @@ error_kinds! {
         /// [`FrameAncestors::closed_reason`](crate::FrameAncestors::closed_reason)).
         /// [`Warning::closed`] gives the numbers.
         FrameAncestorsTooLong => "the frame-ancestors directive would pass its bound, so it is 'none': no page may embed the service",
+        /// The mode is report-only ([`PolicyOptions::report_only`](crate::PolicyOptions::report_only)):
+        /// requests it would deny pass and are only reported, so that the gate can be
+        /// rolled out; left on, it protects nothing. The warning is about the mode's first
+        /// rule (a mode without rules gets none: the CLI's `check` and `explain` still say
+        /// the mode is report-only).
+        ReportOnly => "the mode is report-only: requests it would deny pass and are only reported",
     }
 }
 
@@ -175,6 +181,13 @@ impl fmt::Display for Warning<'_> {
                 ),
                 None => write!(f, "{} takes frame-ancestors over its bound", name(rule)),
             },
+            (WarningKind::ReportOnly, _) => write!(
+                f,
+                "{}: {} mode is report-only: requests it would deny pass and are only \
+                 reported (options.report_only)",
+                name(rule),
+                rule.mode()
+            ),
             (WarningKind::PublicSuffixHost, _) => write!(
                 f,
                 "{} names a public suffix itself: the platform's own site, not one of its \
@@ -232,7 +245,29 @@ impl Policy {
         let boundary = self.options().public_suffix_boundary();
         for mode in Mode::ALL {
             let closed = self.frame_ancestors(mode).closed_reason();
+            let start = warnings.len();
             lint_mode(self.rules(mode), boundary, closed, &mut warnings);
+            if let (true, Some(first)) = (
+                self.options().is_report_only(mode),
+                self.rules(mode).first(),
+            ) {
+                // After the first rule's own warnings: ReportOnly is the last kind.
+                let at = start
+                    + warnings[start..]
+                        .iter()
+                        .take_while(|warning| warning.rule.index() == 0)
+                        .count();
+                warnings.insert(
+                    at,
+                    Warning {
+                        kind: WarningKind::ReportOnly,
+                        rule: first,
+                        other: None,
+                        left_out: None,
+                        closed: None,
+                    },
+                );
+            }
         }
         warnings
     }

@@ -28,6 +28,10 @@ pub const DEFAULT_TENANT: &str = "default";
 /// The response header that carries a denial's reason code.
 pub const REASON_HEADER: &str = "x-origin-policy-reason";
 
+/// The response header of an allowed answer whose request would have been denied in a
+/// report-only mode: the reason code ([`origin_policy::middleware::REPORT_ONLY_HEADER`]).
+pub const REPORT_ONLY_HEADER: &str = "x-origin-policy-report-only";
+
 /// A reason code of the server's own, for a gRPC check whose request the server cannot
 /// read as HTTP (no HTTP attributes, a header name or value that HTTP does not allow):
 /// denied, since reading it otherwise could pick another tenant or mode.
@@ -47,6 +51,9 @@ pub struct Answer {
     pub allowed: bool,
     /// The reason code of a denial ([`origin_policy::middleware::DenialReason::code`]).
     pub reason: Option<&'static str>,
+    /// For an allowed request that would have been denied, had its mode not been
+    /// report-only: the reason code it would have been denied for (`would_deny`).
+    pub report_only: Option<&'static str>,
     /// For an allowed CORS preflight: the CORS grant headers, for the gateway to copy onto
     /// its response.
     pub grant: HeaderMap,
@@ -105,6 +112,21 @@ impl Decider {
                 Answer {
                     allowed: true,
                     reason: None,
+                    report_only: None,
+                    grant,
+                }
+            }
+            Verdict::WouldDeny { mode, reason, .. } => {
+                // Passes as an allowed request does, preflight grant included, so that the
+                // browser goes on; recorded as `would_deny` (the hook logged it).
+                let code = reason.code();
+                let grant = self.grant(parts).await;
+                self.metrics
+                    .record_decision(Outcome::WouldDeny(code), mode, started.elapsed());
+                Answer {
+                    allowed: true,
+                    reason: None,
+                    report_only: Some(code),
                     grant,
                 }
             }
@@ -115,6 +137,7 @@ impl Decider {
                 Answer {
                     allowed: false,
                     reason: Some(code),
+                    report_only: None,
                     grant: HeaderMap::new(),
                 }
             }
@@ -131,6 +154,7 @@ impl Decider {
         Answer {
             allowed: false,
             reason: Some(reason),
+            report_only: None,
             grant: HeaderMap::new(),
         }
     }
@@ -246,6 +270,62 @@ mod tests {
         }
         let acme = decide(&[live, ok, ("x-tenant", b"acme")]).await;
         assert!(acme.allowed);
+    }
+
+    #[tokio::test]
+    async fn a_report_only_mode_lets_a_would_be_denial_through_and_counts_it() {
+        let store = Arc::new(PolicyStore::new());
+        let policy = Policy::builder()
+            .allow(Mode::Live, "https://www.berbix.com")
+            .allow(Mode::Test, "http://localhost:*")
+            .report_only(Mode::Live, true)
+            .build()
+            .unwrap();
+        store.insert(DEFAULT_TENANT.to_owned(), policy);
+        let metrics = Arc::new(Metrics::new());
+        let decider = Decider::new(
+            store,
+            metrics.clone(),
+            DeciderConfig {
+                tenant_header: HeaderName::from_static("x-tenant"),
+                cors_max_age: Duration::from_secs(600),
+                denial_log: Arc::new(DenialLog::new(10, metrics.clone())),
+            },
+        );
+        let live: (&str, &[u8]) = ("authorization", b"Bearer secret_live_k");
+        let test: (&str, &[u8]) = ("authorization", b"Bearer secret_test_k");
+        let evil: (&str, &[u8]) = ("origin", b"https://evil.example");
+        let answer = decider
+            .decide(request("GET", &[live, evil]), Instant::now())
+            .await;
+        assert!(answer.allowed);
+        assert_eq!(answer.reason, None);
+        assert_eq!(answer.report_only, Some("no_matching_rule"));
+        let answer = decider
+            .decide(request("GET", &[test, evil]), Instant::now())
+            .await;
+        assert!(!answer.allowed);
+        assert_eq!(answer.report_only, None);
+        // A preflight from an origin no mode allows gets its grant too: the browser goes on.
+        let preflight = request(
+            "OPTIONS",
+            &[evil, ("access-control-request-method", b"POST")],
+        );
+        let answer = decider.decide(preflight, Instant::now()).await;
+        assert!(answer.allowed);
+        assert_eq!(answer.report_only, Some("no_matching_rule"));
+        assert_eq!(
+            answer.grant["access-control-allow-origin"],
+            "https://evil.example"
+        );
+        let text = metrics.encode();
+        for line in [
+            r#"origin_policy_decisions_total{result="would_deny",reason="no_matching_rule",mode="live"} 1"#,
+            r#"origin_policy_decisions_total{result="would_deny",reason="no_matching_rule",mode="none"} 1"#,
+            r#"origin_policy_decisions_total{result="denied",reason="no_matching_rule",mode="test"} 1"#,
+        ] {
+            assert!(text.contains(line), "{line} not in\n{text}");
+        }
     }
 
     #[tokio::test]

@@ -25,7 +25,9 @@ use envoy_types::pb::envoy::service::auth::v3::attribute_context::HttpRequest;
 use http::header::{self, HeaderName, HeaderValue};
 use http::{Method, Request};
 
-use crate::decide::{Answer, Decider, MALFORMED_REQUEST, REASON_HEADER, REQUEST_TOO_LARGE};
+use crate::decide::{
+    Answer, Decider, MALFORMED_REQUEST, REASON_HEADER, REPORT_ONLY_HEADER, REQUEST_TOO_LARGE,
+};
 use crate::grpc_connections::ConnectionInfo;
 use crate::panics::CatchPanic;
 
@@ -170,6 +172,14 @@ fn check_response(answer: Answer) -> CheckResponse {
             if let Ok(value) = value.to_str() {
                 ok.add_response_header(name.as_str(), value, Some(action), false);
             }
+        }
+        if let Some(code) = answer.report_only {
+            ok.add_response_header(
+                REPORT_ONLY_HEADER,
+                code,
+                Some(HeaderAppendAction::OverwriteIfExistsOrAdd),
+                false,
+            );
         }
         let mut response = CheckResponse::with_status(tonic::Status::ok("origin allowed"));
         response.set_http_response(ok);

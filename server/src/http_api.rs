@@ -11,7 +11,7 @@ use http::header::{self, HeaderValue};
 use http::{Request, Response, StatusCode};
 use http_body_util::Full;
 
-use crate::decide::{reason_value, Decider, REASON_HEADER};
+use crate::decide::{reason_value, Decider, REASON_HEADER, REPORT_ONLY_HEADER};
 use crate::feed::Feed;
 use crate::metrics::Metrics;
 use crate::panics::CatchPanic;
@@ -119,6 +119,9 @@ async fn decision<B>(
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     if let Some(code) = answer.reason {
         headers.insert(REASON_HEADER, reason_value(code));
+    }
+    if let Some(code) = answer.report_only {
+        headers.insert(REPORT_ONLY_HEADER, reason_value(code));
     }
     headers.extend(answer.grant);
     response

@@ -77,6 +77,7 @@ impl WarningKind {
             WarningKind::PublicSuffixHost => "public_suffix_host",
             WarningKind::NotInFrameAncestors => "not_in_frame_ancestors",
             WarningKind::FrameAncestorsTooLong => "frame_ancestors_too_long",
+            WarningKind::ReportOnly => "report_only_mode",
         }
     }
 }

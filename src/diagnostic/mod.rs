@@ -216,6 +216,14 @@ impl From<&Warning<'_>> for Diagnostic {
                 ),
                 None,
             ),
+            WarningKind::ReportOnly => (
+                Some(format!(
+                    "once no request you need shows up as `would_deny`, remove `{}` from \
+                     `report_only` to enforce the mode",
+                    rule.mode()
+                )),
+                None,
+            ),
             WarningKind::InsecureTestHttp => (
                 Some("use `https`, unless the host is on a network you trust".to_owned()),
                 None,

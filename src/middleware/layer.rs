@@ -327,12 +327,16 @@ impl OriginPolicyLayer {
         self
     }
 
-    /// Whether the layer would let this request through: the same decision as the
+    /// Whether the layer would let this request through (allowed, or denied only in
+    /// report: [`Verdict::WouldDeny`]): the same decision as the
     /// service, without calling the inner service or the denial hook. For tests, and for
     /// predicates of your own that must agree with the gate (a CORS preflight carries no
     /// `Authorization`, so a mode read from it makes every preflight fail here).
     pub fn allows(&self, parts: &Parts) -> bool {
-        matches!(self.shared.decide(parts, None), Verdict::Allow { .. })
+        matches!(
+            self.shared.decide(parts, None),
+            Verdict::Allow { .. } | Verdict::WouldDeny { .. }
+        )
     }
 
     /// The decision of the service for this request, with its mode and, for a denial, the
