@@ -62,7 +62,7 @@ use http::{header, Method};
 use origin_policy::middleware::{Denial, FrameAncestorsLayer, MissingOrigin, OriginPolicyLayer};
 use origin_policy::policy_file::{self, Format, PolicyFileError};
 use origin_policy::store::PolicyStore;
-use origin_policy::{Mode, Policy};
+use origin_policy::{ClosedReason, Mode, Policy};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 /// The tenant of a request without `X-Tenant`, served from `examples/policy.toml`.
@@ -252,7 +252,20 @@ pub fn flow(store: Arc<PolicyStore<String>>) -> Router {
                 .on_missing_origin(MissingOrigin::Allow)
                 .on_deny(log_denial),
         )
-        .layer(FrameAncestorsLayer::with_store(store, flow_tenant).mode_from(flow_mode))
+        .layer(
+            FrameAncestorsLayer::with_store(store, flow_tenant)
+                .mode_from(flow_mode)
+                .on_fail_closed(log_fail_closed),
+        )
+}
+
+/// Logs a `frame-ancestors` directive that failed closed (it would pass the policy's
+/// `frame_ancestors_max_bytes`, so the page gets `'none'`) to stderr.
+pub fn log_fail_closed(parts: &Parts, mode: Mode, reason: ClosedReason) {
+    eprintln!(
+        "frame-ancestors 'none' tenant={:?} mode={mode}: {reason}",
+        flow_tenant(parts)
+    );
 }
 
 /// The hosted-flow page of `mode`: on load it tells the page that embeds it, as

@@ -81,11 +81,11 @@ error_kinds! {
         /// A wildcard over a public suffix such as `*.com`, `*.co.uk` or `*.github.io`, or over
         /// a name whose subdomains are public suffixes, such as `*.sch.uk`.
         PublicSuffixWildcard => "a wildcard over a public suffix would allow sites of other owners",
-        /// A valid entry past the most rules a policy holds, 1,073,741,823 in both modes
-        /// together (2^30 - 1: the index keeps rule numbers in 30 bits). Not shown in
+        /// A valid entry past the most rules a policy holds, 67,108,863 in both modes
+        /// together (2^26 - 1: the index's rule and trie-node numbers are 32 bits). Not shown in
         /// `spec-table.md`, whose rows would need a billion entries; a unit test of the
         /// builder reaches a lowered limit.
-        TooManyRules => "a policy holds at most 1,073,741,823 rules (both modes together)",
+        TooManyRules => "a policy holds at most 67,108,863 rules (both modes together)",
     }
 }
 

@@ -172,7 +172,7 @@
 //! | origin | [`MAX_ORIGIN_LEN`](origin::MAX_ORIGIN_LEN) = 2048 bytes | denied as [`OriginErrorKind::TooLong`], unread | one pass over the bytes, then at most one hash probe per label (a valid name has at most 127 labels of at most 253 bytes in all) |
 //! | entry | [`MAX_PATTERN_LEN`](pattern::MAX_PATTERN_LEN) = 2048 bytes | refused as [`PatternErrorKind::TooLong`], unread | linear in its length, plus one Public Suffix List lookup for a wildcard |
 //! | domain name | 253 bytes, labels of 1–63 | malformed origin, invalid entry | |
-//! | rules | 1,073,741,823 (2^30 - 1) in both modes together | each entry past it refused as [`PatternErrorKind::TooManyRules`] | build is linear in the bytes of the entries, label wildcards included (the ports of one key are sorted); a check does the same work on any list shape: at most one probe per label, 17 ports compared per key |
+//! | rules | 67,108,863 (2^26 - 1) in both modes together | each entry past it refused as [`PatternErrorKind::TooManyRules`] | build is linear in the bytes of the entries, label wildcards included (the ports of one key are sorted); a check does the same work on any list shape: at most one probe per label, 17 ports compared per key |
 //!
 //! A canonical ASCII origin (what browsers send) is checked without allocating and without
 //! recursion. Other spellings (uppercase, Unicode, IPv4 shorthand, IPv6) take the WHATWG

@@ -434,7 +434,7 @@ impl PolicyBuilder {
     }
 
     /// Validates every entry and compiles the index. The error lists every bad entry,
-    /// with its mode, index, kind and span. A policy holds at most 1,073,741,823 rules in
+    /// with its mode, index, kind and span. A policy holds at most 67,108,863 rules in
     /// both modes together; the entries past that are
     /// [`TooManyRules`](PatternErrorKind::TooManyRules).
     pub fn build(&self) -> Result<Policy, BuildError> {

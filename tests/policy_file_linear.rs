@@ -2,7 +2,8 @@
 //! `policy_file::parse` (and of a failed parse, which locates and hints its bad entry) is
 //! counted as allocations on this thread, never timed, for 5k and 40k entries, and 40k
 //! may cost at most 12× 5k. (The bytes the entry locator scans, which allocates nothing,
-//! are counted by the unit test `locating_every_entry_scans_the_text_once`.)
+//! are counted by the unit test `locating_every_entry_scans_the_text_once`.) The same holds
+//! for `validate_entry`, one typed entry against a list.
 #![cfg(feature = "policy-file")]
 
 use origin_policy::policy_file::{self, Format, Limits};
@@ -93,5 +94,43 @@ fn reading_40k_entries_costs_at_most_12_times_5k_in_every_layout() {
                 "{name} (bad entry: {bad}): 40k entries made {large} allocations, 5k {small}"
             );
         }
+    }
+}
+
+/// `validate_entry` against a list is linear in the list too: its allocations for lists of
+/// 5k and 40k entries (exact hosts, wildcards and ports), for an entry that is covered, one
+/// that covers, and a duplicate.
+#[test]
+fn validating_one_entry_against_40k_costs_at_most_12_times_5k() {
+    use origin_policy::validate::validate_entry;
+    use origin_policy::{Mode, Policy};
+    let list = |n: usize| {
+        let mut builder = Policy::builder();
+        for i in 0..n {
+            let entry = match i % 3 {
+                0 => format!("https://host-{i}.example.com"),
+                1 => format!("https://*.site-{i}.example.net"),
+                _ => format!("https://host-{i}.example.org:{}", 1 + i % 60_000),
+            };
+            builder.allow(Mode::Live, &entry);
+        }
+        builder.build().expect("valid entries")
+    };
+    let (small, large) = (list(5_000), list(40_000));
+    for entry in [
+        "https://a.site-1.example.net",
+        "https://*.example.com",
+        "HTTPS://HOST-0.EXAMPLE.COM",
+    ] {
+        let cost = |policy: &Policy| {
+            let before = allocations();
+            let answer = validate_entry(policy, Mode::Live, entry);
+            let after = allocations();
+            assert!(answer.is_valid() && !answer.warnings.is_empty(), "{entry}");
+            after - before
+        };
+        let (small, large) = (cost(&small), cost(&large));
+        println!("{entry}: 5k {small}, 40k {large} allocations");
+        assert!(large <= 12 * small, "{entry}: 40k {large}, 5k {small}");
     }
 }

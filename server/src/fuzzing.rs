@@ -3,7 +3,7 @@
 //! does. Public only for the fuzz target; not a stable API.
 //!
 //! What it asserts, for every input: nothing panics; a check that describes more than
-//! [`MAX_HEADERS`] headers or [`MAX_HEADER_BYTES`] bytes of them is denied as
+//! 100 headers or 64 KiB of their names and values is denied as
 //! `request_too_large` before any header is copied; a request that is read stays within
 //! both bounds; and its decision is allowed without a reason or denied with one.
 

@@ -66,17 +66,24 @@ impl Authorization for CheckService {
             .get::<ConnectionInfo>()
             .map(|connection| connection.activity.begin());
         let decider = &self.decider;
-        let answer = CatchPanic::new(async move {
+        or_internal(async move {
             match http_request_of(&request.into_inner()) {
                 Ok(request) => decider.decide(request, started).await,
                 Err(reason) => decider.deny_unreadable(reason, started),
             }
         })
-        .await;
-        match answer {
-            Ok(answer) => Ok(tonic::Response::new(check_response(answer))),
-            Err(()) => Err(tonic::Status::internal("internal error")),
-        }
+        .await
+    }
+}
+
+/// The check's response, or `INTERNAL` if deciding panics (the panic is logged by the
+/// hook).
+async fn or_internal(
+    answer: impl std::future::Future<Output = Answer>,
+) -> Result<tonic::Response<CheckResponse>, tonic::Status> {
+    match CatchPanic::new(answer).await {
+        Ok(answer) => Ok(tonic::Response::new(check_response(answer))),
+        Err(()) => Err(tonic::Status::internal("internal error")),
     }
 }
 
@@ -194,5 +201,29 @@ fn check_response(answer: Answer) -> CheckResponse {
             CheckResponse::with_status(tonic::Status::permission_denied(reason.to_owned()));
         response.set_http_response(denied);
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use http::HeaderMap;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panic_while_deciding_is_internal_for_that_check() {
+        let allowed = Answer {
+            allowed: true,
+            reason: None,
+            grant: HeaderMap::new(),
+        };
+        let fine = or_internal(async { allowed }).await.unwrap().into_inner();
+        assert_eq!(fine.status.unwrap().code, 0);
+        let answers: Vec<Answer> = Vec::new();
+        let panicked = or_internal(async move { answers.into_iter().nth(3).unwrap() })
+            .await
+            .unwrap_err();
+        assert_eq!(panicked.code(), tonic::Code::Internal);
+        assert_eq!(panicked.message(), "internal error");
     }
 }

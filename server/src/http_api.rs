@@ -46,9 +46,16 @@ pub async fn handle<B>(
     app: Arc<App>,
     request: Request<B>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
-    match CatchPanic::new(answer(app, request)).await {
-        Ok(response) => Ok(response),
-        Err(()) => Ok(text(StatusCode::INTERNAL_SERVER_ERROR, "internal error\n")),
+    Ok(or_internal_error(answer(app, request)).await)
+}
+
+/// The response `answer` gives, or 500 if it panics (the panic is logged by the hook).
+async fn or_internal_error(
+    answer: impl std::future::Future<Output = Response<Full<Bytes>>>,
+) -> Response<Full<Bytes>> {
+    match CatchPanic::new(answer).await {
+        Ok(response) => response,
+        Err(()) => text(StatusCode::INTERNAL_SERVER_ERROR, "internal error\n"),
     }
 }
 
@@ -135,4 +142,25 @@ fn text(status: StatusCode, body: &'static str) -> Response<Full<Bytes>> {
         HeaderValue::from_static("text/plain; charset=utf-8"),
     );
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panic_while_answering_is_a_500_for_that_request() {
+        let fine = or_internal_error(async { text(StatusCode::OK, "ok\n") }).await;
+        assert_eq!(fine.status(), StatusCode::OK);
+        let panicked = or_internal_error(async {
+            let empty: &[Response<Full<Bytes>>] = &[];
+            empty[0].clone()
+        })
+        .await;
+        assert_eq!(panicked.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(
+            panicked.headers()[header::CONTENT_TYPE],
+            "text/plain; charset=utf-8"
+        );
+    }
 }

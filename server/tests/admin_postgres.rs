@@ -372,12 +372,8 @@ fn db_put(env: &[(&str, String)], args: &[&str], stdin: &str) -> std::process::O
         command.env(name, value);
     }
     let mut child = command.spawn().unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
+    // A command that fails before reading stdin closes it: that is its answer, not ours.
+    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
     child.wait_with_output().unwrap()
 }
 

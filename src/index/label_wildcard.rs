@@ -48,7 +48,7 @@
 //! While building, each trie is a draft with sorted sibling lists, flattened once its
 //! group is complete; the drafts are scratch space reused from group to group.
 
-use super::id::RuleId;
+use super::id::{NodeId, RuleId};
 use super::{runs, work};
 use crate::host::is_label_byte;
 use crate::rule::Rule;
@@ -56,14 +56,22 @@ use crate::rule::Rule;
 /// No node, no rule.
 const NONE: u32 = u32::MAX;
 
+/// A node or arena position as stored: [`MAX_RULES`](super::MAX_RULES) keeps every arena
+/// below `u32::MAX` ([`NodeId`]).
 fn id(n: usize) -> u32 {
-    // More than 2^32 - 1 nodes or rules would take far more memory than exists.
-    u32::try_from(n).expect("fewer than 2^32 trie nodes and rules")
+    NodeId::new(n).map_or_else(
+        || {
+            debug_assert!(false, "the rule limit keeps trie arenas below 2^32 - 1");
+            NONE
+        },
+        NodeId::get,
+    )
 }
 
 /// A node's number of children: at most the 38 label bytes.
 fn children(count: u32) -> u8 {
-    u8::try_from(count).expect("at most 38 children")
+    debug_assert!(count <= 38, "at most 38 children");
+    u8::try_from(count).unwrap_or(u8::MAX)
 }
 
 /// One node of a flattened trie: its children are the nodes

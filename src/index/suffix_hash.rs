@@ -1,3 +1,5 @@
+//! hot path: measured with benches/instructions.sh
+//!
 //! The hash of the index's keys, built so that one right-to-left pass over a host gives the
 //! hash of every label-aligned suffix (the host itself and each parent domain) at a few
 //! instructions each, instead of hashing each suffix from scratch.

@@ -1,3 +1,5 @@
+//! hot path: measured with benches/instructions.sh
+//!
 //! Where the labels of a host begin: the offsets of its dots that a check needs, recorded
 //! once by the origin parser so that the index never searches the host for them again.
 

@@ -1,3 +1,5 @@
+//! hot path: measured with benches/instructions.sh
+//!
 //! The fast path of [`Origin::parse`]: exactly the form browsers send, read in one pass
 //! without allocating.
 //!

@@ -96,7 +96,7 @@ fn example_codes(
 ) -> Result<Option<Vec<&'static str>>, String> {
     if let [Token::Word(dash)] = example {
         // The size codes, the frame-ancestors bound and the rule limit need a small limit
-        // (or 2^30 rules), which a row cannot set: `tests/policy_file.rs`,
+        // (or 2^26 rules), which a row cannot set: `tests/policy_file.rs`,
         // `tests/validate.rs` and the builder's unit tests show them. ReportOnly comes from an
         // option: `tests/report_only.rs`.
         if dash == "-"

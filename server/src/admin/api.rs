@@ -1,11 +1,8 @@
 //! The endpoints of `/admin/v1/`: JSON in and out, every request authorized by its bearer
 //! token for the tenant it names (see the README's "Admin API" for the contract).
 
-use std::str::FromStr;
-
 use bytes::Bytes;
 use http::{HeaderMap, Method, StatusCode};
-use http_body_util::{BodyExt, Limited};
 use origin_policy::middleware::DenialReason;
 use origin_policy::{EntryConfig, Mode, Policy, PolicyConfig};
 use percent_encoding::percent_decode_str;
@@ -13,12 +10,11 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::diag::{self, Diagnostic};
+use super::reply::Reply;
+use super::request::{error, missing, parse_json, parse_mode, query_pairs, query_value, read_body};
+use super::state::Admin;
 use super::store::{Change, Outcome, Tag, WriteError};
 use super::tokens::Refusal;
-use super::{Admin, Reply};
-
-/// The largest request body read, in bytes; a larger one is answered 413.
-pub const MAX_BODY: usize = 64 * 1024;
 
 /// A route of `/admin/v1/`.
 enum Route {
@@ -158,64 +154,6 @@ fn route(rest: &str) -> Result<Route, Reply> {
         "history" => Ok(Route::History(tenant)),
         _ => Err(not_found()),
     }
-}
-
-pub fn error(status: StatusCode, code: &str, message: &str) -> Reply {
-    Reply::json(
-        status,
-        &json!({"error": {"code": code, "message": message}}),
-    )
-}
-
-async fn read_body<B>(headers: &HeaderMap, body: B) -> Result<Bytes, Reply>
-where
-    B: hyper::body::Body<Data = Bytes>,
-    B::Error: std::error::Error + Send + Sync + 'static,
-{
-    let too_large = || {
-        error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
-            "the body is over 64 KiB",
-        )
-    };
-    let declared = headers
-        .get(http::header::CONTENT_LENGTH)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.parse::<u64>().ok());
-    if declared.is_some_and(|length| length > MAX_BODY as u64) {
-        return Err(too_large());
-    }
-    match Limited::new(body, MAX_BODY).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(failure) if failure.is::<http_body_util::LengthLimitError>() => Err(too_large()),
-        Err(failure) => Err(error(
-            StatusCode::BAD_REQUEST,
-            "unreadable_body",
-            &failure.to_string(),
-        )),
-    }
-}
-
-fn parse_json<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Reply> {
-    serde_json::from_slice(body).map_err(|failure| {
-        error(
-            StatusCode::BAD_REQUEST,
-            "malformed_json",
-            &format!("the body is not the JSON expected: {failure}"),
-        )
-    })
-}
-
-fn unknown_mode(mode: &str) -> Reply {
-    Reply::json(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        &json!({"errors": [diag::unknown_mode(mode)]}),
-    )
-}
-
-fn parse_mode(mode: &str) -> Result<Mode, Reply> {
-    Mode::from_str(mode).map_err(|_| unknown_mode(mode))
 }
 
 /// The entries of a built policy, as the API lists them.
@@ -401,38 +339,6 @@ async fn add_domain(
             .collect();
         json!({"canonical": rules.last().map(|rule| rule.as_str()), "warnings": warnings})
     })
-}
-
-/// The query's `key=value` pairs, percent-decoded (`+` is a space).
-fn query_pairs(query: &str) -> Vec<(String, String)> {
-    let decode = |text: &str| {
-        percent_decode_str(&text.replace('+', " "))
-            .decode_utf8_lossy()
-            .into_owned()
-    };
-    query
-        .split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            (decode(key), decode(value))
-        })
-        .collect()
-}
-
-fn query_value<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    pairs
-        .iter()
-        .find(|(name, _)| name == key)
-        .map(|(_, value)| value.as_str())
-}
-
-fn missing(what: &str) -> Reply {
-    error(
-        StatusCode::BAD_REQUEST,
-        "missing_parameter",
-        &format!("the query needs `{what}`"),
-    )
 }
 
 async fn remove_domain(

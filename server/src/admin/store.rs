@@ -117,7 +117,7 @@ pub enum WriteError<R> {
 
 /// The store of writes.
 pub enum Backend {
-    Postgres(tokio_postgres::Config),
+    Postgres(Box<tokio_postgres::Config>),
     Directory(Directory),
 }
 
@@ -125,7 +125,7 @@ impl Backend {
     pub fn postgres(url: &str) -> Result<Backend, tokio_postgres::Error> {
         let mut config = tokio_postgres::Config::from_str(url)?;
         config.application_name("origin-policy-server admin");
-        Ok(Backend::Postgres(config))
+        Ok(Backend::Postgres(Box::new(config)))
     }
 
     pub fn directory(dir: PathBuf) -> Backend {

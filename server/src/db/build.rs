@@ -2,7 +2,7 @@
 //! files ([`policy_file::load`]), so a row is refused exactly when the same file would be.
 //!
 //! The builds are CPU work (linear in the size of each list, a second for 100,000
-//! tenants), so callers run [`build_changes`] in `spawn_blocking`.
+//! tenants), so callers run [`build_changes_with_limits`] in `spawn_blocking`.
 
 use std::sync::Arc;
 
