@@ -10,11 +10,12 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use http::header::{HeaderMap, HeaderName, HeaderValue};
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::request::Parts;
 use http::{Request, Response};
 use origin_policy::middleware::{is_cors_preflight, OriginPolicyLayer, Verdict};
 use origin_policy::store::PolicyStore;
+use origin_policy::Mode;
 use tower::util::ServiceFn;
 use tower::{Layer, ServiceExt};
 use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, Cors, CorsLayer};
@@ -55,8 +56,33 @@ pub struct Answer {
     /// report-only: the reason code it would have been denied for (`would_deny`).
     pub report_only: Option<&'static str>,
     /// For an allowed CORS preflight: the CORS grant headers, for the gateway to copy onto
-    /// its response.
+    /// its response. For a denial whose origin some mode of the tenant allows (a test-mode
+    /// page calling with a live key): `Access-Control-Allow-Origin` and `Vary: Origin`, so
+    /// that the page can read the 403, as the tower composition gives it.
     pub grant: HeaderMap,
+    /// For a hosted-flow request (an Envoy check whose path is under
+    /// [`DeciderConfig::flow_path_prefix`]): the `frame-ancestors` header to add to the
+    /// response.
+    pub frame: Option<(HeaderName, HeaderValue)>,
+}
+
+/// Why a frame-ancestors question has no directive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameRefusal {
+    /// No mode, or not `live` / `test`.
+    NoMode,
+    /// A tenant the store does not hold (or several tenant headers).
+    UnknownTenant,
+}
+
+impl FrameRefusal {
+    /// The reason code, as a denial's.
+    pub fn code(self) -> &'static str {
+        match self {
+            FrameRefusal::NoMode => "no_mode",
+            FrameRefusal::UnknownTenant => "unknown_tenant",
+        }
+    }
 }
 
 /// The decision service shared by the HTTP and gRPC front ends.
@@ -64,12 +90,19 @@ pub struct Decider {
     layer: OriginPolicyLayer,
     cors: Cors<Echo>,
     metrics: Arc<Metrics>,
+    store: Arc<PolicyStore<String>>,
+    tenant_header: HeaderName,
+    flow_path_prefix: String,
 }
 
 /// The settings of a [`Decider`].
 pub struct DeciderConfig {
     pub tenant_header: HeaderName,
     pub cors_max_age: Duration,
+    /// The path prefix of the hosted flow: a request for `PREFIX{live|test}` (then the end,
+    /// `/` or `?`) is answered with its tenant's `frame-ancestors` directive for that mode
+    /// ([`Decider::decide`]); empty for none.
+    pub flow_path_prefix: String,
     pub denial_log: Arc<DenialLog>,
 }
 
@@ -79,12 +112,13 @@ impl Decider {
         metrics: Arc<Metrics>,
         config: DeciderConfig,
     ) -> Self {
-        let tenant_header = config.tenant_header;
+        let tenant_header = config.tenant_header.clone();
         let denial_log = config.denial_log;
-        let layer =
-            OriginPolicyLayer::with_store(store, move |parts| tenant_of(parts, &tenant_header))
-                .mode_from_api_secret()
-                .on_deny(move |denial| denial_log.record(denial));
+        let layer = OriginPolicyLayer::with_store(store.clone(), move |parts| {
+            tenant_of(parts, &tenant_header)
+        })
+        .mode_from_api_secret()
+        .on_deny(move |denial| denial_log.record(denial));
         // The gate has decided by the time the grant is built: the grant echoes what was
         // allowed, and mirrors what the preflight asks for.
         let cors = CorsLayer::new()
@@ -97,13 +131,100 @@ impl Decider {
             layer,
             cors: cors.layer(tower::service_fn(echo)),
             metrics,
+            store,
+            tenant_header: config.tenant_header,
+            flow_path_prefix: config.flow_path_prefix,
         }
+    }
+
+    /// The `frame-ancestors` header of the request's tenant in `mode`: the library's
+    /// [`Policy::frame_ancestors`](origin_policy::Policy::frame_ancestors), derived once per
+    /// policy and mode and kept with it (a response costs a reference count), in
+    /// `Content-Security-Policy`, or `Content-Security-Policy-Report-Only` when the mode is
+    /// report-only.
+    pub fn frame_ancestors(
+        &self,
+        parts: &Parts,
+        mode: Option<Mode>,
+    ) -> Result<(HeaderName, HeaderValue), FrameRefusal> {
+        let mode = mode.ok_or(FrameRefusal::NoMode)?;
+        let tenant = tenant_of(parts, &self.tenant_header).ok_or(FrameRefusal::UnknownTenant)?;
+        self.store.with_policy(tenant, |policy| {
+            let policy = policy.ok_or(FrameRefusal::UnknownTenant)?;
+            let value = policy.frame_ancestors(mode).header_value().clone();
+            let name = match policy.options().is_report_only(mode) {
+                true => header::CONTENT_SECURITY_POLICY_REPORT_ONLY,
+                false => header::CONTENT_SECURITY_POLICY,
+            };
+            Ok((name, value))
+        })
+    }
+
+    /// The mode a hosted-flow path names, `Some(None)` for a flow path without a mode it
+    /// can read, `None` for a path outside the flow.
+    fn flow_mode(&self, path: &str) -> Option<Option<Mode>> {
+        if self.flow_path_prefix.is_empty() {
+            return None;
+        }
+        let rest = path.strip_prefix(&self.flow_path_prefix)?;
+        let segment = rest.split(['/', '?']).next().unwrap_or("");
+        Some(segment.parse().ok())
+    }
+
+    /// A hosted-flow request: allowed with its tenant's directive, or denied when there is
+    /// none (unknown tenant, no mode). A frame navigation carries neither `Origin` nor
+    /// `Authorization`: the directive is what protects the flow.
+    fn decide_flow(&self, parts: &Parts, mode: Option<Mode>, started: Instant) -> Answer {
+        match self.frame_ancestors(parts, mode) {
+            Ok(frame) => {
+                self.metrics
+                    .record_decision(Outcome::Allowed, mode, started.elapsed());
+                Answer {
+                    allowed: true,
+                    reason: None,
+                    report_only: None,
+                    grant: HeaderMap::new(),
+                    frame: Some(frame),
+                }
+            }
+            Err(refusal) => self.deny_unreadable(refusal.code(), started),
+        }
+    }
+
+    /// The CORS grant of a denial whose origin some mode of the tenant allows (a page on a
+    /// test-mode origin calling with a live key): `Access-Control-Allow-Origin` and `Vary:
+    /// Origin`, as tower-http's `CorsLayer` with
+    /// [`PolicyStore::cors_predicate_any_mode`] gives it in the tower composition, so that
+    /// the page reads the 403 instead of a network error. An origin no mode allows gets
+    /// nothing.
+    fn readable_denial(&self, parts: &Parts) -> HeaderMap {
+        let mut grant = HeaderMap::new();
+        let (Some(tenant), Some(origin)) = (
+            tenant_of(parts, &self.tenant_header),
+            parts.headers.get(header::ORIGIN),
+        ) else {
+            return grant;
+        };
+        let Ok(text) = origin.to_str() else {
+            return grant;
+        };
+        let allowed = self.store.with_policy(tenant, |policy| {
+            policy.is_some_and(|policy| policy.check_any_mode(text).is_allowed())
+        });
+        if allowed && parts.headers.get_all(header::ORIGIN).iter().count() == 1 {
+            grant.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
+            grant.insert(header::VARY, HeaderValue::from_static("origin"));
+        }
+        grant
     }
 
     /// Decides `request` (its body is never read), counts the decision and logs a denial.
     /// `started` is when the request's headers were in hand, for the latency histogram.
     pub async fn decide(&self, request: Request<()>, started: Instant) -> Answer {
         let (parts, ()) = request.into_parts();
+        if let Some(mode) = self.flow_mode(parts.uri.path()) {
+            return self.decide_flow(&parts, mode, started);
+        }
         match self.layer.decide(&parts) {
             Verdict::Allow { mode, .. } => {
                 let grant = self.grant(parts).await;
@@ -114,6 +235,7 @@ impl Decider {
                     reason: None,
                     report_only: None,
                     grant,
+                    frame: None,
                 }
             }
             Verdict::WouldDeny { mode, reason, .. } => {
@@ -128,6 +250,7 @@ impl Decider {
                     reason: None,
                     report_only: Some(code),
                     grant,
+                    frame: None,
                 }
             }
             Verdict::Deny { mode, reason, .. } => {
@@ -138,7 +261,8 @@ impl Decider {
                     allowed: false,
                     reason: Some(code),
                     report_only: None,
-                    grant: HeaderMap::new(),
+                    grant: self.readable_denial(&parts),
+                    frame: None,
                 }
             }
             // `Verdict` may grow; what this server does not know, it denies.
@@ -156,6 +280,7 @@ impl Decider {
             reason: Some(reason),
             report_only: None,
             grant: HeaderMap::new(),
+            frame: None,
         }
     }
 
@@ -214,6 +339,7 @@ mod tests {
             DeciderConfig {
                 tenant_header: HeaderName::from_static("x-tenant"),
                 cors_max_age: Duration::from_secs(600),
+                flow_path_prefix: "/flow/".to_owned(),
                 denial_log: Arc::new(DenialLog::new(10, metrics)),
             },
         )
@@ -266,10 +392,105 @@ mod tests {
             let answer = decide(&headers).await;
             assert!(!answer.allowed, "{headers:?}");
             assert_eq!(answer.reason, Some(reason), "{headers:?}");
-            assert!(answer.grant.is_empty());
+            // Readable where the tenant allows the origin in some mode (as tower-http's
+            // CorsLayer outside the gate): without a key, and the test origin with a live key.
+            let readable = matches!(reason, "no_mode" | "no_matching_rule");
+            assert_eq!(answer.grant.is_empty(), !readable, "{headers:?}");
         }
         let acme = decide(&[live, ok, ("x-tenant", b"acme")]).await;
         assert!(acme.allowed);
+    }
+
+    #[tokio::test]
+    async fn the_flow_gets_its_tenants_frame_ancestors_and_unknown_tenants_are_denied() {
+        let decider = decider();
+        let flow = |uri: &str, tenant: Option<&str>| {
+            let mut builder = Request::get(uri);
+            if let Some(tenant) = tenant {
+                builder = builder.header("x-tenant", tenant);
+            }
+            builder.body(()).unwrap()
+        };
+        for (uri, tenant, header) in [
+            ("/flow/live", None, "frame-ancestors https://www.berbix.com"),
+            (
+                "/flow/test/step?x=1",
+                Some("acme"),
+                "frame-ancestors http://localhost:*",
+            ),
+        ] {
+            let answer = decider.decide(flow(uri, tenant), Instant::now()).await;
+            assert!(answer.allowed, "{uri}");
+            let (name, value) = answer.frame.expect(uri);
+            assert_eq!(name, header::CONTENT_SECURITY_POLICY);
+            assert_eq!(value, header, "{uri}");
+        }
+        for (uri, tenant, reason) in [
+            ("/flow/live", Some("globex"), "unknown_tenant"),
+            ("/flow/prod", None, "no_mode"),
+            ("/flow/", None, "no_mode"),
+        ] {
+            let answer = decider.decide(flow(uri, tenant), Instant::now()).await;
+            assert!(!answer.allowed, "{uri}");
+            assert_eq!(answer.reason, Some(reason), "{uri}");
+            assert!(answer.frame.is_none());
+        }
+        // Outside the flow: an origin check as ever.
+        let answer = decider.decide(flow("/flowers", None), Instant::now()).await;
+        assert_eq!(answer.reason, Some("no_mode"));
+        let parts = flow("/", Some("acme")).into_parts().0;
+        assert_eq!(
+            decider.frame_ancestors(&parts, None),
+            Err(FrameRefusal::NoMode)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_denial_whose_origin_another_mode_allows_is_readable() {
+        let live: (&str, &[u8]) = ("authorization", b"Bearer secret_live_k");
+        let answer = decide(&[live, ("origin", b"http://localhost:3000")]).await;
+        assert!(!answer.allowed);
+        assert_eq!(
+            answer.grant["access-control-allow-origin"],
+            "http://localhost:3000"
+        );
+        assert_eq!(answer.grant["vary"], "origin");
+        // An origin no mode allows, or an unknown tenant, gets nothing.
+        let answer = decide(&[live, ("origin", b"https://evil.example")]).await;
+        assert!(!answer.allowed && answer.grant.is_empty());
+        let answer = decide(&[
+            live,
+            ("origin", b"http://localhost:3000"),
+            ("x-tenant", b"globex"),
+        ])
+        .await;
+        assert!(!answer.allowed && answer.grant.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_preflight_with_a_key_is_decided_in_the_keys_mode() {
+        let preflight = |key: Option<&'static [u8]>| {
+            let mut headers: Vec<(&str, &[u8])> = vec![
+                ("origin", b"http://localhost:3000"),
+                ("access-control-request-method", b"POST"),
+            ];
+            if let Some(key) = key {
+                headers.push(("authorization", key));
+            }
+            request("OPTIONS", &headers)
+        };
+        let decider = decider();
+        let answer = decider.decide(preflight(None), Instant::now()).await;
+        assert!(answer.allowed);
+        let answer = decider
+            .decide(preflight(Some(b"Bearer secret_test_k")), Instant::now())
+            .await;
+        assert!(answer.allowed);
+        let answer = decider
+            .decide(preflight(Some(b"Bearer secret_live_k")), Instant::now())
+            .await;
+        assert!(!answer.allowed);
+        assert_eq!(answer.reason, Some("no_matching_rule"));
     }
 
     #[tokio::test]
@@ -289,6 +510,7 @@ mod tests {
             DeciderConfig {
                 tenant_header: HeaderName::from_static("x-tenant"),
                 cors_max_age: Duration::from_secs(600),
+                flow_path_prefix: "/flow/".to_owned(),
                 denial_log: Arc::new(DenialLog::new(10, metrics.clone())),
             },
         );

@@ -46,8 +46,8 @@ pub enum Verdict {
     /// Allowed.
     #[non_exhaustive]
     Allow {
-        /// The request's mode; `None` for a CORS preflight ([`is_cors_preflight`]), whose
-        /// origin was checked in any mode.
+        /// The request's mode; `None` for a CORS preflight ([`is_cors_preflight`]) without
+        /// credentials, whose origin was checked in any mode.
         mode: Option<Mode>,
         /// The request had no `Origin` and its `Referer` decided
         /// ([`MissingOrigin::UseReferer`]).
@@ -67,7 +67,8 @@ pub enum Verdict {
     /// Denied.
     #[non_exhaustive]
     Deny {
-        /// The request's mode, if it has one (never for a CORS preflight).
+        /// The request's mode, if it has one (a CORS preflight has one only when it carries
+        /// credentials).
         mode: Option<Mode>,
         /// Why.
         reason: DenialReason,
@@ -92,12 +93,13 @@ impl Shared {
     /// tenant's policy, then the origin.
     pub(super) fn decide(&self, parts: &Parts, hook: Option<&DenialHook>) -> Verdict {
         // A CORS preflight carries no credentials by design: it is checked in every mode,
-        // and the real request that follows is checked in its key's mode.
+        // and the real request that follows is checked in its key's mode. A preflight that
+        // does carry credentials (only a non-browser client sends one) is checked in their
+        // mode, so that it cannot reach the service in a mode its origin is not allowed in.
         let preflight = is_cors_preflight(parts);
-        let mode = if preflight {
-            None
-        } else {
-            self.mode.mode(parts)
+        let mode = match (&self.mode, preflight) {
+            (ModeSource::FromRequest(_), true) | (_, false) => self.mode.mode(parts),
+            (_, true) => None,
         };
         let tenant = self.policies.tenant(parts);
         let deny = |origin: Option<&str>, reason: DenialReason, report_only: bool| {
@@ -108,8 +110,8 @@ impl Shared {
             }
         };
         let scope = match (mode, preflight) {
-            (_, true) => ModeScope::Any,
-            (Some(mode), false) => ModeScope::One(mode),
+            (Some(mode), _) => ModeScope::One(mode),
+            (None, true) => ModeScope::Any,
             (None, false) => return deny(None, DenialReason::NoMode, false),
         };
         self.policies.with_policy(tenant, |policy| match policy {

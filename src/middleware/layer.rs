@@ -40,7 +40,11 @@ use crate::store::PolicyStore;
 /// `Access-Control-Request-Method`) has no credentials by design, so it skips step 1: its
 /// origin passes if the policy allows it in any mode ([`Policy::check_any_mode`]), and the
 /// request goes on to a `CorsLayer` inside the gate, or to the service. The real request
-/// that follows is checked in its key's mode. A preflight whose origin no mode allows is
+/// that follows is checked in its key's mode. A preflight that carries credentials anyway
+/// (no browser sends one; a script can) is checked in the mode they name, with a mode read
+/// from the request ([`mode_from`](Self::mode_from),
+/// [`mode_from_api_secret`](Self::mode_from_api_secret)), so that it reaches the service
+/// only in a mode its origin is allowed in. A preflight whose origin no mode allows is
 /// denied like any other request (and so gets no CORS grant).
 ///
 /// ```
