@@ -29,6 +29,10 @@ pub const DEFAULT_TENANT: &str = "default";
 /// The response header that carries a denial's reason code.
 pub const REASON_HEADER: &str = "x-origin-policy-reason";
 
+/// The response header of a denial that names the request's mode (`live` or `test`; absent
+/// without one), so that a gateway can write the same 403 body as the tower gate.
+pub const MODE_HEADER: &str = "x-origin-policy-mode";
+
 /// The response header of an allowed answer whose request would have been denied in a
 /// report-only mode: the reason code ([`origin_policy::middleware::REPORT_ONLY_HEADER`]).
 pub const REPORT_ONLY_HEADER: &str = "x-origin-policy-report-only";
@@ -55,6 +59,8 @@ pub struct Answer {
     /// For an allowed request that would have been denied, had its mode not been
     /// report-only: the reason code it would have been denied for (`would_deny`).
     pub report_only: Option<&'static str>,
+    /// The mode of a denied request, if it has one.
+    pub mode: Option<Mode>,
     /// For an allowed CORS preflight: the CORS grant headers, for the gateway to copy onto
     /// its response. For a denial whose origin some mode of the tenant allows (a test-mode
     /// page calling with a live key): `Access-Control-Allow-Origin` and `Vary: Origin`, so
@@ -183,6 +189,7 @@ impl Decider {
                     allowed: true,
                     reason: None,
                     report_only: None,
+                    mode: None,
                     grant: HeaderMap::new(),
                     frame: Some(frame),
                 }
@@ -234,6 +241,7 @@ impl Decider {
                     allowed: true,
                     reason: None,
                     report_only: None,
+                    mode: None,
                     grant,
                     frame: None,
                 }
@@ -249,6 +257,7 @@ impl Decider {
                     allowed: true,
                     reason: None,
                     report_only: Some(code),
+                    mode: None,
                     grant,
                     frame: None,
                 }
@@ -261,6 +270,7 @@ impl Decider {
                     allowed: false,
                     reason: Some(code),
                     report_only: None,
+                    mode,
                     grant: self.readable_denial(&parts),
                     frame: None,
                 }
@@ -279,6 +289,7 @@ impl Decider {
             allowed: false,
             reason: Some(reason),
             report_only: None,
+            mode: None,
             grant: HeaderMap::new(),
             frame: None,
         }

@@ -236,6 +236,7 @@ mod tests {
             allowed: true,
             reason: None,
             report_only: None,
+            mode: None,
             grant: HeaderMap::new(),
             frame: None,
         };
@@ -260,6 +261,7 @@ mod tests {
             allowed: false,
             reason: Some("no_matching_rule"),
             report_only: None,
+            mode: None,
             grant,
             frame: None,
         });
@@ -278,6 +280,7 @@ mod tests {
             allowed: true,
             reason: None,
             report_only: Some("no_matching_rule"),
+            mode: None,
             grant: HeaderMap::new(),
             frame: Some((
                 http::header::CONTENT_SECURITY_POLICY_REPORT_ONLY,

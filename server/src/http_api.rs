@@ -11,7 +11,7 @@ use http::header::{self, HeaderName, HeaderValue};
 use http::{Request, Response, StatusCode};
 use http_body_util::Full;
 
-use crate::decide::{reason_value, Decider, REASON_HEADER, REPORT_ONLY_HEADER};
+use crate::decide::{reason_value, Decider, MODE_HEADER, REASON_HEADER, REPORT_ONLY_HEADER};
 use crate::feed::Feed;
 use crate::metrics::Metrics;
 use crate::panics::CatchPanic;
@@ -128,6 +128,9 @@ async fn decision<B>(
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     if let Some(code) = answer.reason {
         headers.insert(REASON_HEADER, reason_value(code));
+    }
+    if let Some(mode) = answer.mode {
+        headers.insert(MODE_HEADER, HeaderValue::from_static(mode.as_str()));
     }
     if let Some(code) = answer.report_only {
         headers.insert(REPORT_ONLY_HEADER, reason_value(code));
