@@ -30,7 +30,8 @@ use crate::rule::Rule;
 /// allow_public_suffix_wildcards = false
 /// ```
 ///
-/// Every key is optional: a missing list is empty and a missing option is `false`. Unknown
+/// Every key is optional: a missing list is empty and a missing option keeps its default
+/// (`false`, and 4096 for `frame_ancestors_max_bytes`). Unknown
 /// keys, at the top, in `[options]` or in an entry table, are errors. An entry is a pattern
 /// string, or a table with `pattern` and an optional `note`.
 ///
@@ -73,7 +74,8 @@ pub struct PolicyConfig {
     /// The entries of test mode, in order.
     #[serde(default)]
     pub test: Vec<EntryConfig>,
-    /// The `[options]` table. Missing keys are `false`; unknown keys are errors.
+    /// The `[options]` table. Missing keys keep their defaults
+    /// ([`PolicyOptions::default`]); unknown keys are errors.
     #[serde(default)]
     pub options: PolicyOptions,
 }

@@ -19,10 +19,15 @@ pub(crate) enum PortError {
 /// Reads a port: ASCII digits, `1`–`65535`, no leading zero. The errors are tried in the
 /// order of [`PortError`]'s variants, so `0x1` is [`NotDigits`](PortError::NotDigits) and
 /// `00` [`LeadingZero`](PortError::LeadingZero); `0` alone is
-/// [`OutOfRange`](PortError::OutOfRange). One pass, without allocating; the value
-/// saturates, so any length is safe.
+/// [`OutOfRange`](PortError::OutOfRange). One pass, without allocating; any length is
+/// safe.
 #[inline]
 pub(crate) fn parse(digits: &[u8]) -> Result<u16, PortError> {
+    // Five digits or fewer cannot overflow a `u32`: the loop needs no saturation. Longer
+    // text is never a port, and only its error kind is left to find.
+    if digits.len() > 5 {
+        return Err(long_error(digits));
+    }
     let Some(&first) = digits.first() else {
         return Err(PortError::Empty);
     };
@@ -32,8 +37,7 @@ pub(crate) fn parse(digits: &[u8]) -> Result<u16, PortError> {
         if digit > 9 {
             return Err(PortError::NotDigits);
         }
-        // Saturates above 65535, so that no length overflows.
-        value = (value * 10 + u32::from(digit)).min(1 << 16);
+        value = value * 10 + u32::from(digit);
     }
     if first == b'0' && digits.len() > 1 {
         return Err(PortError::LeadingZero);
@@ -41,6 +45,18 @@ pub(crate) fn parse(digits: &[u8]) -> Result<u16, PortError> {
     match u16::try_from(value) {
         Ok(0) | Err(_) => Err(PortError::OutOfRange),
         Ok(port) => Ok(port),
+    }
+}
+
+/// The error of a port text longer than five bytes, in [`parse`]'s order.
+#[cold]
+fn long_error(digits: &[u8]) -> PortError {
+    if !digits.iter().all(u8::is_ascii_digit) {
+        PortError::NotDigits
+    } else if digits[0] == b'0' {
+        PortError::LeadingZero
+    } else {
+        PortError::OutOfRange
     }
 }
 

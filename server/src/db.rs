@@ -11,9 +11,11 @@
 //! * [`integrity`]: whether the database is still the one a replica followed (a restore
 //!   or failover restarts the versions), by the change at the watermark and a checksum.
 //! * [`writes`]: the admin API's compare-and-set writes and the history with writers.
+//! * [`source`]: the tenant source of `serve --postgres` (snapshot, `LISTEN`, catch-up,
+//!   periodic resync, reconnect with backoff), beside the directory's
+//!   ([`crate::source::directory`]); [`builds`]: its per-tenant builds off the runtime.
 //!
-//! The tenant source of `serve --postgres` (snapshot, `LISTEN`, catch-up, periodic resync,
-//! reconnect with backoff) is [`crate::source::postgres`], beside the directory's.
+//! Every line of the server that speaks to PostgreSQL is in this module.
 //!
 //! How replicas converge: versions come from one sequence and become visible in
 //! increasing order (the schema serializes writers), so each replica keeps one number, the
@@ -24,6 +26,7 @@
 //! repeated delivery never rolls a tenant back.
 
 pub mod build;
+pub mod builds;
 pub mod command;
 pub mod connection;
 pub mod integrity;
@@ -31,6 +34,7 @@ pub mod metrics;
 pub mod put;
 pub mod rows;
 pub mod schema;
+pub mod source;
 pub mod writes;
 
 /// The channel the schema's trigger notifies on.

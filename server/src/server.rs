@@ -24,6 +24,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::admin::{self, Admin, Tokens};
+use crate::db::source::{PostgresConfig, PostgresSource};
 use crate::decide::{Decider, DeciderConfig};
 use crate::feed::Feed;
 use crate::grpc::{AuthorizationServer, CheckService};
@@ -33,7 +34,6 @@ use crate::logging::DenialLog;
 use crate::metrics::Metrics;
 pub use crate::policy_file::Limits;
 use crate::source::directory::DirectorySource;
-use crate::source::postgres::{PostgresConfig, PostgresSource};
 pub use crate::tenants::TenantStatusAccess;
 
 /// The request head that is surely answered 431, in bytes. hyper checks the limit when a

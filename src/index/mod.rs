@@ -58,6 +58,7 @@ mod shapes_tests;
 
 use crate::host::HostKind;
 use crate::mode::Mode;
+use crate::origin::dots::{Dots, RECENT};
 use crate::origin::Origin;
 use crate::public_suffix::{self, BelowBase};
 use crate::rule::{Rule, Shape};
@@ -431,8 +432,19 @@ impl Index {
         // Parents longest first, only with as many labels as some base has.
         let longest = usize::from(self.max_base[slot]).min(count - 1);
         let class = Class::new(slot, Kind::Subdomains);
+        // Parents deeper than the dots the parser kept are found from the previous one.
+        let mut deep = None;
         for labels in (usize::from(self.min_base[slot]).max(1)..=longest).rev() {
-            let start = dots.suffix_start(host, labels);
+            let start = if labels <= RECENT {
+                dots.suffix_start(host, labels)
+            } else {
+                let start = match deep {
+                    Some(longer) => Dots::next_suffix(host, longer),
+                    None => dots.suffix_start(host, labels),
+                };
+                deep = Some(start);
+                start
+            };
             let parent = host.as_bytes().get(start..).unwrap_or_default();
             if !filter.bases.may_contain(parent.len()) {
                 continue;

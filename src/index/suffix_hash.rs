@@ -84,11 +84,18 @@ impl SuffixHasher {
 
 /// The chain of states of one host, computed as far as needed, and the hash of any of its
 /// suffixes from there on.
+/// Deep states kept beyond [`KEPT`]: with them, every suffix of a 253-byte name.
+const DEEP: usize = 256 / 8 - KEPT + 1;
+
 pub(crate) struct Suffixes<'a> {
     bytes: &'a [u8],
     /// `kept[k]`: the state after the last `k` words, for `k <= ready`.
     kept: [u64; KEPT],
     ready: usize,
+    /// `deep.0[j]`: the state after the last `KEPT + j` words, for `j < deep.1`; only for
+    /// the rare host whose suffixes are longer than the kept states cover (a walk over deep
+    /// parents), so a check of any other host never writes it.
+    deep: Option<([u64; DEEP], usize)>,
 }
 
 impl<'a> Suffixes<'a> {
@@ -100,6 +107,7 @@ impl<'a> Suffixes<'a> {
             bytes,
             kept,
             ready: 0,
+            deep: None,
         }
     }
 
@@ -122,7 +130,32 @@ impl<'a> Suffixes<'a> {
         if let Some(&state) = self.kept.get(words) {
             return state;
         }
-        // A suffix longer than the kept states cover: run on from the last one.
+        self.deep_state(words)
+    }
+
+    /// The state after the last `words >= KEPT` words: run on from the last state computed,
+    /// and keep each, so that a walk over every parent of a deep host reads each word once.
+    #[cold]
+    fn deep_state(&mut self, words: usize) -> u64 {
+        let j = words - KEPT;
+        let (deep, ready) = self.deep.get_or_insert(([0; DEEP], 0));
+        if *ready <= j && j < DEEP {
+            let mut state = match *ready {
+                0 => self.kept[KEPT - 1],
+                ready => deep[ready - 1],
+            };
+            let unread = self.bytes.len().saturating_sub(8 * (KEPT + *ready - 1));
+            let chunks = self.bytes[..unread].rchunks_exact(8);
+            for (slot, word) in deep[*ready..=j].iter_mut().zip(chunks) {
+                state = mix(state, le_word(word));
+                *slot = state;
+            }
+            *ready = j + 1;
+        }
+        if let Some(&state) = deep.get(j) {
+            return state;
+        }
+        // Longer than any name: run on from the last kept state.
         let unread = self.bytes.len().saturating_sub(8 * (KEPT - 1));
         let chunks = self.bytes[..unread]
             .rchunks_exact(8)
@@ -159,9 +192,19 @@ mod tests {
     #[test]
     fn a_suffix_hashes_as_the_same_text_on_its_own() {
         let hasher = SuffixHasher::default();
-        let host = "a.bb.ccc.dddd.eeeee.ffffff.ggggggg.hhhhhhhh.iiiiiiiii.example.com";
-        // Longest first and in any order, as the index asks.
-        for order in [false, true] {
+        let deep = format!("{}example.com", "a.".repeat(121));
+        let longer = "x".repeat(400);
+        let hosts = [
+            "a.bb.ccc.dddd.eeeee.ffffff.ggggggg.hhhhhhhh.iiiiiiiii.example.com",
+            deep.as_str(),
+            longer.as_str(),
+        ];
+        // Longest first and in any order, as the index asks; suffixes past the kept states
+        // (a 253-byte name) and past the deep ones (no name is that long).
+        for (host, order) in hosts
+            .into_iter()
+            .flat_map(|host| [(host, false), (host, true)])
+        {
             let mut suffixes = Suffixes::new(hasher, host.as_bytes());
             let mut starts: Vec<usize> = (0..=host.len()).collect();
             if order {

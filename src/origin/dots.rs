@@ -5,7 +5,7 @@
 
 /// How many of the last dots are kept: enough for every parent a wildcard base of up to
 /// eight labels can be; deeper ones are found by scanning the host (rare).
-const RECENT: usize = 8;
+pub(crate) const RECENT: usize = 8;
 
 /// The dots of a host: how many there are, where the first is, and where the last
 /// [`RECENT`] are (a ring indexed by the dot's number modulo `RECENT`). Offsets are bytes
@@ -74,6 +74,18 @@ impl Dots {
             .nth(dot)
             .map_or(0, |(at, _)| at + 1)
     }
+
+    /// Where the suffix one label shorter than the one at `start` begins: just after the
+    /// next dot (or the host's end). A walk over deep parents, longest first, reads each
+    /// byte of the host once this way, where [`suffix_start`](Self::suffix_start) would scan
+    /// the host again for each.
+    #[inline]
+    pub(crate) fn next_suffix(host: &str, start: usize) -> usize {
+        let rest = host.as_bytes().get(start..).unwrap_or_default();
+        rest.iter()
+            .position(|&byte| byte == b'.')
+            .map_or(host.len(), |dot| start + dot + 1)
+    }
 }
 
 #[cfg(test)]
@@ -92,6 +104,13 @@ mod tests {
             assert_eq!(suffix.split('.').count(), labels, "{suffix}");
             assert!(start == 0 || host.as_bytes()[start - 1] == b'.');
         }
+        // Deep parents one after another, as the walk reads them.
+        let mut start = dots.suffix_start(host, 13);
+        for labels in (1..13).rev() {
+            start = Dots::next_suffix(host, start);
+            assert_eq!(start, dots.suffix_start(host, labels), "{labels}");
+        }
+        assert_eq!(Dots::next_suffix(host, host.len() - 3), host.len());
         let single = Dots::of("localhost");
         assert_eq!((single.labels(), single.first()), (1, None));
         assert_eq!(single.suffix_start("localhost", 1), 0);

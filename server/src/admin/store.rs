@@ -20,8 +20,8 @@ use std::sync::{Arc, Mutex};
 use origin_policy::policy_file::{Format, PolicyFileError};
 use origin_policy::{Policy, PolicyConfig};
 use sha2::{Digest, Sha256};
-use tokio_postgres::NoTls;
 
+use crate::db::connection;
 use crate::db::rows::StoredPolicy;
 use crate::db::writes::{self, Decision, Written};
 
@@ -148,23 +148,10 @@ impl Backend {
         }
     }
 
-    async fn client(config: &tokio_postgres::Config) -> Result<tokio_postgres::Client, String> {
-        let (client, connection) = config
-            .connect(NoTls)
-            .await
-            .map_err(|error| format!("cannot connect to PostgreSQL: {error}"))?;
-        tokio::spawn(async move {
-            if let Err(error) = connection.await {
-                tracing::warn!("admin: PostgreSQL connection: {error}");
-            }
-        });
-        Ok(client)
-    }
-
     pub async fn head(&self, tenant: &str) -> Result<Head, String> {
         match self {
             Backend::Postgres(config) => {
-                let client = Self::client(config).await?;
+                let client = connection::connect(config, "admin").await?;
                 let current = writes::current(&client, tenant)
                     .await
                     .map_err(|error| error.to_string())?;
@@ -196,7 +183,7 @@ impl Backend {
             return None;
         };
         let result = async {
-            let client = Self::client(config).await?;
+            let client = connection::connect(config, "admin").await?;
             writes::history(&client, tenant)
                 .await
                 .map_err(|error| error.to_string())
@@ -235,7 +222,9 @@ impl Backend {
         };
         match self {
             Backend::Postgres(config) => {
-                let mut client = Self::client(config).await.map_err(WriteError::Failed)?;
+                let mut client = connection::connect(config, "admin")
+                    .await
+                    .map_err(WriteError::Failed)?;
                 let mut built = None;
                 let written = writes::compare_and_write(&mut client, tenant, label, |current| {
                     let head = match current {

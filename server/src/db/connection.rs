@@ -41,6 +41,24 @@ fn quoted(value: &str) -> String {
     format!("'{}'", value.replace('\\', "\\\\").replace('\'', "\\'"))
 }
 
+/// A client on `config`, its connection driven by a task of its own that logs how it ended
+/// (for `what`, such as `admin`); for request-scoped work that listens to nothing.
+pub async fn connect(
+    config: &tokio_postgres::Config,
+    what: &'static str,
+) -> Result<tokio_postgres::Client, String> {
+    let (client, connection) = config
+        .connect(tokio_postgres::NoTls)
+        .await
+        .map_err(|error| format!("cannot connect to PostgreSQL: {error}"))?;
+    tokio::spawn(async move {
+        if let Err(error) = connection.await {
+            tracing::warn!("{what}: PostgreSQL connection: {error}");
+        }
+    });
+    Ok(client)
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;

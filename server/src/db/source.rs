@@ -32,6 +32,7 @@ use tokio::sync::mpsc;
 use tokio_postgres::{AsyncMessage, Client, Config, NoTls};
 
 use crate::db::build::{self, Built};
+use crate::db::builds::{build_in_parallel, Builds};
 use crate::db::integrity::{self, fingerprint, Read, View};
 use crate::db::metrics::{PostgresMetrics, SignalLabels};
 use crate::db::rows::{self, Change, RowError};
@@ -39,7 +40,6 @@ use crate::db::CHANNEL;
 use crate::feed::SourceFeed;
 use crate::metrics::Metrics;
 use crate::policy_file::Limits;
-use crate::source::builds::{build_in_parallel, Builds};
 
 /// The first wait after a lost connection.
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
