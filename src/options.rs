@@ -110,9 +110,9 @@ pub struct PolicyOptions {
     pub frame_ancestors_max_bytes: usize,
     /// The modes whose denials are only reported, for rolling the gate out to traffic that
     /// already flows (`report_only = ["live"]`; none by default). In such a mode a request
-    /// that would be denied passes: [`OriginPolicyLayer`](crate::middleware::OriginPolicyLayer)
+    /// that would be denied passes: the tower middleware's `OriginPolicyLayer`
     /// lets it through with an `X-Origin-Policy-Report-Only: CODE` response header and
-    /// gives it to the denial hook, and [`FrameAncestorsLayer`](crate::middleware::FrameAncestorsLayer)
+    /// gives it to the denial hook, and `FrameAncestorsLayer`
     /// sends the mode's directive as `Content-Security-Policy-Report-Only`. Decisions
     /// themselves ([`Policy::check`](crate::Policy::check)) do not change; the lint warns
     /// ([`WarningKind::ReportOnly`](crate::WarningKind::ReportOnly)) so that the mode is

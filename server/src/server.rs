@@ -54,8 +54,9 @@ pub struct ServerConfig {
     pub tenant_header: HeaderName,
     /// `Access-Control-Max-Age` of the CORS grant of an allowed preflight.
     pub cors_max_age: Duration,
-    /// The path prefix of the hosted flow, for Envoy's frame-ancestors answers
-    /// ([`crate::decide::DeciderConfig::flow_path_prefix`]); default `/flow/`.
+    /// The path prefix of the hosted flow (default `/flow/`): an Envoy check for
+    /// `PREFIX{live|test}` (then the end, `/` or `?`) is answered with the tenant's
+    /// `frame-ancestors` directive for that mode; empty for none.
     pub flow_path_prefix: String,
     /// Per-denial log events written per second at most.
     pub denial_log_limit: u32,
