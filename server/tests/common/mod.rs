@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod admin;
+pub mod nginx;
 pub mod postgres;
 pub mod replica;
 pub mod webdriver;
