@@ -20,7 +20,7 @@
 
 pub mod codes;
 mod hint;
-mod suggest;
+pub(crate) mod suggest;
 
 use std::fmt;
 
