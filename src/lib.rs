@@ -230,7 +230,7 @@ pub use frame_ancestors::{ClosedReason, FrameAncestors, LeftOut, LeftOutReason};
 pub use host::Host;
 pub use lint::{Warning, WarningKind};
 pub use mode::Mode;
-pub use options::PolicyOptions;
+pub use options::{ModeSet, PolicyOptions};
 pub use origin::{Origin, OriginErrorKind};
 pub use policy::{Decision, DenyReason, Malformed, Policy, PolicyBuilder};
 pub use rule::Rule;

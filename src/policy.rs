@@ -412,6 +412,13 @@ impl PolicyBuilder {
         self
     }
 
+    /// Makes `mode`'s denials report-only, or enforced again
+    /// ([`PolicyOptions::report_only`]).
+    pub fn report_only(&mut self, mode: Mode, report_only: bool) -> &mut Self {
+        self.options.report_only.set(mode, report_only);
+        self
+    }
+
     /// Sets [`PolicyOptions::implicit_test_loopback`].
     pub fn implicit_test_loopback(&mut self, allow: bool) -> &mut Self {
         self.options.implicit_test_loopback = allow;

@@ -23,6 +23,23 @@
 use std::collections::HashSet;
 
 use crate::diagnostic::{Diagnostic, MOVE_TO_TEST_MODE};
+
+/// The canonical text of an entry of a mode under some options, or `None` when it is not a
+/// valid entry there: how an entry typed in any spelling (`HTTPS://X.COM:443/`) is found
+/// in a list that holds it canonically (`https://x.com`).
+///
+/// ```
+/// use origin_policy::validate::canonical_entry;
+/// use origin_policy::{Mode, PolicyOptions};
+///
+/// let options = PolicyOptions::default();
+/// assert_eq!(
+///     canonical_entry(Mode::Live, "HTTPS://X.COM:443/", options).as_deref(),
+///     Some("https://x.com"),
+/// );
+/// assert_eq!(canonical_entry(Mode::Live, "http://x.com", options), None);
+/// ```
+pub use crate::diagnostic::suggest::canonical_entry;
 use crate::lint::{lint_rules, WarningKind};
 use crate::mode::Mode;
 use crate::policy::Policy;

@@ -676,3 +676,52 @@ fn duplicate_and_redundant_agree_with_a_pairwise_definition() {
         }
     }
 }
+
+// Moved from the unit tests of src/lint.rs (public API only).
+
+#[test]
+fn the_named_cover_is_the_broadest_and_never_warned_about() {
+    let policy = policy(
+        &[
+            "https://b.a.x.com:8443",
+            "https://b.a.x.com:*",
+            "https://*.a.x.com:8443",
+            "https://*.x.com:8443",
+            "https://*.x.com:*",
+            "https://*.x.com:*",
+        ],
+        &[],
+    );
+    let warnings = policy.lint();
+    let warned: Vec<usize> = warnings.iter().map(|w| w.rule().index()).collect();
+    for warning in &warnings {
+        let other = warning.other().expect("names a rule");
+        assert!(!warned.contains(&other.index()), "{warning}");
+    }
+    assert_eq!(
+        lines(&policy),
+        [
+            "live[0] https://b.a.x.com:8443 is covered by live[4] https://*.x.com:*",
+            "live[1] https://b.a.x.com:* is covered by live[4] https://*.x.com:*",
+            "live[2] https://*.a.x.com:8443 is covered by live[4] https://*.x.com:*",
+            "live[3] https://*.x.com:8443 is covered by live[4] https://*.x.com:*",
+            "live[5] https://*.x.com:* duplicates live[4] https://*.x.com:*",
+        ]
+    );
+}
+
+#[test]
+fn ip_hosts_are_covered_only_by_the_same_host_on_any_port() {
+    let policy = policy(
+        &[
+            "https://1.2.3.4:*",
+            "https://1.2.3.4:8443",
+            "https://1.2.3.5",
+        ],
+        &[],
+    );
+    assert_eq!(
+        lines(&policy),
+        ["live[1] https://1.2.3.4:8443 is covered by live[0] https://1.2.3.4:*"]
+    );
+}

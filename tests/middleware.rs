@@ -474,3 +474,24 @@ async fn allowed_responses_vary_on_what_decided_them() {
         assert_eq!(response_headers["cache-control"], "no-store");
     }
 }
+
+#[tokio::test]
+async fn a_preflight_with_a_key_is_checked_in_the_keys_mode_and_without_one_in_any() {
+    let layer = OriginPolicyLayer::new(policy()).mode_from_api_secret();
+    let preflight = |key: Option<&str>| {
+        let mut headers = vec![
+            ("origin", "http://localhost:3000"),
+            ("access-control-request-method", "POST"),
+        ];
+        if let Some(key) = key {
+            headers.push(("authorization", key));
+        }
+        request(Method::OPTIONS, &headers).into_parts().0
+    };
+    assert!(layer.allows(&preflight(None)));
+    assert!(layer.allows(&preflight(Some("Bearer secret_test_k"))));
+    assert!(!layer.allows(&preflight(Some("Bearer secret_live_k"))));
+    // A fixed mode is no key: its preflights stay any-mode.
+    let fixed = OriginPolicyLayer::new(policy()).fixed_mode(Mode::Live);
+    assert!(fixed.allows(&preflight(None)));
+}

@@ -15,10 +15,17 @@ use crate::{EXIT_ALLOWED, EXIT_DENIED};
 /// `check` prints a summary on stderr when it checked more origins than this.
 const SUMMARY_ABOVE: usize = 5;
 
-/// Warns when `mode` has no rules, so that "denied" is not a mystery.
-pub(crate) fn warn_if_empty(policy: &Policy, mode: Mode) {
+/// Warns when `mode` has no rules, so that "denied" is not a mystery; and says when `mode`
+/// is report-only, so that "deny" is read as what the gate would do once enforced.
+pub(crate) fn warn_about_mode(policy: &Policy, mode: Mode) {
     if policy.rules(mode).is_empty() {
         eprintln!("warning: the policy has no {mode} entries: every origin is denied");
+    }
+    if policy.options().is_report_only(mode) {
+        eprintln!(
+            "note: {mode} mode is report-only (options.report_only): the gate lets a denied \
+             origin through and reports it as would_deny"
+        );
     }
 }
 
@@ -71,7 +78,7 @@ pub(crate) fn check(args: &CheckArgs, matches: Option<&ArgMatches>) -> Result<u8
     inputs.extend(args.literal_origins.iter().map(|o| Input::Arg(o)));
 
     let policy = entries::load_policy(&args.entries, matches)?;
-    warn_if_empty(&policy, args.mode);
+    warn_about_mode(&policy, args.mode);
 
     let mut tally = Tally::default();
     let mut stdout = io::stdout().lock();

@@ -111,7 +111,7 @@ fn clap_exit(err: &clap::Error) -> ExitCode {
 /// `explain`: the explanation of one origin ([`explain::explain`]).
 fn explain(args: &ExplainArgs, matches: Option<&ArgMatches>) -> Result<u8, Failure> {
     let policy = entries::load_policy(&args.entries, matches)?;
-    check::warn_if_empty(&policy, args.mode);
+    check::warn_about_mode(&policy, args.mode);
     let explanation = explain::explain(&policy, args.mode, &args.origin);
     let out = if args.json {
         json_line(&explanation.record)

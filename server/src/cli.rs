@@ -139,6 +139,12 @@ pub struct ServeArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 600)]
     pub cors_max_age: u64,
 
+    /// The path prefix of the hosted flow (`PREFIX{live|test}...`): an Envoy check for
+    /// such a path is answered with the tenant's `frame-ancestors` directive for the mode
+    /// the path names, instead of an origin check.
+    #[arg(long, value_name = "PREFIX", default_value = "/flow/")]
+    pub flow_path_prefix: String,
+
     /// Log line format.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -199,6 +205,7 @@ impl ServeArgs {
             postgres_resync: Duration::from_secs(self.postgres_resync_seconds),
             tenant_header: self.tenant_header.clone(),
             cors_max_age: Duration::from_secs(self.cors_max_age),
+            flow_path_prefix: self.flow_path_prefix.clone(),
             denial_log_limit: self.denial_log_limit,
             shutdown_timeout: Duration::from_secs(self.shutdown_timeout),
             tenant_status: self.tenant_status,

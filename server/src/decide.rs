@@ -10,11 +10,12 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use http::header::{HeaderMap, HeaderName, HeaderValue};
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::request::Parts;
 use http::{Request, Response};
 use origin_policy::middleware::{is_cors_preflight, OriginPolicyLayer, Verdict};
 use origin_policy::store::PolicyStore;
+use origin_policy::Mode;
 use tower::util::ServiceFn;
 use tower::{Layer, ServiceExt};
 use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, Cors, CorsLayer};
@@ -27,6 +28,14 @@ pub const DEFAULT_TENANT: &str = "default";
 
 /// The response header that carries a denial's reason code.
 pub const REASON_HEADER: &str = "x-origin-policy-reason";
+
+/// The response header of a denial that names the request's mode (`live` or `test`; absent
+/// without one), so that a gateway can write the same 403 body as the tower gate.
+pub const MODE_HEADER: &str = "x-origin-policy-mode";
+
+/// The response header of an allowed answer whose request would have been denied in a
+/// report-only mode: the reason code ([`origin_policy::middleware::REPORT_ONLY_HEADER`]).
+pub const REPORT_ONLY_HEADER: &str = "x-origin-policy-report-only";
 
 /// A reason code of the server's own, for a gRPC check whose request the server cannot
 /// read as HTTP (no HTTP attributes, a header name or value that HTTP does not allow):
@@ -47,9 +56,39 @@ pub struct Answer {
     pub allowed: bool,
     /// The reason code of a denial ([`origin_policy::middleware::DenialReason::code`]).
     pub reason: Option<&'static str>,
+    /// For an allowed request that would have been denied, had its mode not been
+    /// report-only: the reason code it would have been denied for (`would_deny`).
+    pub report_only: Option<&'static str>,
+    /// The mode of a denied request, if it has one.
+    pub mode: Option<Mode>,
     /// For an allowed CORS preflight: the CORS grant headers, for the gateway to copy onto
-    /// its response.
+    /// its response. For a denial whose origin some mode of the tenant allows (a test-mode
+    /// page calling with a live key): `Access-Control-Allow-Origin` and `Vary: Origin`, so
+    /// that the page can read the 403, as the tower composition gives it.
     pub grant: HeaderMap,
+    /// For a hosted-flow request (an Envoy check whose path is under
+    /// [`DeciderConfig::flow_path_prefix`]): the `frame-ancestors` header to add to the
+    /// response.
+    pub frame: Option<(HeaderName, HeaderValue)>,
+}
+
+/// Why a frame-ancestors question has no directive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameRefusal {
+    /// No mode, or not `live` / `test`.
+    NoMode,
+    /// A tenant the store does not hold (or several tenant headers).
+    UnknownTenant,
+}
+
+impl FrameRefusal {
+    /// The reason code, as a denial's.
+    pub fn code(self) -> &'static str {
+        match self {
+            FrameRefusal::NoMode => "no_mode",
+            FrameRefusal::UnknownTenant => "unknown_tenant",
+        }
+    }
 }
 
 /// The decision service shared by the HTTP and gRPC front ends.
@@ -57,12 +96,19 @@ pub struct Decider {
     layer: OriginPolicyLayer,
     cors: Cors<Echo>,
     metrics: Arc<Metrics>,
+    store: Arc<PolicyStore<String>>,
+    tenant_header: HeaderName,
+    flow_path_prefix: String,
 }
 
 /// The settings of a [`Decider`].
 pub struct DeciderConfig {
     pub tenant_header: HeaderName,
     pub cors_max_age: Duration,
+    /// The path prefix of the hosted flow: a request for `PREFIX{live|test}` (then the end,
+    /// `/` or `?`) is answered with its tenant's `frame-ancestors` directive for that mode
+    /// ([`Decider::decide`]); empty for none.
+    pub flow_path_prefix: String,
     pub denial_log: Arc<DenialLog>,
 }
 
@@ -72,12 +118,13 @@ impl Decider {
         metrics: Arc<Metrics>,
         config: DeciderConfig,
     ) -> Self {
-        let tenant_header = config.tenant_header;
+        let tenant_header = config.tenant_header.clone();
         let denial_log = config.denial_log;
-        let layer =
-            OriginPolicyLayer::with_store(store, move |parts| tenant_of(parts, &tenant_header))
-                .mode_from_api_secret()
-                .on_deny(move |denial| denial_log.record(denial));
+        let layer = OriginPolicyLayer::with_store(store.clone(), move |parts| {
+            tenant_of(parts, &tenant_header)
+        })
+        .mode_from_api_secret()
+        .on_deny(move |denial| denial_log.record(denial));
         // The gate has decided by the time the grant is built: the grant echoes what was
         // allowed, and mirrors what the preflight asks for.
         let cors = CorsLayer::new()
@@ -90,13 +137,101 @@ impl Decider {
             layer,
             cors: cors.layer(tower::service_fn(echo)),
             metrics,
+            store,
+            tenant_header: config.tenant_header,
+            flow_path_prefix: config.flow_path_prefix,
         }
+    }
+
+    /// The `frame-ancestors` header of the request's tenant in `mode`: the library's
+    /// [`Policy::frame_ancestors`](origin_policy::Policy::frame_ancestors), derived once per
+    /// policy and mode and kept with it (a response costs a reference count), in
+    /// `Content-Security-Policy`, or `Content-Security-Policy-Report-Only` when the mode is
+    /// report-only.
+    pub fn frame_ancestors(
+        &self,
+        parts: &Parts,
+        mode: Option<Mode>,
+    ) -> Result<(HeaderName, HeaderValue), FrameRefusal> {
+        let mode = mode.ok_or(FrameRefusal::NoMode)?;
+        let tenant = tenant_of(parts, &self.tenant_header).ok_or(FrameRefusal::UnknownTenant)?;
+        self.store.with_policy(tenant, |policy| {
+            let policy = policy.ok_or(FrameRefusal::UnknownTenant)?;
+            let value = policy.frame_ancestors(mode).header_value().clone();
+            let name = match policy.options().is_report_only(mode) {
+                true => header::CONTENT_SECURITY_POLICY_REPORT_ONLY,
+                false => header::CONTENT_SECURITY_POLICY,
+            };
+            Ok((name, value))
+        })
+    }
+
+    /// The mode a hosted-flow path names, `Some(None)` for a flow path without a mode it
+    /// can read, `None` for a path outside the flow.
+    fn flow_mode(&self, path: &str) -> Option<Option<Mode>> {
+        if self.flow_path_prefix.is_empty() {
+            return None;
+        }
+        let rest = path.strip_prefix(&self.flow_path_prefix)?;
+        let segment = rest.split(['/', '?']).next().unwrap_or("");
+        Some(segment.parse().ok())
+    }
+
+    /// A hosted-flow request: allowed with its tenant's directive, or denied when there is
+    /// none (unknown tenant, no mode). A frame navigation carries neither `Origin` nor
+    /// `Authorization`: the directive is what protects the flow.
+    fn decide_flow(&self, parts: &Parts, mode: Option<Mode>, started: Instant) -> Answer {
+        match self.frame_ancestors(parts, mode) {
+            Ok(frame) => {
+                self.metrics
+                    .record_decision(Outcome::Allowed, mode, started.elapsed());
+                Answer {
+                    allowed: true,
+                    reason: None,
+                    report_only: None,
+                    mode: None,
+                    grant: HeaderMap::new(),
+                    frame: Some(frame),
+                }
+            }
+            Err(refusal) => self.deny_unreadable(refusal.code(), started),
+        }
+    }
+
+    /// The CORS grant of a denial whose origin some mode of the tenant allows (a page on a
+    /// test-mode origin calling with a live key): `Access-Control-Allow-Origin` and `Vary:
+    /// Origin`, as tower-http's `CorsLayer` with
+    /// [`PolicyStore::cors_predicate_any_mode`] gives it in the tower composition, so that
+    /// the page reads the 403 instead of a network error. An origin no mode allows gets
+    /// nothing.
+    fn readable_denial(&self, parts: &Parts) -> HeaderMap {
+        let mut grant = HeaderMap::new();
+        let (Some(tenant), Some(origin)) = (
+            tenant_of(parts, &self.tenant_header),
+            parts.headers.get(header::ORIGIN),
+        ) else {
+            return grant;
+        };
+        let Ok(text) = origin.to_str() else {
+            return grant;
+        };
+        let allowed = self.store.with_policy(tenant, |policy| {
+            policy.is_some_and(|policy| policy.check_any_mode(text).is_allowed())
+        });
+        if allowed && parts.headers.get_all(header::ORIGIN).iter().count() == 1 {
+            grant.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
+            grant.insert(header::VARY, HeaderValue::from_static("origin"));
+        }
+        grant
     }
 
     /// Decides `request` (its body is never read), counts the decision and logs a denial.
     /// `started` is when the request's headers were in hand, for the latency histogram.
     pub async fn decide(&self, request: Request<()>, started: Instant) -> Answer {
         let (parts, ()) = request.into_parts();
+        if let Some(mode) = self.flow_mode(parts.uri.path()) {
+            return self.decide_flow(&parts, mode, started);
+        }
         match self.layer.decide(&parts) {
             Verdict::Allow { mode, .. } => {
                 let grant = self.grant(parts).await;
@@ -105,7 +240,26 @@ impl Decider {
                 Answer {
                     allowed: true,
                     reason: None,
+                    report_only: None,
+                    mode: None,
                     grant,
+                    frame: None,
+                }
+            }
+            Verdict::WouldDeny { mode, reason, .. } => {
+                // Passes as an allowed request does, preflight grant included, so that the
+                // browser goes on; recorded as `would_deny` (the hook logged it).
+                let code = reason.code();
+                let grant = self.grant(parts).await;
+                self.metrics
+                    .record_decision(Outcome::WouldDeny(code), mode, started.elapsed());
+                Answer {
+                    allowed: true,
+                    reason: None,
+                    report_only: Some(code),
+                    mode: None,
+                    grant,
+                    frame: None,
                 }
             }
             Verdict::Deny { mode, reason, .. } => {
@@ -115,7 +269,10 @@ impl Decider {
                 Answer {
                     allowed: false,
                     reason: Some(code),
-                    grant: HeaderMap::new(),
+                    report_only: None,
+                    mode,
+                    grant: self.readable_denial(&parts),
+                    frame: None,
                 }
             }
             // `Verdict` may grow; what this server does not know, it denies.
@@ -131,7 +288,10 @@ impl Decider {
         Answer {
             allowed: false,
             reason: Some(reason),
+            report_only: None,
+            mode: None,
             grant: HeaderMap::new(),
+            frame: None,
         }
     }
 
@@ -169,128 +329,4 @@ pub fn reason_value(code: &'static str) -> HeaderValue {
 }
 
 #[cfg(test)]
-mod tests {
-    use origin_policy::{Mode, Policy};
-
-    use super::*;
-
-    fn decider() -> Decider {
-        let store = Arc::new(PolicyStore::new());
-        let policy = Policy::builder()
-            .allow(Mode::Live, "https://www.berbix.com")
-            .allow(Mode::Test, "http://localhost:*")
-            .build()
-            .unwrap();
-        store.insert(DEFAULT_TENANT.to_owned(), policy.clone());
-        store.insert("acme".to_owned(), policy);
-        let metrics = Arc::new(Metrics::new());
-        Decider::new(
-            store,
-            metrics.clone(),
-            DeciderConfig {
-                tenant_header: HeaderName::from_static("x-tenant"),
-                cors_max_age: Duration::from_secs(600),
-                denial_log: Arc::new(DenialLog::new(10, metrics)),
-            },
-        )
-    }
-
-    fn request(method: &str, headers: &[(&str, &[u8])]) -> Request<()> {
-        let mut builder = Request::builder().method(method).uri("/v1/auth");
-        for (name, value) in headers {
-            builder = builder.header(*name, HeaderValue::from_bytes(value).unwrap());
-        }
-        builder.body(()).unwrap()
-    }
-
-    async fn decide(headers: &[(&str, &[u8])]) -> Answer {
-        decider()
-            .decide(request("GET", headers), Instant::now())
-            .await
-    }
-
-    #[tokio::test]
-    async fn decides_by_tenant_mode_and_origin() {
-        let live: (&str, &[u8]) = ("authorization", b"Bearer secret_live_k");
-        let ok: (&str, &[u8]) = ("origin", b"https://www.berbix.com");
-        let answer = decide(&[live, ok]).await;
-        assert!(answer.allowed);
-        assert!(answer.grant.is_empty(), "{:?}", answer.grant);
-
-        for (headers, reason) in [
-            (vec![ok], "no_mode"),
-            (vec![live], "missing_origin"),
-            (
-                vec![live, ("origin", b"http://localhost:3000")],
-                "no_matching_rule",
-            ),
-            (vec![live, ok, ("x-tenant", b"globex")], "unknown_tenant"),
-            (
-                vec![live, ok, ("x-tenant", b"acme"), ("x-tenant", b"acme")],
-                "unknown_tenant",
-            ),
-            (vec![live, ok, ("x-tenant", b"acm\xe9")], "unknown_tenant"),
-            (
-                vec![live, ok, ("origin", b"https://www.berbix.com")],
-                "multiple_origins",
-            ),
-            (
-                vec![live, ("origin", b"https://b\xe9rbix.com")],
-                "non_utf8_origin",
-            ),
-        ] {
-            let answer = decide(&headers).await;
-            assert!(!answer.allowed, "{headers:?}");
-            assert_eq!(answer.reason, Some(reason), "{headers:?}");
-            assert!(answer.grant.is_empty());
-        }
-        let acme = decide(&[live, ok, ("x-tenant", b"acme")]).await;
-        assert!(acme.allowed);
-    }
-
-    #[tokio::test]
-    async fn a_preflight_is_decided_in_any_mode_and_granted_by_tower_http() {
-        let preflight = request(
-            "OPTIONS",
-            &[
-                ("origin", b"http://localhost:3000"),
-                ("access-control-request-method", b"POST"),
-                ("access-control-request-headers", b"authorization"),
-            ],
-        );
-        let answer = decider().decide(preflight, Instant::now()).await;
-        assert!(answer.allowed);
-        let grant = &answer.grant;
-        assert_eq!(
-            grant["access-control-allow-origin"],
-            "http://localhost:3000"
-        );
-        assert_eq!(grant["access-control-allow-methods"], "POST");
-        assert_eq!(grant["access-control-allow-headers"], "authorization");
-        assert_eq!(grant["access-control-max-age"], "600");
-
-        let denied = request(
-            "OPTIONS",
-            &[
-                ("origin", b"https://evil.example"),
-                ("access-control-request-method", b"POST"),
-            ],
-        );
-        let answer = decider().decide(denied, Instant::now()).await;
-        assert_eq!(answer.reason, Some("no_matching_rule"));
-        assert!(answer.grant.is_empty());
-
-        // OPTIONS without Access-Control-Request-Method is an ordinary request: it needs a key,
-        // and gets no preflight grant (tower-http alone would take it for a preflight).
-        let plain = request(
-            "OPTIONS",
-            &[
-                ("origin", b"https://www.berbix.com"),
-                ("authorization", b"Bearer secret_live_k"),
-            ],
-        );
-        let answer = decider().decide(plain, Instant::now()).await;
-        assert!(answer.allowed);
-        assert!(answer.grant.is_empty());
-    }
-}
+mod tests;

@@ -183,6 +183,8 @@ fn decider() -> &'static Decider {
             DeciderConfig {
                 tenant_header: HeaderName::from_static("x-tenant"),
                 cors_max_age: Duration::from_secs(600),
+                // The fuzzed requests are origin checks: no hosted-flow path.
+                flow_path_prefix: String::new(),
                 denial_log: Arc::new(DenialLog::new(0, metrics)),
             },
         )

@@ -25,7 +25,9 @@ use envoy_types::pb::envoy::service::auth::v3::attribute_context::HttpRequest;
 use http::header::{self, HeaderName, HeaderValue};
 use http::{Method, Request};
 
-use crate::decide::{Answer, Decider, MALFORMED_REQUEST, REASON_HEADER, REQUEST_TOO_LARGE};
+use crate::decide::{
+    Answer, Decider, MALFORMED_REQUEST, REASON_HEADER, REPORT_ONLY_HEADER, REQUEST_TOO_LARGE,
+};
 use crate::grpc_connections::ConnectionInfo;
 use crate::panics::CatchPanic;
 
@@ -178,6 +180,27 @@ fn check_response(answer: Answer) -> CheckResponse {
                 ok.add_response_header(name.as_str(), value, Some(action), false);
             }
         }
+        if let Some((name, value)) = &answer.frame {
+            // Another policy beside the upstream's own: a browser enforces both, so the
+            // frame is admitted only where both admit it (as `FrameAncestorsLayer` does
+            // with a response that has a `frame-ancestors` of its own).
+            if let Ok(value) = value.to_str() {
+                ok.add_response_header(
+                    name.as_str(),
+                    value,
+                    Some(HeaderAppendAction::AppendIfExistsOrAdd),
+                    false,
+                );
+            }
+        }
+        if let Some(code) = answer.report_only {
+            ok.add_response_header(
+                REPORT_ONLY_HEADER,
+                code,
+                Some(HeaderAppendAction::OverwriteIfExistsOrAdd),
+                false,
+            );
+        }
         let mut response = CheckResponse::with_status(tonic::Status::ok("origin allowed"));
         response.set_http_response(ok);
         response
@@ -187,6 +210,12 @@ fn check_response(answer: Answer) -> CheckResponse {
         denied
             .set_http_status(HttpStatusCode::Forbidden)
             .add_header(REASON_HEADER, reason, None, false);
+        // A denial whose origin some mode allows: readable by the page (`Decider`).
+        for (name, value) in &answer.grant {
+            if let Ok(value) = value.to_str() {
+                denied.add_header(name.as_str(), value, None, false);
+            }
+        }
         let mut response =
             CheckResponse::with_status(tonic::Status::permission_denied(reason.to_owned()));
         response.set_http_response(denied);
@@ -196,6 +225,7 @@ fn check_response(answer: Answer) -> CheckResponse {
 
 #[cfg(test)]
 mod tests {
+    use envoy_types::pb::envoy::service::auth::v3::check_response::HttpResponse;
     use http::HeaderMap;
 
     use super::*;
@@ -205,7 +235,10 @@ mod tests {
         let allowed = Answer {
             allowed: true,
             reason: None,
+            report_only: None,
+            mode: None,
             grant: HeaderMap::new(),
+            frame: None,
         };
         let fine = or_internal(async { allowed }).await.unwrap().into_inner();
         assert_eq!(fine.status.unwrap().code, 0);
@@ -215,5 +248,63 @@ mod tests {
             .unwrap_err();
         assert_eq!(panicked.code(), tonic::Code::Internal);
         assert_eq!(panicked.message(), "internal error");
+    }
+
+    #[test]
+    fn the_frame_header_the_readable_grant_and_the_report_only_mark_reach_envoy() {
+        let mut grant = HeaderMap::new();
+        grant.insert(
+            "access-control-allow-origin",
+            "http://localhost:3000".parse().unwrap(),
+        );
+        let denied = check_response(Answer {
+            allowed: false,
+            reason: Some("no_matching_rule"),
+            report_only: None,
+            mode: None,
+            grant,
+            frame: None,
+        });
+        let Some(HttpResponse::DeniedResponse(denied)) = denied.http_response else {
+            panic!("not a denied response");
+        };
+        let names: Vec<_> = denied
+            .headers
+            .iter()
+            .filter_map(|h| h.header.as_ref())
+            .map(|h| (h.key.as_str(), h.value.as_str()))
+            .collect();
+        assert!(names.contains(&("access-control-allow-origin", "http://localhost:3000")));
+
+        let ok = check_response(Answer {
+            allowed: true,
+            reason: None,
+            report_only: Some("no_matching_rule"),
+            mode: None,
+            grant: HeaderMap::new(),
+            frame: Some((
+                http::header::CONTENT_SECURITY_POLICY_REPORT_ONLY,
+                "frame-ancestors https://www.berbix.com".parse().unwrap(),
+            )),
+        });
+        let Some(HttpResponse::OkResponse(ok)) = ok.http_response else {
+            panic!("not an ok response");
+        };
+        let names: Vec<_> = ok
+            .response_headers_to_add
+            .iter()
+            .filter_map(|h| h.header.as_ref())
+            .map(|h| (h.key.as_str(), h.value.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                (
+                    "content-security-policy-report-only",
+                    "frame-ancestors https://www.berbix.com"
+                ),
+                (REPORT_ONLY_HEADER, "no_matching_rule"),
+            ]
+        );
     }
 }

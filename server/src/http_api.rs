@@ -7,11 +7,11 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use http::header::{self, HeaderValue};
+use http::header::{self, HeaderName, HeaderValue};
 use http::{Request, Response, StatusCode};
 use http_body_util::Full;
 
-use crate::decide::{reason_value, Decider, REASON_HEADER};
+use crate::decide::{reason_value, Decider, MODE_HEADER, REASON_HEADER, REPORT_ONLY_HEADER};
 use crate::feed::Feed;
 use crate::metrics::Metrics;
 use crate::panics::CatchPanic;
@@ -64,6 +64,8 @@ async fn answer<B>(app: Arc<App>, request: Request<B>) -> Response<Full<Bytes>> 
     let path = request.uri().path();
     let response = if path == "/v1/auth" {
         decision(&app, request, Gateway::Nginx, started).await
+    } else if path == "/v1/frame-ancestors" {
+        frame_ancestors(&app, request)
     } else if path == "/v1/envoy" || path.starts_with("/v1/envoy/") {
         decision(&app, request, Gateway::Envoy, started).await
     } else if let Some(tenant) = path
@@ -127,7 +129,47 @@ async fn decision<B>(
     if let Some(code) = answer.reason {
         headers.insert(REASON_HEADER, reason_value(code));
     }
+    if let Some(mode) = answer.mode {
+        headers.insert(MODE_HEADER, HeaderValue::from_static(mode.as_str()));
+    }
+    if let Some(code) = answer.report_only {
+        headers.insert(REPORT_ONLY_HEADER, reason_value(code));
+    }
     headers.extend(answer.grant);
+    if let Some((name, value)) = answer.frame {
+        headers.append(name, value);
+    }
+    response
+}
+
+/// `GET /v1/frame-ancestors?mode=live|test` with the tenant header (nginx `auth_request`
+/// from the hosted-flow location): `204` with the tenant's directive in
+/// `Content-Security-Policy` (`Content-Security-Policy-Report-Only` for a report-only
+/// mode), or `403` with the reason header for an unknown tenant or a missing mode.
+fn frame_ancestors<B>(app: &App, request: Request<B>) -> Response<Full<Bytes>> {
+    let (parts, _) = request.into_parts();
+    let mode = parts.uri.query().and_then(|query| {
+        let mut modes = query
+            .split('&')
+            .filter_map(|pair| pair.strip_prefix("mode="));
+        match (modes.next(), modes.next()) {
+            (Some(mode), None) => mode.parse().ok(),
+            _ => None,
+        }
+    });
+    let mut response = Response::new(Full::default());
+    let (status, name, value) = match app.decider.frame_ancestors(&parts, mode) {
+        Ok((name, value)) => (StatusCode::NO_CONTENT, name, value),
+        Err(refusal) => (
+            StatusCode::FORBIDDEN,
+            HeaderName::from_static(REASON_HEADER),
+            reason_value(refusal.code()),
+        ),
+    };
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(name, value);
     response
 }
 

@@ -82,7 +82,13 @@ impl DenialLog {
             mode = denial.mode.map_or("none", Mode::as_str),
             reason = denial.reason.code(),
             origin = denial.origin.map(tracing::field::debug),
-            "request denied"
+            result = if denial.report_only { "would_deny" } else { "denied" },
+            "{}",
+            if denial.report_only {
+                "request would be denied (report-only mode: let through)"
+            } else {
+                "request denied"
+            }
         );
     }
 

@@ -56,6 +56,9 @@ pub struct Metrics {
 pub enum Outcome {
     Allowed,
     Denied(&'static str),
+    /// Allowed, since the mode is report-only, but it would have been denied for this
+    /// reason: the result label `would_deny`.
+    WouldDeny(&'static str),
 }
 
 impl Metrics {
@@ -155,6 +158,7 @@ impl Metrics {
         let (result, reason) = match outcome {
             Outcome::Allowed => ("allowed", "allowed"),
             Outcome::Denied(code) => ("denied", code),
+            Outcome::WouldDeny(code) => ("would_deny", code),
         };
         let mode = mode.map_or("none", Mode::as_str);
         self.decisions
@@ -227,6 +231,11 @@ mod tests {
         metrics.record_decision(Outcome::Denied("no_matching_rule"), Some(Mode::Test), micro);
         metrics.record_loads("directory", 2, true);
         metrics.record_loads("directory", 1, false);
+        metrics.record_decision(
+            Outcome::WouldDeny("no_matching_rule"),
+            Some(Mode::Live),
+            micro,
+        );
         metrics.record_reload_failure("directory");
         metrics.set_tenants(3);
         let text = metrics.encode();
@@ -235,10 +244,11 @@ mod tests {
             r#"origin_policy_initial_loads_total{source="directory"} 2"#,
             r#"origin_policy_decisions_total{result="allowed",reason="allowed",mode="live"} 1"#,
             r#"origin_policy_decisions_total{result="denied",reason="no_matching_rule",mode="test"} 2"#,
+            r#"origin_policy_decisions_total{result="would_deny",reason="no_matching_rule",mode="live"} 1"#,
             r#"origin_policy_reloads_total{source="directory"} 1"#,
             r#"origin_policy_reload_failures_total{source="directory"} 1"#,
             "origin_policy_tenants 3",
-            "origin_policy_decision_duration_seconds_count 3",
+            "origin_policy_decision_duration_seconds_count 4",
             "origin_policy_denial_log_events_suppressed_total 0",
         ] {
             assert!(text.lines().any(|l| l == line), "{line} not in\n{text}");

@@ -54,6 +54,10 @@ pub struct ServerConfig {
     pub tenant_header: HeaderName,
     /// `Access-Control-Max-Age` of the CORS grant of an allowed preflight.
     pub cors_max_age: Duration,
+    /// The path prefix of the hosted flow (default `/flow/`): an Envoy check for
+    /// `PREFIX{live|test}` (then the end, `/` or `?`) is answered with the tenant's
+    /// `frame-ancestors` directive for that mode; empty for none.
+    pub flow_path_prefix: String,
     /// Per-denial log events written per second at most.
     pub denial_log_limit: u32,
     /// After the shutdown future completes, how long in-flight requests may take.
@@ -80,6 +84,7 @@ impl Default for ServerConfig {
             postgres_resync: Duration::from_secs(30),
             tenant_header: HeaderName::from_static("x-tenant"),
             cors_max_age: Duration::from_secs(600),
+            flow_path_prefix: "/flow/".to_owned(),
             denial_log_limit: 100,
             shutdown_timeout: Duration::from_secs(10),
             tenant_status: TenantStatusAccess::Loopback,
@@ -199,6 +204,7 @@ impl Server {
             DeciderConfig {
                 tenant_header: config.tenant_header.clone(),
                 cors_max_age: config.cors_max_age,
+                flow_path_prefix: config.flow_path_prefix.clone(),
                 denial_log: denial_log.clone(),
             },
         ));

@@ -1,116 +1,23 @@
-//! The server behind a real nginx (Debian's `nginx-light`): `auth_request` to `/v1/auth` in
-//! front of a trivial upstream, with the configuration `docs/service.md` shows (`nginx.conf`
-//! beside this file, its `@…@` placeholders filled in). Without nginx the tests skip, and
-//! under `CI=true` they fail.
+//! The server behind a real nginx (Debian's `nginx-light`): the shipped configuration
+//! `server/examples/nginx.conf`, run as it is with only its three addresses replaced (nginx,
+//! the service, the application), `nginx -t` first, in front of a small application of the
+//! test's own. Without nginx the tests skip, and under `CI=true` they fail.
 
 mod common;
 
 use std::fs;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use common::{
-    eventually, find_program, free_port, required, runtime, Client, Policies, Server,
-    DEFAULT_POLICY, LIVE_KEY, TEST_KEY,
-};
+use common::nginx::{start_app, Nginx, ACME_HOST, APP_FLOW_POLICY, DEFAULT_HOST, UNMAPPED_HOST};
+use common::{eventually, runtime, Client, Policies, Server, DEFAULT_POLICY, LIVE_KEY, TEST_KEY};
 use http::StatusCode;
 
-/// The nginx configuration of `docs/service.md`, as a template.
-const NGINX_CONF: &str = include_str!("nginx.conf");
-
-/// An nginx in the foreground (no daemon, no master), with a prefix directory of its own.
-struct Nginx {
-    child: Child,
-    prefix: tempfile::TempDir,
-    port: u16,
-}
-
-impl Nginx {
-    /// Starts nginx in front of `server`, or `None` (skip) when nginx is not installed and
-    /// the run is not CI's.
-    fn start(server: &Server) -> Option<Nginx> {
-        let Some(nginx) = find_program("nginx") else {
-            assert!(
-                !required(),
-                "nginx is not installed (CI=true): apt-get install nginx-light"
-            );
-            eprintln!("skipped: nginx is not installed (apt-get install nginx-light)");
-            return None;
-        };
-        // Ports are picked free and released; one taken meanwhile fails nginx's start,
-        // which is retried with others.
-        for _ in 0..5 {
-            let prefix = tempfile::tempdir().unwrap();
-            let (port, upstream) = (free_port(), free_port());
-            let conf = NGINX_CONF
-                .replace("@PREFIX@", &prefix.path().display().to_string())
-                .replace("@LISTEN@", &format!("127.0.0.1:{port}"))
-                .replace("@UPSTREAM@", &format!("127.0.0.1:{upstream}"))
-                .replace("@ORIGIN_POLICY@", &server.http.to_string());
-            fs::write(prefix.path().join("nginx.conf"), conf).unwrap();
-            let mut child = Command::new(&nginx)
-                .arg("-p")
-                .arg(prefix.path())
-                .arg("-c")
-                .arg(prefix.path().join("nginx.conf"))
-                .arg("-e")
-                .arg(prefix.path().join("error.log"))
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap();
-            let deadline = Instant::now() + Duration::from_secs(5);
-            while Instant::now() < deadline {
-                if let Some(status) = child.try_wait().unwrap() {
-                    let errors =
-                        fs::read_to_string(prefix.path().join("error.log")).unwrap_or_default();
-                    eprintln!("nginx exited ({status}), retrying with other ports:\n{errors}");
-                    break;
-                }
-                if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
-                    && std::net::TcpStream::connect(("127.0.0.1", upstream)).is_ok()
-                {
-                    return Some(Nginx {
-                        child,
-                        prefix,
-                        port,
-                    });
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        panic!("nginx did not start in 5 tries");
-    }
-
-    fn address(&self) -> std::net::SocketAddr {
-        ([127, 0, 0, 1], self.port).into()
-    }
-
-    fn access_log(&self) -> String {
-        fs::read_to_string(self.prefix.path().join("access.log")).unwrap_or_default()
-    }
-
-    fn error_log(&self) -> PathBuf {
-        self.prefix.path().join("error.log")
-    }
-}
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// nginx's status for a live request of tenant acme from `origin`.
-async fn acme_status(address: std::net::SocketAddr, origin: &str) -> StatusCode {
+/// nginx's status for a live request of tenant acme (by its host) from `origin`.
+async fn acme_status(address: SocketAddr, origin: &str) -> StatusCode {
     let headers = [
         ("authorization", LIVE_KEY.as_bytes()),
-        ("x-tenant", b"acme"),
+        ACME_HOST,
         ("origin", origin.as_bytes()),
     ];
     let mut client = Client::connect(address).await.unwrap();
@@ -124,23 +31,29 @@ fn policies() -> Policies {
     ])
 }
 
+/// The tower gate's JSON body for a denial in `mode` (`OriginPolicyLayer`'s docs).
+fn gate_json(mode: &str) -> String {
+    format!(r#"{{"error":"origin_not_allowed","mode":{mode},"reason":"origin_not_allowed"}}"#)
+}
+
 #[test]
 fn nginx_auth_request_allows_denies_grants_preflights_and_follows_edits() {
     let policies = policies();
     let server = Server::start(policies.path(), &[]);
-    let Some(nginx) = Nginx::start(&server) else {
+    let Some(nginx) = Nginx::start(&server, start_app()) else {
         return;
     };
     runtime().block_on(async {
         let mut client = Client::connect(nginx.address()).await.unwrap();
         let live = ("authorization", LIVE_KEY.as_bytes());
         let test = ("authorization", TEST_KEY.as_bytes());
+        let json = ("accept", b"application/json".as_slice());
 
         // Allowed: the upstream answers.
         let answer = client
             .get(
                 "/api/v1/check",
-                &[live, ("origin", b"https://docs.berbix.com")],
+                &[DEFAULT_HOST, live, ("origin", b"https://docs.berbix.com")],
             )
             .await
             .unwrap();
@@ -151,46 +64,85 @@ fn nginx_auth_request_allows_denies_grants_preflights_and_follows_edits() {
             Some("https://docs.berbix.com")
         );
 
-        // Denied: nginx's 403, the reason in nginx's access log (not in the client's answer).
+        // Denied: the tower gate's 403 (JSON when accepted, else text), the reason in nginx's
+        // access log, not in the client's answer, and no CORS grant for an origin no mode
+        // allows.
         let answer = client
             .get(
                 "/api/v1/check",
-                &[live, ("origin", b"https://evil.example")],
+                &[
+                    DEFAULT_HOST,
+                    live,
+                    json,
+                    ("origin", b"https://evil.example"),
+                ],
             )
             .await
             .unwrap();
         assert_eq!(answer.status, StatusCode::FORBIDDEN);
+        assert_eq!(answer.body, gate_json("\"live\""));
+        assert_eq!(answer.header("content-type"), Some("application/json"));
+        assert_eq!(answer.header("cache-control"), Some("no-store"));
         assert_eq!(answer.reason(), None);
         assert_eq!(answer.header("access-control-allow-origin"), None);
-        // A test-mode origin with a live key, and no key at all.
         let answer = client
             .get(
                 "/api/v1/check",
-                &[live, ("origin", b"http://localhost:3000")],
+                &[DEFAULT_HOST, live, ("origin", b"https://evil.example")],
             )
             .await
             .unwrap();
         assert_eq!(answer.status, StatusCode::FORBIDDEN);
-        let answer = client
-            .get("/api/v1/check", &[("origin", b"https://docs.berbix.com")])
-            .await
-            .unwrap();
-        assert_eq!(answer.status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            answer.body,
+            "origin not allowed for live mode: origin_not_allowed\n"
+        );
+        // A test-mode origin with a live key: readable (the grant of the origin's mode).
         let answer = client
             .get(
                 "/api/v1/check",
-                &[test, ("origin", b"http://localhost:3000")],
+                &[
+                    DEFAULT_HOST,
+                    live,
+                    json,
+                    ("origin", b"http://localhost:3000"),
+                ],
+            )
+            .await
+            .unwrap();
+        assert_eq!(answer.status, StatusCode::FORBIDDEN);
+        assert_eq!(answer.body, gate_json("\"live\""));
+        assert_eq!(
+            answer.header("access-control-allow-origin"),
+            Some("http://localhost:3000")
+        );
+        // No key at all: no mode in the body.
+        let answer = client
+            .get(
+                "/api/v1/check",
+                &[DEFAULT_HOST, json, ("origin", b"https://docs.berbix.com")],
+            )
+            .await
+            .unwrap();
+        assert_eq!(answer.status, StatusCode::FORBIDDEN);
+        assert_eq!(answer.body, gate_json("null"));
+        let answer = client
+            .get(
+                "/api/v1/check",
+                &[DEFAULT_HOST, test, ("origin", b"http://localhost:3000")],
             )
             .await
             .unwrap();
         assert_eq!(answer.status, StatusCode::OK);
 
-        // A preflight (no key, no tenant header) from a test-only origin: the CORS grant.
+        // A preflight (no key) from a test-only origin: answered by nginx from the service's
+        // grant; the application, which answers OPTIONS with 404, never sees it.
         let answer = client
             .send(
                 "OPTIONS",
                 "/api/v1/check",
                 &[
+                    DEFAULT_HOST,
                     ("origin", b"http://localhost:3000"),
                     ("access-control-request-method", b"POST"),
                     (
@@ -201,7 +153,8 @@ fn nginx_auth_request_allows_denies_grants_preflights_and_follows_edits() {
             )
             .await
             .unwrap();
-        assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
+        assert!(answer.status.is_success(), "{answer:?}");
+        assert_ne!(answer.body, "upstream ok\n");
         assert_eq!(
             answer.header("access-control-allow-origin"),
             Some("http://localhost:3000")
@@ -212,11 +165,13 @@ fn nginx_auth_request_allows_denies_grants_preflights_and_follows_edits() {
             Some("authorization, content-type")
         );
         assert_eq!(answer.header("access-control-max-age"), Some("600"));
+        assert_eq!(answer.reason(), None);
         let answer = client
             .send(
                 "OPTIONS",
                 "/api/v1/check",
                 &[
+                    DEFAULT_HOST,
                     ("origin", b"https://evil.example"),
                     ("access-control-request-method", b"POST"),
                 ],
@@ -225,8 +180,50 @@ fn nginx_auth_request_allows_denies_grants_preflights_and_follows_edits() {
             .unwrap();
         assert_eq!(answer.status, StatusCode::FORBIDDEN);
         assert_eq!(answer.header("access-control-allow-origin"), None);
+        // A preflight with a live key is decided in live mode.
+        let answer = client
+            .send(
+                "OPTIONS",
+                "/api/v1/check",
+                &[
+                    DEFAULT_HOST,
+                    live,
+                    ("origin", b"http://localhost:3000"),
+                    ("access-control-request-method", b"POST"),
+                ],
+            )
+            .await
+            .unwrap();
+        assert_eq!(answer.status, StatusCode::FORBIDDEN);
 
-        // Tenants by header.
+        // The hosted flow: the tenant's directive beside the application's own policy.
+        let answer = client.get("/flow/live", &[DEFAULT_HOST]).await.unwrap();
+        assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
+        let csp: Vec<&str> = answer
+            .headers
+            .get_all("content-security-policy")
+            .iter()
+            .map(|value| value.to_str().unwrap())
+            .collect();
+        assert!(csp.contains(&APP_FLOW_POLICY), "{csp:?}");
+        assert!(
+            csp.contains(&"frame-ancestors https://www.berbix.com https://*.berbix.com"),
+            "{csp:?}"
+        );
+        let answer = client.get("/flow/test/step", &[ACME_HOST]).await.unwrap();
+        assert_eq!(answer.status, StatusCode::OK);
+        assert!(answer
+            .headers
+            .get_all("content-security-policy")
+            .iter()
+            .any(|value| value == "frame-ancestors 'none'"));
+        // No mode in the path, or a host no tenant has: not served.
+        let answer = client.get("/flow/prod", &[DEFAULT_HOST]).await.unwrap();
+        assert_eq!(answer.status, StatusCode::FORBIDDEN);
+        let answer = client.get("/flow/live", &[UNMAPPED_HOST]).await.unwrap();
+        assert_eq!(answer.status, StatusCode::FORBIDDEN);
+
+        // Tenants by host; a host the map does not name is denied, never `default`.
         let address = nginx.address();
         let check = |origin: &'static str| acme_status(address, origin);
         assert_eq!(check("https://app.acme.example").await, StatusCode::OK);
@@ -234,18 +231,21 @@ fn nginx_auth_request_allows_denies_grants_preflights_and_follows_edits() {
             check("https://docs.berbix.com").await,
             StatusCode::FORBIDDEN
         );
-        let answer = client
-            .get(
-                "/",
-                &[
-                    live,
-                    ("x-tenant", b"globex"),
-                    ("origin", b"https://docs.berbix.com"),
-                ],
-            )
-            .await
-            .unwrap();
-        assert_eq!(answer.status, StatusCode::FORBIDDEN);
+        for host in [UNMAPPED_HOST, ("host", b"localhost".as_slice())] {
+            let answer = client
+                .get(
+                    "/",
+                    &[
+                        host,
+                        live,
+                        ("x-tenant", b"default"),
+                        ("origin", b"https://docs.berbix.com"),
+                    ],
+                )
+                .await
+                .unwrap();
+            assert_eq!(answer.status, StatusCode::FORBIDDEN, "{host:?}");
+        }
 
         // An edit takes effect within 2 s.
         policies.write("acme.toml", "live = [\"https://new.acme.example\"]\n");
@@ -272,6 +272,32 @@ fn nginx_auth_request_allows_denies_grants_preflights_and_follows_edits() {
         );
         assert_eq!(check("https://new.acme.example").await, StatusCode::OK);
 
+        // Report-only: acme's live mode lets a disallowed origin through, marked.
+        policies.write(
+            "acme.toml",
+            "live = [\"https://new.acme.example\"]\n[options]\nreport_only = [\"live\"]\n",
+        );
+        let took = eventually(Duration::from_secs(2), || async {
+            check("https://evil.example").await == StatusCode::OK
+        })
+        .await;
+        assert!(took.is_some(), "report-only did not take effect within 2 s");
+        let mut client = Client::connect(address).await.unwrap();
+        let answer = client
+            .get("/", &[ACME_HOST, live, ("origin", b"https://evil.example")])
+            .await
+            .unwrap();
+        assert_eq!(answer.status, StatusCode::OK);
+        assert_eq!(
+            answer.header("x-origin-policy-report-only"),
+            Some("no_matching_rule")
+        );
+        let answer = client.get("/flow/live", &[ACME_HOST]).await.unwrap();
+        assert_eq!(
+            answer.header("content-security-policy-report-only"),
+            Some("frame-ancestors https://new.acme.example")
+        );
+
         // A removed file removes the tenant within 2 s.
         policies.remove("acme.toml");
         let removed = eventually(Duration::from_secs(2), || async {
@@ -284,19 +310,24 @@ fn nginx_auth_request_allows_denies_grants_preflights_and_follows_edits() {
         );
     });
 
-    // nginx logged the reason of each denial it got from the service.
+    // nginx logged the reason of each denial it got from the service, and the request let
+    // through by report-only.
     let log = nginx.access_log();
     let reasons: Vec<&str> = log
         .lines()
-        .filter_map(|line| line.split("reason=").nth(1))
+        .filter_map(|line| line.split("reason=").nth(1)?.split(' ').next())
         .filter(|reason| *reason != "-")
         .collect();
-    for reason in ["no_matching_rule", "no_mode", "unknown_tenant"] {
+    for reason in ["no_matching_rule", "no_mode"] {
         assert!(
             reasons.contains(&reason),
             "{reason} not in nginx's log:\n{log}"
         );
     }
+    assert!(
+        log.contains("report_only=no_matching_rule"),
+        "no report-only line in nginx's log:\n{log}"
+    );
     let errors = fs::read_to_string(nginx.error_log()).unwrap_or_default();
     assert!(
         !errors.contains("[crit]") && !errors.contains("[emerg]"),
@@ -312,7 +343,7 @@ fn nginx_load_smoke_every_answer_right() {
     const REQUESTS: usize = 20_000;
     let policies = policies();
     let server = Server::start(policies.path(), &["--denial-log-limit", "10"]);
-    let Some(nginx) = Nginx::start(&server) else {
+    let Some(nginx) = Nginx::start(&server, start_app()) else {
         return;
     };
     let started = Instant::now();
@@ -327,6 +358,7 @@ fn nginx_load_smoke_every_answer_right() {
                     let (headers, allowed): (Vec<(&str, &[u8])>, bool) = match index % 4 {
                         0 => (
                             vec![
+                                DEFAULT_HOST,
                                 ("authorization", LIVE_KEY.as_bytes()),
                                 ("origin", b"https://a.berbix.com"),
                             ],
@@ -334,6 +366,7 @@ fn nginx_load_smoke_every_answer_right() {
                         ),
                         1 => (
                             vec![
+                                DEFAULT_HOST,
                                 ("authorization", LIVE_KEY.as_bytes()),
                                 ("origin", b"https://a.berbix.com.evil.net"),
                             ],
@@ -341,17 +374,17 @@ fn nginx_load_smoke_every_answer_right() {
                         ),
                         2 => (
                             vec![
+                                DEFAULT_HOST,
                                 ("authorization", TEST_KEY.as_bytes()),
                                 ("origin", b"http://localhost:3000"),
-                                ("x-tenant", b"default"),
                             ],
                             true,
                         ),
                         _ => (
                             vec![
+                                ACME_HOST,
                                 ("authorization", LIVE_KEY.as_bytes()),
-                                ("origin", b"https://app.acme.example"),
-                                ("x-tenant", b"globex"),
+                                ("origin", b"https://www.berbix.com"),
                             ],
                             false,
                         ),

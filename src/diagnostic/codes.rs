@@ -78,6 +78,7 @@ impl WarningKind {
             WarningKind::NotInFrameAncestors => "not_in_frame_ancestors",
             WarningKind::FrameAncestorsTooLong => "frame_ancestors_too_long",
             WarningKind::AllowedPublicSuffixWildcard => "allowed_public_suffix_wildcard",
+            WarningKind::ReportOnly => "report_only_mode",
         }
     }
 }

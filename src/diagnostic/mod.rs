@@ -20,7 +20,7 @@
 
 pub mod codes;
 mod hint;
-mod suggest;
+pub(crate) mod suggest;
 
 use std::fmt;
 
@@ -214,6 +214,14 @@ impl From<&Warning<'_>> for Diagnostic {
                      `frame_ancestors_max_bytes`"
                         .to_owned(),
                 ),
+                None,
+            ),
+            WarningKind::ReportOnly => (
+                Some(format!(
+                    "once no request you need shows up as `would_deny`, remove `{}` from \
+                     `report_only` to enforce the mode",
+                    rule.mode()
+                )),
                 None,
             ),
             WarningKind::InsecureTestHttp => (

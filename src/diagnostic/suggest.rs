@@ -68,12 +68,12 @@ pub fn suggestion(mode: Mode, error: &PatternError, options: PolicyOptions) -> O
     };
     candidates
         .iter()
-        .find_map(|candidate| canonical_in(mode, candidate, options))
+        .find_map(|candidate| canonical_entry(mode, candidate, options))
 }
 
 /// The canonical text of `text` as an entry of `mode` under `options`, or `None` when it is
-/// not a valid entry there.
-pub(crate) fn canonical_in(mode: Mode, text: &str, options: PolicyOptions) -> Option<String> {
+/// not a valid entry there. Public as [`crate::validate::canonical_entry`].
+pub fn canonical_entry(mode: Mode, text: &str, options: PolicyOptions) -> Option<String> {
     let policy = Policy::builder()
         .options(options)
         .allow(mode, text)

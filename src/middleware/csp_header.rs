@@ -1,7 +1,7 @@
 //! Adding a `frame-ancestors` directive to a response's `Content-Security-Policy` without
 //! loosening what the response already says: [`add_frame_ancestors`].
 
-use http::header::{self, HeaderMap, HeaderValue};
+use http::header::{HeaderMap, HeaderName, HeaderValue};
 
 /// Whether a `Content-Security-Policy` value (one or more serialized policies, split on
 /// `,`) has a `frame-ancestors` directive in any of its policies.
@@ -25,8 +25,15 @@ fn has_frame_ancestors(value: &str) -> bool {
 ///   directives admit it: never more than either says. (Appending to a policy that
 ///   already has `frame-ancestors` would be ignored, as a repeated directive is, and
 ///   replacing it could loosen what the service chose.)
-pub(super) fn add_frame_ancestors(headers: &mut HeaderMap, directive: &HeaderValue) {
-    let mut values = headers.get_all(header::CONTENT_SECURITY_POLICY).iter();
+///
+/// `name` is `Content-Security-Policy`, or `Content-Security-Policy-Report-Only` for a
+/// report-only mode, whose values are merged by the same rules.
+pub(super) fn add_frame_ancestors(
+    headers: &mut HeaderMap,
+    name: &HeaderName,
+    directive: &HeaderValue,
+) {
+    let mut values = headers.get_all(name).iter();
     let merged = match (values.next(), values.next()) {
         (None, _) => Some(directive.clone()),
         (Some(existing), None) => existing
@@ -48,16 +55,18 @@ pub(super) fn add_frame_ancestors(headers: &mut HeaderMap, directive: &HeaderVal
     };
     match merged {
         Some(value) => {
-            headers.insert(header::CONTENT_SECURITY_POLICY, value);
+            headers.insert(name.clone(), value);
         }
         None => {
-            headers.append(header::CONTENT_SECURITY_POLICY, directive.clone());
+            headers.append(name.clone(), directive.clone());
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use http::header;
+
     use super::*;
 
     fn csp_values(existing: &[&str]) -> Vec<String> {
@@ -69,7 +78,7 @@ mod tests {
             );
         }
         let directive = HeaderValue::from_static("frame-ancestors https://x.com");
-        add_frame_ancestors(&mut headers, &directive);
+        add_frame_ancestors(&mut headers, &header::CONTENT_SECURITY_POLICY, &directive);
         headers
             .get_all(header::CONTENT_SECURITY_POLICY)
             .iter()
@@ -133,7 +142,7 @@ mod tests {
             HeaderValue::from_bytes(b"img-src \xff").unwrap(),
         );
         let directive = HeaderValue::from_static("frame-ancestors 'none'");
-        add_frame_ancestors(&mut headers, &directive);
+        add_frame_ancestors(&mut headers, &header::CONTENT_SECURITY_POLICY, &directive);
         let values: Vec<_> = headers
             .get_all(header::CONTENT_SECURITY_POLICY)
             .iter()

@@ -46,17 +46,29 @@ pub enum Verdict {
     /// Allowed.
     #[non_exhaustive]
     Allow {
-        /// The request's mode; `None` for a CORS preflight ([`is_cors_preflight`]), whose
-        /// origin was checked in any mode.
+        /// The request's mode; `None` for a CORS preflight ([`is_cors_preflight`]) without
+        /// credentials, whose origin was checked in any mode.
         mode: Option<Mode>,
         /// The request had no `Origin` and its `Referer` decided
         /// ([`MissingOrigin::UseReferer`]).
         by_referer: bool,
     },
+    /// Would be denied, but the mode is report-only
+    /// ([`PolicyOptions::report_only`](crate::PolicyOptions::report_only)): the request
+    /// passes, and the denial hook was told ([`Denial::report_only`](super::Denial::report_only)).
+    /// For a CORS preflight checked in any mode: the tenant's policy has a report-only mode.
+    #[non_exhaustive]
+    WouldDeny {
+        /// The request's mode, if it has one.
+        mode: Option<Mode>,
+        /// Why it would be denied.
+        reason: DenialReason,
+    },
     /// Denied.
     #[non_exhaustive]
     Deny {
-        /// The request's mode, if it has one (never for a CORS preflight).
+        /// The request's mode, if it has one (a CORS preflight has one only when it carries
+        /// credentials).
         mode: Option<Mode>,
         /// Why.
         reason: DenialReason,
@@ -81,38 +93,49 @@ impl Shared {
     /// tenant's policy, then the origin.
     pub(super) fn decide(&self, parts: &Parts, hook: Option<&DenialHook>) -> Verdict {
         // A CORS preflight carries no credentials by design: it is checked in every mode,
-        // and the real request that follows is checked in its key's mode.
+        // and the real request that follows is checked in its key's mode. A preflight that
+        // does carry credentials (only a non-browser client sends one) is checked in their
+        // mode, so that it cannot reach the service in a mode its origin is not allowed in.
         let preflight = is_cors_preflight(parts);
-        let mode = if preflight {
-            None
-        } else {
-            self.mode.mode(parts)
+        let mode = match (&self.mode, preflight) {
+            (ModeSource::FromRequest(_), true) | (_, false) => self.mode.mode(parts),
+            (_, true) => None,
         };
         let tenant = self.policies.tenant(parts);
-        let deny = |origin: Option<&str>, reason: DenialReason| {
-            record_denial(parts, hook, tenant, mode, origin, reason);
-            Verdict::Deny { mode, reason }
+        let deny = |origin: Option<&str>, reason: DenialReason, report_only: bool| {
+            record_denial(parts, hook, tenant, mode, origin, reason, report_only);
+            match report_only {
+                true => Verdict::WouldDeny { mode, reason },
+                false => Verdict::Deny { mode, reason },
+            }
         };
         let scope = match (mode, preflight) {
-            (_, true) => ModeScope::Any,
-            (Some(mode), false) => ModeScope::One(mode),
-            (None, false) => return deny(None, DenialReason::NoMode),
+            (Some(mode), _) => ModeScope::One(mode),
+            (None, true) => ModeScope::Any,
+            (None, false) => return deny(None, DenialReason::NoMode, false),
         };
         self.policies.with_policy(tenant, |policy| match policy {
             Some(policy) => self.decide_origin(parts, policy, scope, &deny),
-            None => deny(None, DenialReason::UnknownTenant),
+            None => deny(None, DenialReason::UnknownTenant, false),
         })
     }
 
     /// The origin step: the `Origin` header (or what [`MissingOrigin`] says instead),
-    /// checked against `policy` in `mode`. `deny` takes the origin checked, if any.
+    /// checked against `policy` in `mode`. `deny` takes the origin checked, if any, and
+    /// whether the denial is only reported (the mode, or for a preflight some mode, of the
+    /// policy is report-only).
     fn decide_origin(
         &self,
         parts: &Parts,
         policy: &Policy,
         scope: ModeScope,
-        deny: &dyn Fn(Option<&str>, DenialReason) -> Verdict,
+        deny: &dyn Fn(Option<&str>, DenialReason, bool) -> Verdict,
     ) -> Verdict {
+        let report_only = match scope {
+            ModeScope::One(mode) => policy.options().is_report_only(mode),
+            ModeScope::Any => !policy.options().report_only.is_empty(),
+        };
+        let deny = |origin: Option<&str>, reason: DenialReason| deny(origin, reason, report_only);
         let headers = &parts.headers;
         let mode = match scope {
             ModeScope::One(mode) => Some(mode),

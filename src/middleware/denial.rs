@@ -164,6 +164,10 @@ pub struct Denial<'a> {
     pub origin: Option<&'a str>,
     /// Why the request was denied.
     pub reason: DenialReason,
+    /// The request's mode is report-only
+    /// ([`PolicyOptions::report_only`](crate::PolicyOptions::report_only)): it was let
+    /// through, and this records that it would have been denied (`would_deny`).
+    pub report_only: bool,
 }
 
 /// The denial hook ([`OriginPolicyLayer::on_deny`](super::OriginPolicyLayer::on_deny)).
@@ -224,6 +228,7 @@ pub(super) fn record_denial(
     mode: Option<Mode>,
     origin: Option<&str>,
     reason: DenialReason,
+    report_only: bool,
 ) {
     if let Some(hook) = hook {
         let origin = origin.or_else(|| match single(&parts.headers, header::ORIGIN) {
@@ -235,6 +240,7 @@ pub(super) fn record_denial(
             mode,
             origin: origin.map(truncate),
             reason,
+            report_only,
         });
     }
 }

@@ -9,7 +9,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use http::header::HeaderValue;
+use http::header::{self, HeaderName, HeaderValue};
 use http::request::Parts;
 use http::{Request, Response};
 use pin_project_lite::pin_project;
@@ -36,23 +36,34 @@ struct Shared {
 }
 
 impl Shared {
-    /// The directive for this request: its tenant's policy in its mode, or `'none'`.
-    fn directive(&self, parts: &Parts) -> HeaderValue {
+    /// The directive for this request: its tenant's policy in its mode, or `'none'`; and
+    /// the header it goes in (`Content-Security-Policy-Report-Only` for a report-only mode).
+    fn directive(&self, parts: &Parts) -> (HeaderName, HeaderValue) {
+        let enforced = header::CONTENT_SECURITY_POLICY;
         let Some(mode) = self.mode.mode(parts) else {
-            return NONE;
+            return (enforced, NONE);
         };
         let tenant = self.policies.tenant(parts);
-        let (value, closed) = self.policies.with_policy(tenant, |policy| match policy {
-            Some(policy) => {
-                let list = policy.frame_ancestors(mode);
-                (list.header_value().clone(), list.closed_reason())
-            }
-            None => (NONE, None),
-        });
+        let (value, closed, report_only) =
+            self.policies.with_policy(tenant, |policy| match policy {
+                Some(policy) => {
+                    let list = policy.frame_ancestors(mode);
+                    let report_only = policy.options().is_report_only(mode);
+                    (
+                        list.header_value().clone(),
+                        list.closed_reason(),
+                        report_only,
+                    )
+                }
+                None => (NONE, None, false),
+            });
         if let (Some(reason), Some(hook)) = (closed, &self.on_fail_closed) {
             hook(parts, mode, reason);
         }
-        value
+        match report_only {
+            true => (header::CONTENT_SECURITY_POLICY_REPORT_ONLY, value),
+            false => (enforced, value),
+        }
     }
 }
 
@@ -113,7 +124,10 @@ impl Shared {
 ///   own could loosen it.)
 ///
 /// A `frame-ancestors` directive makes browsers ignore `X-Frame-Options`; don't set that
-/// header on these routes. `Content-Security-Policy-Report-Only` is left as it is.
+/// header on these routes. `Content-Security-Policy-Report-Only` is left as it is, except
+/// in a report-only mode ([`PolicyOptions::report_only`](crate::PolicyOptions::report_only)):
+/// there the directive goes into `Content-Security-Policy-Report-Only` instead, by the
+/// same merge rules, so that browsers report the frames they would refuse and admit them.
 ///
 /// The directive depends on the tenant and the mode: if the closures read anything that a
 /// shared cache does not key on (a header), the response needs a `Vary` on it. The path
@@ -222,6 +236,15 @@ impl FrameAncestorsLayer {
     /// The directive this layer would add to the response to this request, before any
     /// merge with the response's own `Content-Security-Policy`.
     pub fn directive(&self, parts: &Parts) -> HeaderValue {
+        self.shared.directive(parts).1
+    }
+
+    /// The header the directive goes in for this request: `Content-Security-Policy`, or
+    /// `Content-Security-Policy-Report-Only` when the request's mode is report-only in its
+    /// tenant's policy ([`PolicyOptions::report_only`](crate::PolicyOptions::report_only)),
+    /// so that a browser reports the frames it would refuse and refuses none; and the
+    /// directive ([`directive`](Self::directive)).
+    pub fn header(&self, parts: &Parts) -> (HeaderName, HeaderValue) {
         self.shared.directive(parts)
     }
 }
@@ -294,9 +317,10 @@ where
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
         let (parts, body) = request.into_parts();
-        let directive = self.shared.directive(&parts);
+        let (name, directive) = self.shared.directive(&parts);
         FrameAncestorsFuture {
             future: self.inner.call(Request::from_parts(parts, body)),
+            name,
             directive,
         }
     }
@@ -308,6 +332,7 @@ pin_project! {
     pub struct FrameAncestorsFuture<F> {
         #[pin]
         future: F,
+        name: HeaderName,
         directive: HeaderValue,
     }
 }
@@ -328,9 +353,9 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let directive = &*this.directive;
+        let (name, directive) = (&*this.name, &*this.directive);
         this.future.poll(cx).map_ok(|mut response| {
-            add_frame_ancestors(response.headers_mut(), directive);
+            add_frame_ancestors(response.headers_mut(), name, directive);
             response
         })
     }
@@ -371,6 +396,28 @@ mod tests {
             fixed.directive(&parts("/")),
             "frame-ancestors http://localhost:*"
         );
+    }
+
+    #[test]
+    fn a_report_only_mode_sends_the_directive_as_report_only() {
+        let policy = Policy::builder()
+            .allow(Mode::Live, "https://*.berbix.com")
+            .allow(Mode::Test, "http://localhost:*")
+            .report_only(Mode::Live, true)
+            .build()
+            .unwrap();
+        let layer = FrameAncestorsLayer::new(policy)
+            .mode_from(|parts| parts.uri.path().strip_prefix("/flow/")?.parse().ok());
+        let (name, value) = layer.header(&parts("/flow/live"));
+        assert_eq!(name, header::CONTENT_SECURITY_POLICY_REPORT_ONLY);
+        assert_eq!(value, "frame-ancestors https://*.berbix.com");
+        let (name, value) = layer.header(&parts("/flow/test"));
+        assert_eq!(name, header::CONTENT_SECURITY_POLICY);
+        assert_eq!(value, "frame-ancestors http://localhost:*");
+        // No mode: enforced 'none', whatever the policy's options.
+        let (name, value) = layer.header(&parts("/flow/prod"));
+        assert_eq!(name, header::CONTENT_SECURITY_POLICY);
+        assert_eq!(value, "frame-ancestors 'none'");
     }
 
     #[test]

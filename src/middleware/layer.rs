@@ -42,7 +42,11 @@ use crate::store::PolicyStore;
 /// `Access-Control-Request-Method`) has no credentials by design, so it skips step 1: its
 /// origin passes if the policy allows it in any mode ([`Policy::check_any_mode`]), and the
 /// request goes on to a `CorsLayer` inside the gate, or to the service. The real request
-/// that follows is checked in its key's mode. A preflight whose origin no mode allows is
+/// that follows is checked in its key's mode. A preflight that carries credentials anyway
+/// (no browser sends one; a script can) is checked in the mode they name, with a mode read
+/// from the request ([`mode_from`](Self::mode_from),
+/// [`mode_from_api_secret`](Self::mode_from_api_secret)), so that it reaches the service
+/// only in a mode its origin is allowed in. A preflight whose origin no mode allows is
 /// denied like any other request (and so gets no CORS grant).
 ///
 /// ```
@@ -329,12 +333,16 @@ impl OriginPolicyLayer {
         self
     }
 
-    /// Whether the layer would let this request through: the same decision as the
+    /// Whether the layer would let this request through (allowed, or denied only in
+    /// report: [`Verdict::WouldDeny`]): the same decision as the
     /// service, without calling the inner service or the denial hook. For tests, and for
     /// predicates of your own that must agree with the gate (a CORS preflight carries no
     /// `Authorization`, so a mode read from it makes every preflight fail here).
     pub fn allows(&self, parts: &Parts) -> bool {
-        matches!(self.shared.decide(parts, None), Verdict::Allow { .. })
+        matches!(
+            self.shared.decide(parts, None),
+            Verdict::Allow { .. } | Verdict::WouldDeny { .. }
+        )
     }
 
     /// The decision of the service for this request, with its mode and, for a denial, the

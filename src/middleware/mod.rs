@@ -28,6 +28,7 @@
 //!   pages from the same policy, with its [`FrameAncestorsService`] and
 //!   [`FrameAncestorsFuture`];
 //! - [`MissingOrigin`], what to do with a request without `Origin`;
+//! - [`REPORT_ONLY_HEADER`], the header of a request let through in a report-only mode;
 //! - [`mode_from_authorization`], the mode from the API secret in `Authorization`;
 //! - [`is_cors_preflight`], the requests that are checked in any mode;
 //! - [`Verdict`], the decision for one request, from [`OriginPolicyLayer::decide`], for
@@ -51,6 +52,7 @@ mod frame_ancestors;
 mod layer;
 mod missing_origin;
 mod referer;
+mod report_only;
 mod service;
 mod single;
 mod tenancy;
@@ -64,4 +66,5 @@ pub use self::denial::{
 pub use self::frame_ancestors::{FrameAncestorsFuture, FrameAncestorsLayer, FrameAncestorsService};
 pub use self::layer::OriginPolicyLayer;
 pub use self::missing_origin::MissingOrigin;
+pub use self::report_only::REPORT_ONLY_HEADER;
 pub use self::service::{OriginPolicy, ResponseFuture};

@@ -7,12 +7,15 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use http::header::HeaderValue;
 use http::{Request, Response};
 use pin_project_lite::pin_project;
 use tower_service::Service;
 
 use super::decision::{Shared, Verdict};
 use super::denial::denial_response;
+use super::missing_origin::MissingOrigin;
+use super::report_only::REPORT_ONLY_HEADER;
 use super::vary::{add_vary, AllowVary};
 
 /// The service of [`OriginPolicyLayer`]: answers 403 to denied requests and calls the inner
@@ -80,7 +83,28 @@ where
                     (true, true) => AllowVary::OriginAndReferer,
                 };
                 ResponseFuture {
-                    kind: Kind::Allowed { future, vary },
+                    kind: Kind::Allowed {
+                        future,
+                        vary,
+                        report: None,
+                    },
+                }
+            }
+            Verdict::WouldDeny { reason, .. } => {
+                let future = self.inner.call(Request::from_parts(parts, body));
+                // The response was chosen by the origin like a denial would be: it varies
+                // on what the denial's would.
+                let vary = match (self.shared.vary_on_allow, self.shared.missing_origin) {
+                    (false, _) => AllowVary::Nothing,
+                    (true, MissingOrigin::UseReferer) => AllowVary::OriginAndReferer,
+                    (true, _) => AllowVary::Origin,
+                };
+                ResponseFuture {
+                    kind: Kind::Allowed {
+                        future,
+                        vary,
+                        report: Some(self.shared.public_reason.code(reason)),
+                    },
                 }
             }
             Verdict::Deny { mode, reason } => ResponseFuture {
@@ -110,7 +134,7 @@ pin_project! {
 pin_project! {
     #[project = KindProj]
     enum Kind<F, B> {
-        Allowed { #[pin] future: F, vary: AllowVary },
+        Allowed { #[pin] future: F, vary: AllowVary, report: Option<&'static str> },
         Denied { response: Option<Response<B>> },
     }
 }
@@ -135,10 +159,19 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.project().kind.project() {
-            KindProj::Allowed { future, vary } => {
-                let vary = *vary;
+            KindProj::Allowed {
+                future,
+                vary,
+                report,
+            } => {
+                let (vary, report) = (*vary, *report);
                 future.poll(cx).map_ok(|mut response| {
                     add_vary(response.headers_mut(), vary);
+                    if let Some(code) = report {
+                        response
+                            .headers_mut()
+                            .insert(REPORT_ONLY_HEADER, HeaderValue::from_static(code));
+                    }
                     response
                 })
             }

@@ -99,11 +99,13 @@ fn example_codes(
         // (or 2^26 rules), which a row cannot set: `tests/policy_file.rs`,
         // `tests/validate.rs` and the builder's unit tests show them. A wildcard over a
         // public suffix needs `allow_public_suffix_wildcards`: section 5 shows it.
+        // ReportOnly comes from an option: `tests/report_only.rs`.
         let optioned = [
             "file",
             "FrameAncestorsTooLong",
             "TooManyRules",
             "AllowedPublicSuffixWildcard",
+            "ReportOnly",
         ];
         if dash == "-" && optioned.contains(&kind) {
             return Ok(None);

@@ -361,12 +361,13 @@ async fn remove_domain(
     let change: Change<Refused> = Box::new(move |base| {
         let mut config = base.ok_or(Refused::NotListed)?;
         let options = config.options;
-        let wanted = diag::canonical_of(mode, &pattern, options);
+        let wanted = diag::canonical_entry(mode, &pattern, options);
         let list = list_mut(&mut config, mode);
         let before = list.len();
         list.retain(|entry| {
             let same = entry.pattern == pattern
-                || wanted.is_some() && diag::canonical_of(mode, &entry.pattern, options) == wanted;
+                || wanted.is_some()
+                    && diag::canonical_entry(mode, &entry.pattern, options) == wanted;
             !same
         });
         if list.len() == before {

@@ -3,10 +3,12 @@
 //! the API needs.
 
 use origin_policy::policy_file::PolicyFileError;
-use origin_policy::{Mode, Policy, PolicyOptions, Warning};
+use origin_policy::Warning;
+#[cfg(test)]
+use origin_policy::{Mode, Policy, PolicyOptions};
 
 pub use origin_policy::diagnostic::Diagnostic;
-pub use origin_policy::validate::validate_entry;
+pub use origin_policy::validate::{canonical_entry, validate_entry};
 
 /// The diagnostic of a lint warning.
 pub fn of_warning(warning: &Warning<'_>) -> Diagnostic {
@@ -24,20 +26,6 @@ pub fn unknown_mode(mode: &str) -> Diagnostic {
         "unknown_mode",
         format!("unknown mode {mode:?}: `live` or `test`"),
     )
-}
-
-/// The canonical text of `pattern` as an entry of `mode`, when it is valid there (for a
-/// removal by any spelling).
-pub fn canonical_of(mode: Mode, pattern: &str, options: PolicyOptions) -> Option<String> {
-    let policy = Policy::builder()
-        .options(options)
-        .allow(mode, pattern)
-        .build()
-        .ok()?;
-    policy
-        .rules(mode)
-        .first()
-        .map(|rule| rule.as_str().to_owned())
 }
 
 #[cfg(test)]
@@ -60,11 +48,11 @@ mod tests {
             "unknown_mode"
         );
         assert_eq!(
-            canonical_of(Mode::Live, "HTTPS://X.COM:443/", PolicyOptions::default()).as_deref(),
+            canonical_entry(Mode::Live, "HTTPS://X.COM:443/", PolicyOptions::default()).as_deref(),
             Some("https://x.com")
         );
         assert_eq!(
-            canonical_of(Mode::Live, "http://x.com", PolicyOptions::default()),
+            canonical_entry(Mode::Live, "http://x.com", PolicyOptions::default()),
             None
         );
     }

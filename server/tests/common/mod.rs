@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod admin;
+pub mod nginx;
 pub mod postgres;
 pub mod replica;
 pub mod webdriver;
@@ -233,10 +234,14 @@ impl Client {
         path: &str,
         headers: &[(&str, &[u8])],
     ) -> Result<Answer, BoxError> {
-        let mut request = Request::builder()
-            .method(method)
-            .uri(path)
-            .header("host", "localhost");
+        let mut request = Request::builder().method(method).uri(path);
+        // `localhost`, unless the caller names a host of its own.
+        if !headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("host"))
+        {
+            request = request.header("host", "localhost");
+        }
         for (name, value) in headers {
             request = request.header(*name, http::HeaderValue::from_bytes(value).unwrap());
         }

@@ -64,17 +64,36 @@ impl Driver {
 
     /// A new headless Chromium session with a profile of its own in `profile`.
     pub fn session(&self, profile: &Path) -> Session {
+        self.session_with(profile, &[])
+    }
+
+    /// [`session`](Self::session) with more Chromium arguments (`--host-resolver-rules=...`).
+    pub fn session_with(&self, profile: &Path, extra: &[&str]) -> Session {
+        let mut args: Vec<String> = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--window-size=1280,1500",
+        ]
+        .iter()
+        .map(|arg| (*arg).to_owned())
+        .collect();
+        args.push(format!("--user-data-dir={}", profile.display()));
+        args.extend(extra.iter().map(|arg| (*arg).to_owned()));
+        self.session_args(args)
+    }
+
+    fn session_args(&self, args: Vec<String>) -> Session {
         let capabilities = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
             "goog:chromeOptions": {
                 "binary": "/usr/bin/chromium",
-                "args": [
-                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                    "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync",
-                    "--window-size=1280,1500",
-                    format!("--user-data-dir={}", profile.display()),
-                ],
+                "args": args,
             },
         }}});
         let answer = command(self.addr, "POST", "/session", Some(capabilities));

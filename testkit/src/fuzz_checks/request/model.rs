@@ -186,13 +186,14 @@ pub(super) enum Expected {
 
 pub(super) fn model(case: &Case, missing: MissingOrigin) -> Expected {
     let fixture = fixture();
-    // A CORS preflight has no mode: its origin passes if either mode allows it.
+    // A CORS preflight has no mode: its origin passes if either mode allows it; unless it
+    // carries an API secret, whose mode then decides.
     let preflight = case.options
         && !case.values("origin").is_empty()
         && !case.values("access-control-request-method").is_empty();
     let mode = match case.mode {
-        _ if preflight => None,
         ModeSetting::Unset => None,
+        ModeSetting::Fixed(_) if preflight => None,
         ModeSetting::Fixed(mode) => Some(mode),
         ModeSetting::ApiSecret => model_authorization(&case.values("authorization")),
     };
