@@ -192,7 +192,11 @@ impl fmt::Display for Warning<'_> {
                 "{} is a wildcard over the public suffix {}: allow_public_suffix_wildcards \
                  admits it, and with it the sites of every owner under that suffix",
                 name(rule),
-                public_suffix::covered_suffix(&rule.to_pattern()).unwrap_or_default()
+                rule.to_pattern()
+                    .host()
+                    .wildcard_base()
+                    .and_then(public_suffix::covered_suffix)
+                    .unwrap_or_default()
             ),
             (WarningKind::ReportOnly, _) => write!(
                 f,

@@ -70,11 +70,10 @@ pub(crate) fn covers_public_suffix(base: &str) -> bool {
     is_public_suffix(base) || with_probe_label(base, is_public_suffix)
 }
 
-/// The public suffix that a wildcard `pattern` covers ([`covers_public_suffix`]), for a
-/// warning: its base (`github.io` of `*.github.io`, `com` of `app-*.com`), or the names
-/// right under its base (`*.sch.uk`); `None` when it covers none.
-pub(crate) fn covered_suffix(pattern: &crate::pattern::Pattern) -> Option<String> {
-    let base = pattern.host().wildcard_base()?;
+/// The public suffix that a wildcard over `base` covers ([`covers_public_suffix`]), for a
+/// warning: the base (`github.io` of `*.github.io`, `com` of `app-*.com`), or the names
+/// right under it (`*.sch.uk`); `None` when it covers none.
+pub(crate) fn covered_suffix(base: &str) -> Option<String> {
     if is_public_suffix(base) {
         Some(base.to_owned())
     } else if with_probe_label(base, is_public_suffix) {
