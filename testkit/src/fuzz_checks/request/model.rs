@@ -27,8 +27,9 @@ pub(super) fn model_secret(key: &str) -> Option<Mode> {
 }
 
 /// Standard base64 decoding with optional padding, as `mode_from_authorization`
-/// documents it: any other character, a lone trailing character, or padding on a
-/// length that is no multiple of 4 is `None`.
+/// documents it: any other character, a lone trailing character, padding on a length
+/// that is no multiple of 4, or a last character with bits set past the data (a
+/// non-canonical encoding) is `None`.
 pub(super) fn model_unbase64(text: &[u8]) -> Option<Vec<u8>> {
     let data = if text.ends_with(b"==") {
         &text[..text.len() - 2]
@@ -55,7 +56,8 @@ pub(super) fn model_unbase64(text: &[u8]) -> Option<Vec<u8>> {
             accumulator &= (1 << bits) - 1;
         }
     }
-    Some(out)
+    // The bits left over after the last whole byte must be zero.
+    (accumulator == 0).then_some(out)
 }
 
 /// The mode of a request's `Authorization` values: exactly one, at most 1024 bytes,
