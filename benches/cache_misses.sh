@@ -35,7 +35,9 @@ misses() {
     --toggle-collect='*run_*checks*' "$bin" "$@" >/dev/null 2>&1
   callgrind_annotate --inclusive=yes --show=Ir,D1mr,DLmr "$profile" 2>/dev/null |
     awk '/origin_policy::policy::Policy::check[ ]/ {
-      for (i = 1; i <= 3; i++) gsub(",", "", $i); print $1, $2, $3; exit }'
+      gsub(/\([^)]*\)/, ""); gsub(",", "")
+      for (i = 1; i <= 3; i++) if ($i == ".") $i = 0
+      print $1, $2, $3; exit }'
 }
 printf '| N | kind | loop | instructions | D1 read misses | LL read misses |\n'
 printf '|---|---|---|---|---|---|\n'

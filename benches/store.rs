@@ -92,6 +92,13 @@ fn tenant_check(c: &mut Criterion) {
         .take(PAIRS)
         .map(|q| ("tenant-0".to_owned(), q.origin.clone()))
         .collect();
+    // Where the time goes: the same random tenants' policies by position (cold policies, no
+    // lookup), and the lookup alone.
+    let by_index: Vec<Policy> = tenants.iter().map(|t| t.policy.clone()).collect();
+    let index_pairs: Vec<(String, String)> = pairs
+        .iter()
+        .map(|(key, origin)| (key["tenant-".len()..].to_owned(), origin.clone()))
+        .collect();
     let store = PolicyStore::new();
     store.replace_all(tenants.into_iter().map(|t| (t.key, t.policy.into())));
     assert!(pairs
@@ -103,6 +110,13 @@ fn tenant_check(c: &mut Criterion) {
     });
     bench_pairs(&mut group, "store_100k_tenants", &pairs, |key, origin| {
         store.is_allowed(key, Mode::Live, origin) == Some(true)
+    });
+    bench_pairs(&mut group, "cold_policy_by_position", &index_pairs, |at, origin| {
+        let at: usize = at.parse().unwrap_or_default();
+        by_index[at].is_allowed(Mode::Live, origin)
+    });
+    bench_pairs(&mut group, "store_lookup_alone", &pairs, |key, _| {
+        store.contains_key(key)
     });
     group.finish();
 }
