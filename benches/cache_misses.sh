@@ -52,7 +52,8 @@ for n in "${sizes[@]}"; do
       fi
       awk -v n="$n" -v kind="$kind" -v loop="$loop" -v r="$reps" \
         -v i="$((i1 - i0))" -v d="$((d1 - d0))" -v l="$((l1 - l0))" \
-        'BEGIN { printf "| %s | %s | %s | %.0f | %.2f | %.2f |\n", n, kind, loop, i / r, d / r, l / r }'
+        'BEGIN { d /= r; l /= r; if (d < 0.005) d = 0; if (l < 0.005) l = 0
+          printf "| %s | %s | %s | %.0f | %.2f | %.2f |\n", n, kind, loop, i / r, d, l }'
     done
   done
 done

@@ -296,7 +296,7 @@ impl Index {
             runs::arrange(rules, &mut members);
             match members.as_slice() {
                 [only] => Entry::Rule(*only).value(),
-                _ => Entry::Run(runs.push(&members)).value(),
+                _ => Entry::Run(runs.push(rules, &members)).value(),
             }
         });
         runs.finish()
@@ -335,8 +335,7 @@ impl Index {
                 .runs
                 .get(start)
                 .first()
-                .copied()
-                .and_then(RuleId::from_stored),
+                .and_then(|&[_, rule]| RuleId::from_stored(rule)),
         }
     }
 
@@ -363,7 +362,7 @@ impl Index {
                 let rule = rules.get(id.index())?;
                 (rule.is_on_port(port) || rule.is_on_any_port()).then_some(id)
             }
-            Entry::Run(start) => runs::pick(rules, self.runs.get(start), port),
+            Entry::Run(start) => runs::pick_in(self.runs.get(start), port),
         }
     }
 
