@@ -111,10 +111,15 @@ fn tenant_check(c: &mut Criterion) {
     bench_pairs(&mut group, "store_100k_tenants", &pairs, |key, origin| {
         store.is_allowed(key, Mode::Live, origin) == Some(true)
     });
-    bench_pairs(&mut group, "cold_policy_by_position", &index_pairs, |at, origin| {
-        let at: usize = at.parse().unwrap_or_default();
-        by_index[at].is_allowed(Mode::Live, origin)
-    });
+    bench_pairs(
+        &mut group,
+        "cold_policy_by_position",
+        &index_pairs,
+        |at, origin| {
+            let at: usize = at.parse().unwrap_or_default();
+            by_index[at].is_allowed(Mode::Live, origin)
+        },
+    );
     bench_pairs(&mut group, "store_lookup_alone", &pairs, |key, _| {
         store.contains_key(key)
     });
