@@ -72,8 +72,7 @@ impl DecisionCache {
     pub fn new(max_age: Duration) -> Self {
         let keep = match max_age.as_secs() {
             0 => NO_STORE,
-            seconds => HeaderValue::from_str(&format!("max-age={seconds}"))
-                .unwrap_or(NO_STORE),
+            seconds => HeaderValue::from_str(&format!("max-age={seconds}")).unwrap_or(NO_STORE),
         };
         DecisionCache { keep }
     }
@@ -155,7 +154,11 @@ mod tests {
             (&with_key, answer(false, Some("no_mode")), "no-store"),
             (&get, answer(false, Some("multiple_origins")), "no-store"),
             (&preflight, answer(true, None), "no-store"),
-            (&preflight, answer(false, Some("no_matching_rule")), "no-store"),
+            (
+                &preflight,
+                answer(false, Some("no_matching_rule")),
+                "no-store",
+            ),
         ];
         for (parts, answer, expected) in cases {
             assert_eq!(
@@ -172,7 +175,10 @@ mod tests {
     fn zero_keeps_nothing() {
         let cache = DecisionCache::new(Duration::ZERO);
         let get = parts("GET", &[("origin", "https://a.example")]);
-        assert_eq!(cache.decision(Asked::of(&get), &answer(true, None)), "no-store");
+        assert_eq!(
+            cache.decision(Asked::of(&get), &answer(true, None)),
+            "no-store"
+        );
         assert_eq!(cache.frame_ancestors(), "no-store");
     }
 }

@@ -11,8 +11,8 @@ use http::header::{self, HeaderName, HeaderValue};
 use http::{Request, Response, StatusCode};
 use http_body_util::Full;
 
-use crate::decision_cache::{Asked, DecisionCache};
 use crate::decide::{reason_value, Decider, MODE_HEADER, REASON_HEADER, REPORT_ONLY_HEADER};
+use crate::decision_cache::{Asked, DecisionCache};
 use crate::feed::Feed;
 use crate::metrics::Metrics;
 use crate::panics::CatchPanic;
