@@ -15,7 +15,10 @@
 #      decision cache in use)
 #   c  server/bench/nginx-map.conf: nginx alone, the list as a `map` regex
 #   d  the service's /v1/auth directly (no nginx), one worker
-# Prints each round, the medians, and the ratios b/c, a/c, d/c. Needs nginx and wrk
+# Prints each round, the medians, and the ratios b/c, a/c, d/c of requests/s; and, since a
+# shared machine's requests/s depend on what else runs, the CPU time per request of the
+# setup's processes (nginx, service, application; from /proc) and their ratios c/b, c/a,
+# c/d (requests per CPU-second, relative to c). Needs nginx and wrk
 # (apt-get install nginx-light wrk). Env: CONNECTIONS (16), BIN (the server binary).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -78,6 +81,7 @@ start_nginx() { # DIR
   pids+=($!)
 }
 start_nginx "$work/app"
+pid_app=${pids[-1]}
 
 # Two services: no caching (a, d) and the default max-age (b).
 start_service() { # PORT ARGS...
@@ -90,7 +94,9 @@ start_service() { # PORT ARGS...
 uncached=$(free_port)
 cached=$(free_port)
 start_service "$uncached" --decision-max-age 0
+pid_uncached=${pids[-1]}
 start_service "$cached"
+pid_cached=${pids[-1]}
 
 # The three nginx setups; the access log off in all three (the same work).
 setup_nginx() { # NAME CONF SERVICE PORT
@@ -105,8 +111,11 @@ port_a=$(free_port)
 port_b=$(free_port)
 port_c=$(free_port)
 setup_nginx a server/examples/nginx.conf "$uncached" "$port_a"
+pid_a=${pids[-1]}
 setup_nginx b server/examples/nginx.conf "$cached" "$port_b"
+pid_b=${pids[-1]}
 setup_nginx c server/bench/nginx-map.conf "$uncached" "$port_c"
+pid_c=${pids[-1]}
 for port in "$app" "$uncached" "$cached" "$port_a" "$port_b" "$port_c"; do wait_port "$port"; done
 
 allowed_origin=https://docs.berbix.com
@@ -125,11 +134,35 @@ status_of() { # SETUP ORIGIN -> status
     -H 'Authorization: Bearer secret_live_bench' -H "Origin: $2" \
     -H 'Accept: application/json' "$(url_of "$1")"
 }
-run() { # SETUP ORIGIN SECONDS -> requests/s
-  wrk -t1 -c"$connections" -d"${3}s" -H 'Host: api.example.com' -H 'X-Tenant: default' \
+# The processes of a setup: its nginx (none for d), the service it asks (none for c), the
+# application (none for d).
+procs_of() { # SETUP -> "NGINX SERVICE APP" (- for none)
+  case $1 in
+    a) echo "$pid_a $pid_uncached $pid_app" ;;
+    b) echo "$pid_b $pid_cached $pid_app" ;;
+    c) echo "$pid_c - $pid_app" ;;
+    d) echo "- $pid_uncached -" ;;
+  esac
+}
+cpu_ticks() { # PID -> user + system clock ticks so far (0 for -)
+  if [ "$1" = - ]; then echo 0; else awk '{print $14 + $15}' "/proc/$1/stat"; fi
+}
+run() { # SETUP ORIGIN SECONDS -> "REQ/S NGINX_US SERVICE_US APP_US" (CPU-us per request)
+  local procs before=() after=() out requests rps hz
+  read -ra procs <<<"$(procs_of "$1")"
+  for pid in "${procs[@]}"; do before+=("$(cpu_ticks "$pid")"); done
+  out=$(wrk -t1 -c"$connections" -d"${3}s" -H 'Host: api.example.com' -H 'X-Tenant: default' \
     -H 'Authorization: Bearer secret_live_bench' -H "Origin: $2" \
-    -H 'Accept: application/json' "$(url_of "$1")" |
-    awk '/^Requests\/sec:/ {print $2}'
+    -H 'Accept: application/json' "$(url_of "$1")")
+  for pid in "${procs[@]}"; do after+=("$(cpu_ticks "$pid")"); done
+  requests=$(awk '/requests in/ {print $1}' <<<"$out")
+  rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+  hz=$(getconf CLK_TCK)
+  awk -v rps="$rps" -v n="$requests" -v hz="$hz" \
+    -v n0="${before[0]}" -v n1="${after[0]}" -v s0="${before[1]}" -v s1="${after[1]}" \
+    -v a0="${before[2]}" -v a1="${after[2]}" 'BEGIN {
+      f = 1e6 / hz / n
+      printf "%s %.1f %.1f %.1f\n", rps, (n1 - n0) * f, (s1 - s0) * f, (a1 - a0) * f }'
 }
 
 # Each setup answers as it should before it is measured.
@@ -144,6 +177,7 @@ done
 
 echo "machine: $(nproc) cores; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "wrk: 1 thread, $connections connections, $seconds s per run; $rounds rounds"
+echo "per run: requests/s, then CPU-us per request of nginx / the service / the application"
 declare -A results
 for round in $(seq "$rounds"); do
   for kind in allowed denied; do
@@ -151,9 +185,10 @@ for round in $(seq "$rounds"); do
     [ "$kind" = denied ] && origin=$denied_origin
     line="round $round $kind:"
     for setup in a b c d; do
-      rps=$(run "$setup" "$origin" "$seconds")
-      results[$setup.$kind]+="$rps "
-      line+=" $setup=$rps"
+      read -r rps nginx_us service_us app_us <<<"$(run "$setup" "$origin" "$seconds")"
+      results[$setup.$kind.rps]+="$rps "
+      results[$setup.$kind.cpu]+="$(awk -v x="$nginx_us" -v y="$service_us" -v z="$app_us" 'BEGIN {print x + y + z}') "
+      line+=" $setup=$rps ($nginx_us/$service_us/$app_us)"
     done
     echo "$line"
   done
@@ -162,11 +197,17 @@ echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 median() { tr ' ' '\n' | grep . | sort -g | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
 for kind in allowed denied; do
-  declare -A m
+  declare -A m c
   for setup in a b c d; do
-    m[$setup]=$(echo "${results[$setup.$kind]}" | median)
+    m[$setup]=$(echo "${results[$setup.$kind.rps]}" | median)
+    c[$setup]=$(echo "${results[$setup.$kind.cpu]}" | median)
   done
   awk -v kind="$kind" -v a="${m[a]}" -v b="${m[b]}" -v c="${m[c]}" -v d="${m[d]}" 'BEGIN {
-    printf "%-8s median req/s: a=%.0f b=%.0f c=%.0f d=%.0f  b/c=%.2f a/c=%.2f d/c=%.2f\n",
+    printf "%-8s median req/s:        a=%.0f b=%.0f c=%.0f d=%.0f  b/c=%.2f a/c=%.2f d/c=%.2f\n",
       kind, a, b, c, d, b / c, a / c, d / c }'
+  # Requests per CPU-second of all the setup's processes, as a ratio to c's: what the
+  # setup would serve on cores of its own, whatever else the machine runs.
+  awk -v kind="$kind" -v a="${c[a]}" -v b="${c[b]}" -v c="${c[c]}" -v d="${c[d]}" 'BEGIN {
+    printf "%-8s median CPU-us/request: a=%.1f b=%.1f c=%.1f d=%.1f  c/b=%.2f c/a=%.2f c/d=%.2f\n",
+      kind, a, b, c, d, c / b, c / a, c / d }'
 done
