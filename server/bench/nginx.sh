@@ -15,10 +15,12 @@
 #      decision cache in use)
 #   c  server/bench/nginx-map.conf: nginx alone, the list as a `map` regex
 #   d  the service's /v1/auth directly (no nginx), one worker
-# Prints each round, the medians, and the ratios b/c, a/c, d/c of requests/s; and, since a
+#   e  nginx-map.conf's /v1/auth: nginx answering the same check itself, 204 or 403, no
+#      application (d's baseline, issue 26 item 6)
+# Prints each round, the medians, and the ratios b/c, a/c, d/e of requests/s; and, since a
 # shared machine's requests/s depend on what else runs, the CPU time per request of the
 # setup's processes (nginx, service, application; from /proc) and their ratios c/b, c/a,
-# c/d (requests per CPU-second, relative to c). Needs nginx and wrk
+# e/d (requests per CPU-second, relative to the baseline). Needs nginx and wrk
 # (apt-get install nginx-light wrk). Env: CONNECTIONS (16), BIN (the server binary).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -127,6 +129,7 @@ url_of() { # SETUP
     b) echo "http://127.0.0.1:$port_b/api/v1/check" ;;
     c) echo "http://127.0.0.1:$port_c/api/v1/check" ;;
     d) echo "http://127.0.0.1:$uncached/v1/auth" ;;
+    e) echo "http://127.0.0.1:$port_c/v1/auth" ;;
   esac
 }
 status_of() { # SETUP ORIGIN -> status
@@ -142,6 +145,7 @@ procs_of() { # SETUP -> "NGINX SERVICE APP" (- for none)
     b) echo "$pid_b $pid_cached $pid_app" ;;
     c) echo "$pid_c - $pid_app" ;;
     d) echo "- $pid_uncached -" ;;
+    e) echo "$pid_c - -" ;;
   esac
 }
 cpu_ticks() { # PID -> user + system clock ticks so far (0 for -)
@@ -166,7 +170,7 @@ run() { # SETUP ORIGIN SECONDS -> "REQ/S NGINX_US SERVICE_US APP_US" (CPU-us per
 }
 
 # Each setup answers as it should before it is measured.
-for setup in a b c d; do
+for setup in a b c d e; do
   allowed=$(status_of "$setup" "$allowed_origin")
   denied=$(status_of "$setup" "$denied_origin")
   case "$allowed $denied" in
@@ -184,7 +188,7 @@ for round in $(seq "$rounds"); do
     origin=$allowed_origin
     [ "$kind" = denied ] && origin=$denied_origin
     line="round $round $kind:"
-    for setup in a b c d; do
+    for setup in a b c d e; do
       read -r rps nginx_us service_us app_us <<<"$(run "$setup" "$origin" "$seconds")"
       results[$setup.$kind.rps]+="$rps "
       results[$setup.$kind.cpu]+="$(awk -v x="$nginx_us" -v y="$service_us" -v z="$app_us" 'BEGIN {print x + y + z}') "
@@ -198,16 +202,16 @@ echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 median() { tr ' ' '\n' | grep . | sort -g | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
 for kind in allowed denied; do
   declare -A m c
-  for setup in a b c d; do
+  for setup in a b c d e; do
     m[$setup]=$(echo "${results[$setup.$kind.rps]}" | median)
     c[$setup]=$(echo "${results[$setup.$kind.cpu]}" | median)
   done
-  awk -v kind="$kind" -v a="${m[a]}" -v b="${m[b]}" -v c="${m[c]}" -v d="${m[d]}" 'BEGIN {
-    printf "%-8s median req/s:        a=%.0f b=%.0f c=%.0f d=%.0f  b/c=%.2f a/c=%.2f d/c=%.2f\n",
-      kind, a, b, c, d, b / c, a / c, d / c }'
-  # Requests per CPU-second of all the setup's processes, as a ratio to c's: what the
-  # setup would serve on cores of its own, whatever else the machine runs.
-  awk -v kind="$kind" -v a="${c[a]}" -v b="${c[b]}" -v c="${c[c]}" -v d="${c[d]}" 'BEGIN {
-    printf "%-8s median CPU-us/request: a=%.1f b=%.1f c=%.1f d=%.1f  c/b=%.2f c/a=%.2f c/d=%.2f\n",
-      kind, a, b, c, d, c / b, c / a, c / d }'
+  awk -v kind="$kind" -v a="${m[a]}" -v b="${m[b]}" -v c="${m[c]}" -v d="${m[d]}" -v e="${m[e]}" 'BEGIN {
+    printf "%-8s median req/s:         a=%.0f b=%.0f c=%.0f d=%.0f e=%.0f  b/c=%.2f a/c=%.2f d/e=%.2f\n",
+      kind, a, b, c, d, e, b / c, a / c, d / e }'
+  # Requests per CPU-second of all the setup's processes, as a ratio to the baseline's:
+  # what the setup would serve on cores of its own, whatever else the machine runs.
+  awk -v kind="$kind" -v a="${c[a]}" -v b="${c[b]}" -v c="${c[c]}" -v d="${c[d]}" -v e="${c[e]}" 'BEGIN {
+    printf "%-8s median CPU-us/request: a=%.1f b=%.1f c=%.1f d=%.1f e=%.1f  c/b=%.2f c/a=%.2f e/d=%.2f\n",
+      kind, a, b, c, d, e, c / b, c / a, e / d }'
 done
