@@ -33,7 +33,8 @@
 //!   mode (a preflight has no key, so no mode); the gate then checks the real request in its
 //!   key's mode, and its 403 carries the CORS headers, so the page can read why. `Authorization`
 //!   and `Content-Type` are allowed request headers, preflights are cached for 10 minutes,
-//!   and `Vary` names `Origin` and the preflight's request headers.
+//!   and `Vary` names `Origin` and the preflight's request headers, on one line
+//!   (`MergeVaryLayer` outermost joins the gate's and `CorsLayer`'s).
 //! - Hosted flow: `/flow/live` and `/flow/test` (`?tenant=acme` for the second tenant) serve
 //!   an embeddable page with `Content-Security-Policy: frame-ancestors ...` derived from the
 //!   tenant's list for that mode, so only the tenant's allowed pages can frame it; the demo
@@ -59,7 +60,9 @@ use axum::routing::get;
 use axum::Router;
 use http::request::Parts;
 use http::{header, Method};
-use origin_policy::middleware::{Denial, FrameAncestorsLayer, MissingOrigin, OriginPolicyLayer};
+use origin_policy::middleware::{
+    Denial, FrameAncestorsLayer, MergeVaryLayer, MissingOrigin, OriginPolicyLayer,
+};
 use origin_policy::policy_file::{self, Format, PolicyFileError};
 use origin_policy::store::PolicyStore;
 use origin_policy::{ClosedReason, Mode, Policy};
@@ -206,7 +209,8 @@ pub fn cors(store: &Arc<PolicyStore<String>>) -> CorsLayer {
 }
 
 /// The whole application: a trivial handler behind the gate, with `CorsLayer` outside it
-/// (axum applies the last `.layer` outermost), and the hosted flow ([`flow`]).
+/// (axum applies the last `.layer` outermost) and [`MergeVaryLayer`] outside both (one
+/// `Vary` line per response), and the hosted flow ([`flow`]).
 pub fn app(store: Arc<PolicyStore<String>>) -> Router {
     let hello = || async { "hello from behind the origin gate\n" };
     Router::new()
@@ -214,6 +218,7 @@ pub fn app(store: Arc<PolicyStore<String>>) -> Router {
         .route("/t/{tenant}", get(hello))
         .layer(gate(store.clone()))
         .layer(cors(&store))
+        .layer(MergeVaryLayer::new())
         .merge(flow(store))
 }
 
