@@ -12,6 +12,7 @@ use http::{Request, Response, StatusCode};
 use http_body_util::Full;
 
 use crate::decide::{reason_value, Decider, MODE_HEADER, REASON_HEADER, REPORT_ONLY_HEADER};
+use crate::decision_cache::{Asked, DecisionCache};
 use crate::feed::Feed;
 use crate::metrics::Metrics;
 use crate::panics::CatchPanic;
@@ -25,6 +26,8 @@ pub struct App {
     /// Who may read `/v1/tenants/{tenant}`.
     pub tenant_status: TenantStatusAccess,
     pub content_hashes: ContentHashes,
+    /// How long a gateway may keep a decision (`Cache-Control`).
+    pub decision_cache: DecisionCache,
 }
 
 /// The address of the client, as a request extension the listener sets.
@@ -114,6 +117,7 @@ async fn decision<B>(
 ) -> Response<Full<Bytes>> {
     // The body is never read: the decision is in the headers.
     let (parts, _) = request.into_parts();
+    let asked = Asked::of(&parts);
     let answer = app
         .decider
         .decide(Request::from_parts(parts, ()), started)
@@ -125,7 +129,10 @@ async fn decision<B>(
         (false, _) => StatusCode::FORBIDDEN,
     };
     let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::CACHE_CONTROL,
+        app.decision_cache.decision(asked, &answer),
+    );
     if let Some(code) = answer.reason {
         headers.insert(REASON_HEADER, reason_value(code));
     }
@@ -168,7 +175,7 @@ fn frame_ancestors<B>(app: &App, request: Request<B>) -> Response<Full<Bytes>> {
     };
     *response.status_mut() = status;
     let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::CACHE_CONTROL, app.decision_cache.frame_ancestors());
     headers.insert(name, value);
     response
 }

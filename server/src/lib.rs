@@ -41,6 +41,7 @@ mod admin;
 pub mod cli;
 mod db;
 mod decide;
+mod decision_cache;
 mod feed;
 pub mod fuzzing;
 mod grpc;
