@@ -33,10 +33,6 @@
 //! mode, labels with digits and hyphens as deployed names have them; 94% of the hit origins
 //! hold a digit, 32 bytes on average).
 //!
-//! `check_instructions realistic-parse REPS` parses [`realistic_origins`]: 1,024 fixed
-//! origins of the shape gateways see (digits and hyphens in labels, some ports, 31 bytes on
-//! average; issue 26 item 2), counted with `--toggle-collect='*run_parses*'`.
-//!
 //! `check_instructions realistic-hot N hit|miss REPS` checks each origin after copying it
 //! into one stack buffer (the request a server has just read), for counting the check's
 //! own cache misses (`benches/cache_misses.sh`).
@@ -52,7 +48,6 @@ use std::process::ExitCode;
 
 use origin_policy::pattern::HostPattern;
 
-use origin_policy_testkit::rng::{Choices, SplitMix64};
 use origin_policy_testkit::workload as gen;
 
 /// The `label_wildcards_10k` fixture of `benches/check.rs`: hits or misses.
@@ -92,51 +87,6 @@ fn realistic_queries(n: usize, hits: bool) -> (origin_policy::Policy, Vec<gen::Q
     (policy, if hits { hit } else { miss })
 }
 
-/// 1,024 origins of the shape a gateway sees, always the same: `https` (4 in 5) or `http`,
-/// 2–4 labels under a top-level domain, the labels before it mostly letters and digits
-/// (`shop7`, `app-42`, `eu-west-1`), one origin in 8 on a port (`:8443`).
-/// 31 bytes on average; 97% hold a digit, 69% a hyphen, 11% a port. All canonical: each parses.
-fn realistic_origins() -> Vec<gen::Query> {
-    const WORDS: &[&str] = &[
-        "app", "api", "shop", "cdn", "web", "portal", "admin", "static", "eu", "west", "east",
-        "store", "media", "auth", "acme", "tenant", "img", "dash", "pay", "beta",
-    ];
-    const TLDS: &[&str] = &["com", "net", "io", "org", "dev", "de", "app", "co"];
-    const PORTS: &[u16] = &[8443, 8080, 3000, 5173, 9000, 4443, 10443, 81];
-    let mut rng = SplitMix64::new(0x26_0002);
-    let label = |rng: &mut SplitMix64| -> String {
-        let word = rng.pick(WORDS);
-        match rng.below(6) {
-            0 => word.to_string(),
-            1 | 2 => format!("{word}{}", rng.below(100)),
-            3 => format!("{word}-{}", rng.below(1000)),
-            4 => format!("{word}-{}-{}", rng.pick(WORDS), rng.below(10)),
-            _ => format!("{word}-{}", rng.pick(WORDS)),
-        }
-    };
-    (0..1_024)
-        .map(|_| {
-            let scheme = if rng.percent(80) { "https" } else { "http" };
-            let front = rng.pick(&[1, 1, 2, 2, 2, 3]);
-            let mut host: Vec<String> = (0..front).map(|_| label(&mut rng)).collect();
-            if front == 1 || rng.one_in(3) {
-                host.push(format!("example{}", rng.below(10)));
-            }
-            host.push(rng.pick(TLDS).to_string());
-            let port = match rng.one_in(8) {
-                true => format!(":{}", rng.pick(PORTS)),
-                false => String::new(),
-            };
-            let origin = format!("{scheme}://{}{port}", host.join("."));
-            assert!(origin_policy::Origin::parse(&origin).is_ok(), "{origin}");
-            gen::Query {
-                mode: origin_policy::Mode::Live,
-                origin,
-            }
-        })
-        .collect()
-}
-
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if let [first, count, reps] = args.as_slice() {
@@ -146,15 +96,6 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             };
             return tenants::run(count, reps);
-        }
-    }
-    if let [first, reps] = args.as_slice() {
-        if first == "realistic-parse" {
-            let Ok(reps) = reps.parse::<usize>() else {
-                eprintln!("usage: check_instructions realistic-parse REPS");
-                return ExitCode::from(2);
-            };
-            return run_parses(&realistic_origins(), reps);
         }
     }
     if let [first, n, kind, reps] = args.as_slice() {
