@@ -61,7 +61,8 @@ pub use versioned::{BatchReport, TenantUpdate, Version, VersionedSwap};
 /// # Why a persistent map behind an atomic pointer
 ///
 /// The store is an [`arc_swap::ArcSwap`] holding an immutable hash array mapped trie
-/// ([`rpds::HashTrieMapSync`]) from the key to an `Arc<Policy>`. A read loads the current
+/// ([`rpds::HashTrieMapSync`]) from the key to an `Arc<Policy>`, with a clone of the policy
+/// beside it in the entry, which checks read without following the `Arc`. A read loads the current
 /// version with `ArcSwap::load` (lock-free, no reference-count traffic in the common case)
 /// and looks the key up in it, so it never waits for a writer. A writer takes a mutex that
 /// only writers use, copies the path from the root to its key (about ⌈log₆₄ n⌉ nodes of
@@ -107,11 +108,31 @@ type Map<K, V> = HashTrieMapSync<K, V, RandomState>;
 /// One published version of the store.
 struct State<K> {
     /// What readers look up: the policy of each tenant.
-    policies: Map<K, Arc<Policy>>,
+    policies: Map<K, Held>,
     /// The version last applied to each tenant by a versioned swap, kept after a versioned
     /// removal too, so that an older delivery arriving late cannot bring the tenant back.
     /// Tenants set by the unversioned methods have none.
     versions: Map<K, Version>,
+}
+
+/// A tenant's policy as the map holds it: the `Arc<Policy>` that [`PolicyStore::get`] and
+/// snapshots hand out, and beside it a clone of the policy itself (a reference count on
+/// the same compiled rules). A check reads the clone, which sits in the map's entry, so a
+/// cold tenant's check skips the `Arc<Policy>`'s cache line (issue 26: one dependent miss
+/// less per lookup), for 8 bytes per tenant.
+#[derive(Clone)]
+struct Held {
+    policy: Policy,
+    shared: Arc<Policy>,
+}
+
+impl From<Arc<Policy>> for Held {
+    fn from(shared: Arc<Policy>) -> Self {
+        Held {
+            policy: Policy::clone(&shared),
+            shared,
+        }
+    }
 }
 
 impl<K: Hash + Eq> State<K> {
@@ -163,9 +184,9 @@ where
     /// Readers see either the previous policy or this one. The tenant then has no
     /// [`version`](Self::version): this unconditional write overrides any versioned one.
     pub fn insert(&self, key: K, policy: impl Into<Arc<Policy>>) -> Option<Arc<Policy>> {
-        let policy = policy.into();
+        let policy = Held::from(policy.into());
         self.write(|state| {
-            let previous = state.policies.get(&key).cloned();
+            let previous = state.policies.get(&key).map(|held| held.shared.clone());
             state.versions.remove_mut(&key);
             state.policies.insert_mut(key, policy);
             previous
@@ -185,7 +206,7 @@ where
         }
         drop(current);
         self.write(|state| {
-            let previous = state.policies.get(key).cloned();
+            let previous = state.policies.get(key).map(|held| held.shared.clone());
             state.policies.remove_mut(key);
             state.versions.remove_mut(key);
             previous
@@ -198,7 +219,7 @@ where
     pub fn replace_all(&self, tenants: impl IntoIterator<Item = (K, Arc<Policy>)>) {
         let mut next = State::empty(self.hasher.clone());
         for (key, policy) in tenants {
-            next.policies.insert_mut(key, policy);
+            next.policies.insert_mut(key, Held::from(policy));
         }
         let _writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
         self.current.store(Arc::new(next));
@@ -210,7 +231,8 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.current.load().policies.get(key).cloned()
+        let current = self.current.load();
+        current.policies.get(key).map(|held| held.shared.clone())
     }
 
     /// Calls `f` with the current policy of `key`, without touching its reference count:
@@ -221,7 +243,7 @@ where
         Q: Hash + Eq + ?Sized,
     {
         let state = self.current.load();
-        f(state.policies.get(key).map(|policy| &**policy))
+        f(state.policies.get(key).map(|held| &held.policy))
     }
 
     /// `Some(allowed)` for a known tenant, `None` for an unknown one.
@@ -271,7 +293,7 @@ where
             let gone: Vec<K> = state
                 .policies
                 .iter()
-                .filter(|(key, policy)| !keep(key, policy))
+                .filter(|(key, held)| !keep(key, &held.policy))
                 .map(|(key, _)| key.clone())
                 .collect();
             for key in &gone {

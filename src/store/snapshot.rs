@@ -40,7 +40,7 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.state.policies.get(key)
+        self.state.policies.get(key).map(|held| &held.shared)
     }
 
     /// The version of `key` in this version of the store (see [`PolicyStore::version`]).
@@ -64,7 +64,10 @@ where
 
     /// Every tenant with a policy, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (&K, &Arc<Policy>)> {
-        self.state.policies.iter()
+        self.state
+            .policies
+            .iter()
+            .map(|(key, held)| (key, &held.shared))
     }
 
     /// Every tenant with a version (removed ones included), in no particular order.

@@ -4,7 +4,7 @@
 use std::hash::Hash;
 use std::sync::Arc;
 
-use super::{PolicyStore, State};
+use super::{Held, PolicyStore, State};
 use crate::policy::Policy;
 
 /// The version of a tenant's policy, as its source of truth numbers them: a later write
@@ -66,7 +66,9 @@ fn apply<K: Hash + Eq + Clone>(state: &mut State<K>, update: TenantUpdate<K>) ->
         return VersionedSwap::Stale { held };
     }
     match update.policy {
-        Some(policy) => state.policies.insert_mut(update.key.clone(), policy),
+        Some(policy) => state
+            .policies
+            .insert_mut(update.key.clone(), Held::from(policy)),
         None => {
             state.policies.remove_mut(&update.key);
         }
