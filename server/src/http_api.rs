@@ -7,11 +7,12 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use http::header::{self, HeaderName, HeaderValue};
+use http::header::{self, HeaderValue};
 use http::{Request, Response, StatusCode};
 use http_body_util::Full;
 
-use crate::decide::{reason_value, Decider, MODE_HEADER, REASON_HEADER, REPORT_ONLY_HEADER};
+use crate::decide::{reason_value, Decider};
+use crate::denial_headers::{denial_headers, MODE, NO_STORE, REASON, REPORT_ONLY};
 use crate::feed::Feed;
 use crate::metrics::Metrics;
 use crate::panics::CatchPanic;
@@ -63,11 +64,11 @@ async fn answer<B>(app: Arc<App>, request: Request<B>) -> Response<Full<Bytes>> 
     let started = Instant::now();
     let path = request.uri().path();
     let response = if path == "/v1/auth" {
-        decision(&app, request, Gateway::Nginx, started).await
+        decision(&app, request, Gateway::Nginx, started)
     } else if path == "/v1/frame-ancestors" {
         frame_ancestors(&app, request)
     } else if path == "/v1/envoy" || path.starts_with("/v1/envoy/") {
-        decision(&app, request, Gateway::Envoy, started).await
+        decision(&app, request, Gateway::Envoy, started)
     } else if let Some(tenant) = path
         .strip_prefix(crate::tenants::PREFIX)
         .filter(|_| app.tenant_status.allows(peer_of(&request)))
@@ -106,7 +107,7 @@ fn peer_of<B>(request: &Request<B>) -> Option<SocketAddr> {
     request.extensions().get::<Peer>().map(|peer| peer.0)
 }
 
-async fn decision<B>(
+fn decision<B>(
     app: &App,
     request: Request<B>,
     gateway: Gateway,
@@ -114,10 +115,7 @@ async fn decision<B>(
 ) -> Response<Full<Bytes>> {
     // The body is never read: the decision is in the headers.
     let (parts, _) = request.into_parts();
-    let answer = app
-        .decider
-        .decide(Request::from_parts(parts, ()), started)
-        .await;
+    let answer = app.decider.decide_parts(parts, started);
     let mut response = Response::new(Full::default());
     *response.status_mut() = match (answer.allowed, gateway) {
         (true, Gateway::Nginx) => StatusCode::NO_CONTENT,
@@ -125,17 +123,21 @@ async fn decision<B>(
         (false, _) => StatusCode::FORBIDDEN,
     };
     let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    if let Some(code) = answer.reason {
-        headers.insert(REASON_HEADER, reason_value(code));
-    }
-    if let Some(mode) = answer.mode {
-        headers.insert(MODE_HEADER, HeaderValue::from_static(mode.as_str()));
+    match answer.reason {
+        Some(code) => *headers = denial_headers(code, answer.mode),
+        None => {
+            headers.insert(header::CACHE_CONTROL, NO_STORE);
+            if let Some(mode) = answer.mode {
+                headers.insert(MODE, HeaderValue::from_static(mode.as_str()));
+            }
+        }
     }
     if let Some(code) = answer.report_only {
-        headers.insert(REPORT_ONLY_HEADER, reason_value(code));
+        headers.insert(REPORT_ONLY, reason_value(code));
     }
-    headers.extend(answer.grant);
+    if !answer.grant.is_empty() {
+        headers.extend(answer.grant);
+    }
     if let Some((name, value)) = answer.frame {
         headers.append(name, value);
     }
@@ -160,15 +162,11 @@ fn frame_ancestors<B>(app: &App, request: Request<B>) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::default());
     let (status, name, value) = match app.decider.frame_ancestors(&parts, mode) {
         Ok((name, value)) => (StatusCode::NO_CONTENT, name, value),
-        Err(refusal) => (
-            StatusCode::FORBIDDEN,
-            HeaderName::from_static(REASON_HEADER),
-            reason_value(refusal.code()),
-        ),
+        Err(refusal) => (StatusCode::FORBIDDEN, REASON, reason_value(refusal.code())),
     };
     *response.status_mut() = status;
     let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::CACHE_CONTROL, NO_STORE);
     headers.insert(name, value);
     response
 }

@@ -275,3 +275,10 @@ async fn a_preflight_is_decided_in_any_mode_and_granted_by_tower_http() {
     assert!(answer.allowed);
     assert!(answer.grant.is_empty());
 }
+
+#[test]
+fn the_server_s_own_codes_have_slots() {
+    for code in [MALFORMED_REQUEST, REQUEST_TOO_LARGE] {
+        assert!(crate::reason_codes::slot(code).is_some(), "{code}");
+    }
+}
