@@ -16,9 +16,9 @@ use std::time::{Duration, Instant};
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::request::Parts;
 use http::{Request, Response};
-use origin_policy::middleware::{is_cors_preflight, OriginPolicyLayer, Verdict};
+use origin_policy::middleware::{is_cors_preflight, DenialReason, OriginPolicyLayer, Verdict};
 use origin_policy::store::PolicyStore;
-use origin_policy::Mode;
+use origin_policy::{DenyReason, Mode};
 use tower::util::ServiceFn;
 use tower::{Layer, ServiceExt};
 use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, Cors, CorsLayer};
@@ -286,7 +286,10 @@ impl Decider {
                     reason: Some(code),
                     report_only: None,
                     mode,
-                    grant: self.readable_denial(&parts),
+                    grant: match may_be_readable(reason) {
+                        true => self.readable_denial(&parts),
+                        false => HeaderMap::new(),
+                    },
                     frame: None,
                 }
             }
@@ -328,6 +331,24 @@ impl Decider {
             Poll::Ready(Ok(response)) => response.into_parts().0.headers,
             Poll::Pending => HeaderMap::new(),
         }
+    }
+}
+
+/// Whether a denial for `reason` can have a readable-denial grant
+/// ([`Decider::readable_denial`]): not when the tenant has no policy, the request no single
+/// visible-ASCII `Origin`, or an origin that no policy can allow (opaque, malformed), for
+/// which that function finds no grant anyway; a shortcut that spares those denials its
+/// second tenant lookup and check.
+fn may_be_readable(reason: DenialReason) -> bool {
+    match reason {
+        DenialReason::UnknownTenant
+        | DenialReason::MissingOrigin
+        | DenialReason::MultipleOrigins
+        | DenialReason::NonUtf8Origin
+        | DenialReason::Policy(DenyReason::Opaque | DenyReason::Malformed(_)) => false,
+        // No mode (its origin may be allowed in a mode), an origin no rule of its mode
+        // allows, and reasons of a later library.
+        _ => true,
     }
 }
 
