@@ -281,7 +281,29 @@ fn issue17_benches(c: &mut Criterion) {
     group.finish();
 }
 
+/// The issue-26 workload ([`gen::realistic_rules`]: the issue-17 mix with labels of
+/// letters, digits and hyphens, live mode), 1,024 hits and 1,024 misses at 10, 1,000 and
+/// 100,000 rules, in one group so that check(100k) / check(10) comes from one run:
+/// `cargo bench --bench check -- '^realistic/'`.
+fn realistic_benches(c: &mut Criterion) {
+    let mut group = c.benchmark_group("realistic");
+    for n in [10, 1_000, 100_000] {
+        let mut rules = gen::realistic_rules(n, 0x26 ^ n as u64);
+        let policy = gen::policy(&mut rules);
+        let (hits, misses) = gen::realistic_queries(&rules, 1_024, 0x26_C0DE ^ n as u64, |q| {
+            policy.is_allowed(q.mode, &q.origin)
+        });
+        for (kind, queries) in [("hit", &hits), ("miss", &misses)] {
+            bench_queries(&mut group, BenchmarkId::new(kind, n), queries, |mode, o| {
+                policy.check(mode, o).is_allowed()
+            });
+        }
+    }
+    group.finish();
+}
+
 fn benches(c: &mut Criterion) {
+    realistic_benches(c);
     issue17_benches(c);
     adversarial_build_benches(c);
     label_wildcard_benches(c);

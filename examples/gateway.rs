@@ -33,7 +33,8 @@
 //!   mode (a preflight has no key, so no mode); the gate then checks the real request in its
 //!   key's mode, and its 403 carries the CORS headers, so the page can read why. `Authorization`
 //!   and `Content-Type` are allowed request headers, preflights are cached for 10 minutes,
-//!   and `Vary` names `Origin` and the preflight's request headers.
+//!   and `Vary` names `Origin` and the preflight's request headers, on one line
+//!   (`MergeVaryLayer` outermost joins the gate's and `CorsLayer`'s).
 //! - Hosted flow: `/flow/live` and `/flow/test` (`?tenant=acme` for the second tenant) serve
 //!   an embeddable page with `Content-Security-Policy: frame-ancestors ...` derived from the
 //!   tenant's list for that mode, so only the tenant's allowed pages can frame it; the demo
@@ -59,7 +60,9 @@ use axum::routing::get;
 use axum::Router;
 use http::request::Parts;
 use http::{header, Method};
-use origin_policy::middleware::{Denial, FrameAncestorsLayer, MissingOrigin, OriginPolicyLayer};
+use origin_policy::middleware::{
+    Denial, FrameAncestorsLayer, MergeVaryLayer, MissingOrigin, OriginPolicyLayer,
+};
 use origin_policy::policy_file::{self, Format, PolicyFileError};
 use origin_policy::store::PolicyStore;
 use origin_policy::{ClosedReason, Mode, Policy};
@@ -206,7 +209,8 @@ pub fn cors(store: &Arc<PolicyStore<String>>) -> CorsLayer {
 }
 
 /// The whole application: a trivial handler behind the gate, with `CorsLayer` outside it
-/// (axum applies the last `.layer` outermost), and the hosted flow ([`flow`]).
+/// (axum applies the last `.layer` outermost) and [`MergeVaryLayer`] outside both (one
+/// `Vary` line per response), and the hosted flow ([`flow`]).
 pub fn app(store: Arc<PolicyStore<String>>) -> Router {
     let hello = || async { "hello from behind the origin gate\n" };
     Router::new()
@@ -214,6 +218,7 @@ pub fn app(store: Arc<PolicyStore<String>>) -> Router {
         .route("/t/{tenant}", get(hello))
         .layer(gate(store.clone()))
         .layer(cors(&store))
+        .layer(MergeVaryLayer::new())
         .merge(flow(store))
 }
 
@@ -268,15 +273,33 @@ pub fn log_fail_closed(parts: &Parts, mode: Mode, reason: ClosedReason) {
     );
 }
 
+/// The admin page's stylesheet (`server/assets/admin.css`; `examples/admin.css` is a link to
+/// it, so that the demo page and the hosted flow look like the rest of the product).
+pub const STYLESHEET: &str = include_str!("admin.css");
+
+/// What the demo page adds to [`STYLESHEET`]: the answers and the framed flows.
+const DEMO_STYLE: &str = "
+pre { margin: .3rem 0; padding: .5rem .7rem; background: #f0f2f5; border-radius: 6px;
+  font: .85rem/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; white-space: pre-wrap; }
+iframe.flow { width: 100%; height: 7.5rem; border: 1px solid var(--line); border-radius: 8px; background: #fff; }
+.result { font-weight: 400; }
+";
+
 /// The hosted-flow page of `mode`: on load it tells the page that embeds it, as
 /// embeddable widgets do, with `window.parent.postMessage({flow: "loaded", mode}, "*")`.
 pub fn flow_page(mode: &str) -> String {
     format!(
         r#"<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><title>hosted flow ({mode})</title></head>
+<head><meta charset="utf-8"><title>hosted flow ({mode})</title>
+<style>{STYLESHEET}</style>
+<style>main {{ padding: .6rem 1rem; }} p {{ margin: 0; }}</style>
+</head>
 <body>
-<p>The hosted flow, {mode} mode.</p>
+<main>
+<p><span class="badge {mode}">{mode}</span> The hosted flow, {mode} mode. Only a page whose
+origin this response's <code>frame-ancestors</code> names may show it in a frame.</p>
+</main>
 <script>
 window.addEventListener("load", () => {{
   window.parent.postMessage({{ flow: "loaded", mode: "{mode}" }}, "*");
@@ -296,41 +319,131 @@ window.addEventListener("load", () => {{
 /// blocked (no message two seconds after the frame's `load` event, which a browser fires
 /// for a refused frame too). The tenant is [`DEFAULT_TENANT`], or the one the page's
 /// fragment names (`#tenant=acme`).
+///
+/// Beside each answer the page says in words what to expect and, once the answer is in,
+/// why it came (`<p id="why-test">`, `why-live`, `why-frame-test`, `why-frame-live`): a 200,
+/// a readable 403, a CORS failure, a flow shown or refused by `frame-ancestors`. It uses
+/// the admin page's [`STYLESHEET`].
 pub fn demo_page(gateway: &str) -> String {
     format!(
         r#"<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><title>origin-policy demo</title></head>
+<head><meta charset="utf-8"><title>origin-policy demo</title>
+<style>{STYLESHEET}</style>
+<style>{DEMO_STYLE}</style>
+</head>
 <body>
+<header class="topbar"><span class="brand">origin-policy</span><span class="crumb">gateway demo: a customer site</span></header>
+<main>
 <h1>A customer site calling the gateway</h1>
-<p>This page's origin: <code id="origin"></code>. Gateway: <code>{gateway}</code>.</p>
-<p>With a test key (<code>secret_test_demo</code>):</p>
+<p class="lead">This page's origin: <code id="origin"></code>, tenant <code id="tenant"></code>.
+Gateway: <code>{gateway}</code>. The tenant allows origins in a live list and a test list: an API
+call is checked in the mode of its key, and the hosted flow of a mode may be framed only by
+pages that mode's list names.</p>
+
+<section class="card">
+<h2>API calls</h2>
+<div class="lists">
+<div>
+<h3><span class="badge test">test</span> With a test key (<code>secret_test_demo</code>)</h3>
 <pre id="test">pending</pre>
-<p>With a live key (<code>secret_live_demo</code>):</p>
+<p id="why-test" class="result">Waiting for the answer.</p>
+</div>
+<div>
+<h3><span class="badge live">live</span> With a live key (<code>secret_live_demo</code>)</h3>
 <pre id="live">pending</pre>
-<p>The hosted flow, framed, in test mode and in live mode:</p>
+<p id="why-live" class="result">Waiting for the answer.</p>
+</div>
+</div>
+<p class="meta">What to expect: <b>200</b> when this page's origin is in the key's list; a
+<b>403 the page can read</b> when the origin is only in the other mode's list (a CORS preflight
+carries no key, so CORS grants an origin that any mode allows, and the gate then checks the
+real call in its key's mode); a <b>network error</b> when the origin is in neither list (no CORS
+grant, so the browser keeps the answer from the page).</p>
+</section>
+
+<section class="card">
+<h2>The hosted flow, framed</h2>
+<div class="lists">
+<div>
+<h3><span class="badge test">test</span> The test flow</h3>
+<div id="slot-test"></div>
 <pre id="frame-test">pending</pre>
+<p id="why-frame-test" class="result">Waiting for the frame.</p>
+</div>
+<div>
+<h3><span class="badge live">live</span> The live flow</h3>
+<div id="slot-live"></div>
 <pre id="frame-live">pending</pre>
+<p id="why-frame-live" class="result">Waiting for the frame.</p>
+</div>
+</div>
+<p class="meta">What to expect: the flow of a mode shows when that mode's list names this
+page's origin, since the flow's <code>Content-Security-Policy: frame-ancestors</code> is made
+from the list. Otherwise the browser refuses to render it and the frame shows the browser's
+blocked-page icon: that is the protection working, not an error of the demo. A label wildcard
+(<code>https://pr-*.preview.example:*</code>) lets a page call the API but cannot be written
+in <code>frame-ancestors</code>, so it does not let the page frame the flow.</p>
+</section>
+</main>
 <script>
 document.getElementById("origin").textContent = location.origin;
 const tenant = new URLSearchParams(location.hash.slice(1)).get("tenant") || "{DEFAULT_TENANT}";
+document.getElementById("tenant").textContent = tenant;
 const named = tenant === "{DEFAULT_TENANT}";
 const api = named ? "{gateway}/" : "{gateway}/t/" + encodeURIComponent(tenant);
+const other = {{ test: "live", live: "test" }};
+function explain(id, verdict, text) {{
+  const why = document.getElementById(id);
+  why.className = "result " + verdict;
+  why.textContent = text;
+}}
+function explainCall(mode, shown) {{
+  if (shown.startsWith("200 ")) {{
+    explain("why-" + mode, "allowed", "Allowed: this page's origin is in the " + mode +
+      " list, so the gate lets the " + mode + " key's call through and CORS lets the page read the answer.");
+  }} else if (shown.startsWith("403 ")) {{
+    explain("why-" + mode, "denied", "Refused, readably: this page's origin is not in the " + mode +
+      " list but is in the " + other[mode] + " list. CORS granted it (a preflight cannot tell the mode), " +
+      "and the gate refused the " + mode + " key with a 403 whose reason the page can read.");
+  }} else if (shown.startsWith("network-error ")) {{
+    explain("why-" + mode, "denied", "Hidden by the browser: this page's origin is in neither list, " +
+      "so the gateway grants it no CORS and the browser hands the page a network error instead of the answer.");
+  }} else {{
+    explain("why-" + mode, "denied", "Unexpected: the demo expects 200, 403 or a network error.");
+  }}
+}}
+function explainFrame(mode, shown) {{
+  if (shown === "loaded") {{
+    explain("why-frame-" + mode, "allowed", "Shown: the " + mode + " flow's frame-ancestors names this page's " +
+      "origin (it is in the " + mode + " list), so the browser renders the flow here.");
+  }} else {{
+    explain("why-frame-" + mode, "denied", "Refused by the browser (frame-ancestors): the " + mode +
+      " flow's frame-ancestors does not name this page's origin (it is not in the " + mode + " list, or only " +
+      "a label wildcard allows it), so the browser will not render the flow here. The blocked-page icon " +
+      "above is that refusal, as intended.");
+  }}
+}}
 window.addEventListener("message", (event) => {{
   const data = event.data || {{}};
   if (event.origin === "{gateway}" && data.flow === "loaded" && (data.mode === "test" || data.mode === "live")) {{
     document.getElementById("frame-" + data.mode).textContent = "loaded";
+    explainFrame(data.mode, "loaded");
   }}
 }});
 for (const mode of ["test", "live"]) {{
   const frame = document.createElement("iframe");
+  frame.className = "flow";
   frame.title = "hosted flow, " + mode + " mode";
   frame.src = "{gateway}/flow/" + mode + (named ? "" : "?tenant=" + encodeURIComponent(tenant));
   frame.addEventListener("load", () => setTimeout(() => {{
     const shown = document.getElementById("frame-" + mode);
-    if (shown.textContent === "pending") shown.textContent = "blocked";
+    if (shown.textContent === "pending") {{
+      shown.textContent = "blocked";
+      explainFrame(mode, "blocked");
+    }}
   }}, 2000));
-  document.body.appendChild(frame);
+  document.getElementById("slot-" + mode).appendChild(frame);
 }}
 for (const [id, key] of [["test", "secret_test_demo"], ["live", "secret_live_demo"]]) {{
   fetch(api, {{ headers: {{ Authorization: "Bearer " + key }} }})
@@ -339,7 +452,8 @@ for (const [id, key] of [["test", "secret_test_demo"], ["live", "secret_live_dem
     }})
     .catch((error) => {{
       document.getElementById(id).textContent = "network-error " + error;
-    }});
+    }})
+    .finally(() => explainCall(id, document.getElementById(id).textContent));
 }}
 </script>
 </body>

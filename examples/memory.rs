@@ -92,6 +92,20 @@ fn main() {
     }
     println!("target: <= 100 bytes/rule at 100k rules with 30-byte hosts: {sized_at_100k:.1}");
     println!();
+    // The issue-26 workload (labels with digits and hyphens, live mode).
+    println!("| realistic rules (issue 26) | heap bytes | bytes/rule | build |");
+    println!("|---|---|---|---|");
+    for n in [4, 100_000] {
+        let mut rules = gen::realistic_rules(n, 0x26 ^ n as u64);
+        drop(gen::policy(&mut rules));
+        let mean_host =
+            rules.iter().map(|rule| rule.host.len()).sum::<usize>() as f64 / rules.len() as f64;
+        let (policy, bytes, took) = measure(&gen::builder(&rules));
+        let count = policy.rules(Mode::Live).len();
+        let per_rule = bytes as f64 / count as f64;
+        println!("| {count} (mean host {mean_host:.1} B) | {bytes} | {per_rule:.1} | {took:.2?} |");
+    }
+    println!();
     println!("The generator of benches/check.rs (hosts of 2-4 labels of 4-10 letters):");
     println!("| rules | heap bytes | bytes/rule | build |");
     println!("|---|---|---|---|");

@@ -19,7 +19,12 @@ const ANY_PORT: u16 = 0;
 /// and the note (only when there is one). The host, or a wildcard's base, is a range of
 /// the canonical text, and [`to_pattern`](Self::to_pattern) rebuilds the parsed pattern from it
 /// on demand.
+///
+/// Aligned to its 32 bytes, so that a rule never straddles two cache lines: the check reads
+/// one line per rule it compares (at 100,000 rules, 4.29 L1 read misses per hit became
+/// 3.81; `benches/cache_misses.sh`). Its size does not change.
 #[derive(Clone, PartialEq, Eq)]
+#[repr(align(32))]
 pub struct Rule {
     /// The canonical text, then the entry as written when it differs, then the note.
     text: Box<str>,
@@ -377,8 +382,9 @@ mod tests {
     }
 
     #[test]
-    fn is_32_bytes() {
+    fn is_32_bytes_on_a_32_byte_boundary() {
         assert_eq!(std::mem::size_of::<Rule>(), 32);
+        assert_eq!(std::mem::align_of::<Rule>(), 32);
     }
 
     #[test]

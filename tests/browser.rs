@@ -169,14 +169,28 @@ fn https_file_server(dir: &Path, port: u16) -> Running {
     running
 }
 
-/// What the demo page showed: the answers to its test-key and live-key calls, and whether
-/// each framed flow loaded.
+/// What the demo page showed: the answers to its test-key and live-key calls, whether
+/// each framed flow loaded, and the words beside each saying why.
 #[derive(Debug)]
 struct Shown {
     test: String,
     live: String,
     frame_test: String,
     frame_live: String,
+    why_test: String,
+    why_live: String,
+    why_frame_test: String,
+    why_frame_live: String,
+    /// Whether the page carried the admin page's stylesheet.
+    styled: bool,
+}
+
+/// The text of the element whose `id` is `id` (no nested elements), in a dumped DOM.
+fn element_text(dom: &str, id: &str) -> Option<String> {
+    let at = dom.find(&format!(" id=\"{id}\""))?;
+    let start = dom[at..].find('>')? + at + 1;
+    let end = dom[start..].find("</")? + start;
+    Some(dom[start..end].to_owned())
 }
 
 /// The text of `<pre id="ID">` in a dumped DOM.
@@ -226,12 +240,54 @@ fn load_in_chromium(url: &str, extra_flags: &[&str]) -> Shown {
         pre_text(&dom, id)
             .unwrap_or_else(|| panic!("no <pre id={id:?}> in the DOM of {url}:\n{dom}"))
     };
+    let why = |id| {
+        element_text(&dom, id)
+            .unwrap_or_else(|| panic!("no element {id:?} in the DOM of {url}:\n{dom}"))
+    };
     Shown {
         test: shown("test"),
         live: shown("live"),
         frame_test: shown("frame-test"),
         frame_live: shown("frame-live"),
+        why_test: why("why-test"),
+        why_live: why("why-live"),
+        why_frame_test: why("why-frame-test"),
+        why_frame_live: why("why-frame-live"),
+        styled: dom.contains(gateway::STYLESHEET.lines().next().unwrap()),
     }
+}
+
+/// The words the page must show beside an answer or a frame that showed `shown`.
+fn expected_why(shown: &str) -> &'static str {
+    match shown {
+        "loaded" => "Shown: the ",
+        "blocked" => "Refused by the browser (frame-ancestors): the ",
+        _ if shown.starts_with("200 ") => "Allowed: this page's origin is in the ",
+        _ if shown.starts_with("403 ") => "Refused, readably: this page's origin is not in the ",
+        _ if shown.starts_with("network-error ") => "Hidden by the browser: ",
+        _ => panic!("no explanation expected for {shown:?}"),
+    }
+}
+
+/// Each answer and each frame of the page is explained in words that fit what it showed,
+/// and the page is styled.
+fn assert_explained(shown: &Shown) {
+    assert!(shown.styled, "the page lacks the stylesheet: {shown:?}");
+    for (what, why) in [
+        (&shown.test, &shown.why_test),
+        (&shown.live, &shown.why_live),
+        (&shown.frame_test, &shown.why_frame_test),
+        (&shown.frame_live, &shown.why_frame_live),
+    ] {
+        assert!(
+            why.starts_with(expected_why(what)),
+            "{what:?}: {why:?}\n{shown:?}"
+        );
+    }
+    assert!(
+        shown.why_frame_test.contains("blocked-page icon") == (shown.frame_test == "blocked"),
+        "{shown:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -320,4 +376,9 @@ async fn a_browser_calls_and_frames_the_gateway_from_allowed_and_other_origins_i
     assert_eq!(preview.live, format!("200 {GATEWAY_BODY}"), "{preview:?}");
     assert_eq!(preview.test, format!("200 {GATEWAY_BODY}"), "{preview:?}");
     assert_eq!(frames(&preview), (loaded, blocked), "{preview:?}");
+
+    // Beside each answer and frame, words that say why it came (and the admin stylesheet).
+    for shown in [&localhost, &neither, &live_site, &preview] {
+        assert_explained(shown);
+    }
 }

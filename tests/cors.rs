@@ -14,10 +14,10 @@ use http::header::{
 };
 use http::{HeaderMap, Method, Request, Response, StatusCode};
 use http_body_util::BodyExt;
-use origin_policy::middleware::{is_cors_preflight, OriginPolicyLayer};
+use origin_policy::middleware::{is_cors_preflight, MergeVaryLayer, OriginPolicyLayer};
 use origin_policy::store::PolicyStore;
 use origin_policy::{Mode, Policy};
-use tower::{ServiceBuilder, ServiceExt};
+use tower::{Layer, ServiceBuilder, ServiceExt};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 const TEST_ONLY: &str = "http://localhost:3000";
@@ -64,9 +64,11 @@ fn get(origin: &str, key: &str) -> Request<String> {
         .unwrap()
 }
 
-/// `CorsLayer` with the any-mode predicate outside the gate, as the middleware guide (`docs/middleware.md`) recommends.
+/// `CorsLayer` with the any-mode predicate outside the gate, and `MergeVaryLayer` outside both,
+/// as the middleware guide (`docs/middleware.md`) recommends.
 async fn send(policy: &Policy, request: Request<String>) -> (StatusCode, HeaderMap, String) {
     let service = ServiceBuilder::new()
+        .layer(MergeVaryLayer::new())
         .layer(cors(AllowOrigin::predicate(
             policy.cors_predicate_any_mode(),
         )))
@@ -262,11 +264,48 @@ async fn the_store_predicate_finds_the_tenant_in_the_path() {
     );
 }
 
+fn vary_lines(headers: &HeaderMap) -> Vec<&str> {
+    headers
+        .get_all(VARY)
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect()
+}
+
+/// The composition leaves every response with one `Vary` line naming the origin and the
+/// CORS request headers: allowed, denied (with `accept` from the 403 too, and without any
+/// CORS grant for an origin in neither list) and a preflight, granted or not.
+#[tokio::test]
+async fn every_response_of_the_composition_has_one_vary_line() {
+    const CORS_NAMES: &str =
+        "origin, access-control-request-method, access-control-request-headers";
+    let policy = policy();
+    const DENIED: &str =
+        "origin, accept, access-control-request-method, access-control-request-headers";
+    for (request, status, vary) in [
+        (get(TEST_ONLY, "secret_test_x"), StatusCode::OK, CORS_NAMES),
+        (get(LIVE_ONLY, "secret_live_x"), StatusCode::OK, CORS_NAMES),
+        (
+            get(TEST_ONLY, "secret_live_x"),
+            StatusCode::FORBIDDEN,
+            DENIED,
+        ),
+        (get(NEITHER, "secret_test_x"), StatusCode::FORBIDDEN, DENIED),
+        (preflight(TEST_ONLY), StatusCode::OK, CORS_NAMES),
+        (preflight(NEITHER), StatusCode::OK, CORS_NAMES),
+    ] {
+        let description = format!("{} {:?}", request.method(), request.headers());
+        let (got, headers, _) = send(&policy, request).await;
+        assert_eq!(got, status, "{description}");
+        assert_eq!(vary_lines(&headers), [vary], "{description}");
+    }
+}
+
 /// The gate adds `origin` to the `Vary` its inner service already set instead of a line of
 /// its own; `CorsLayer` (tower-http 0.6), outside it, appends its own `Vary` line after the
-/// gate has answered, so the response has those two lines and no third.
+/// gate has answered, and `MergeVaryLayer`, outermost, joins the two into one, each name once.
 #[tokio::test]
-async fn the_gate_adds_origin_to_an_existing_vary_through_the_composition() {
+async fn the_composition_joins_the_inner_vary_the_gates_and_cors_into_one_line() {
     async fn compressed(_: Request<String>) -> Result<Response<String>, Infallible> {
         let mut response = Response::new("hello".to_owned());
         response
@@ -275,28 +314,33 @@ async fn the_gate_adds_origin_to_an_existing_vary_through_the_composition() {
         Ok(response)
     }
     let policy = policy();
-    let service = ServiceBuilder::new()
+    let inner = ServiceBuilder::new()
         .layer(cors(AllowOrigin::predicate(
             policy.cors_predicate_any_mode(),
         )))
         .layer(OriginPolicyLayer::new(policy.clone()).mode_from_api_secret())
         .service_fn(compressed);
-    let response = service
+    // Without the merge, the two lines that tower-http leaves (so the test shows the need).
+    let response = inner
+        .clone()
         .oneshot(get(TEST_ONLY, "secret_test_x"))
         .await
         .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    let vary: Vec<&str> = response
-        .headers()
-        .get_all(VARY)
-        .iter()
-        .map(|v| v.to_str().unwrap())
-        .collect();
     assert_eq!(
-        vary,
+        vary_lines(response.headers()),
         [
             "accept-encoding, origin",
             "origin, access-control-request-method, access-control-request-headers",
         ]
+    );
+    let response = MergeVaryLayer::new()
+        .layer(inner)
+        .oneshot(get(TEST_ONLY, "secret_test_x"))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        vary_lines(response.headers()),
+        ["accept-encoding, origin, access-control-request-method, access-control-request-headers"]
     );
 }

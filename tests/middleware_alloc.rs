@@ -11,7 +11,8 @@
 //!   `X-Tenant` header with the mode from `Authorization: Bearer` or `Basic` (decoded on the
 //!   stack), with `vary_on_allow(false)`; with `vary_on_allow(true)` when the response's
 //!   header map has room for one more header, including `Vary: origin, referer` for a
-//!   request that `MissingOrigin::UseReferer` decided by its `Referer`;
+//!   request that `MissingOrigin::UseReferer` decided by its `Referer`; and with
+//!   `MergeVaryLayer` outside the gate, which leaves that one clean `Vary` line as it is;
 //! * two allocations: `vary_on_allow(true)` (the default) on a response whose header map is
 //!   empty, since `http::HeaderMap` allocates its two tables on the first insert. Real
 //!   responses (axum's, hyper's) already carry headers.
@@ -26,7 +27,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use http::{HeaderMap, Request, Response, StatusCode};
-use origin_policy::middleware::{MissingOrigin, OriginPolicyLayer};
+use origin_policy::middleware::{MergeVaryLayer, MissingOrigin, OriginPolicyLayer};
 use origin_policy::store::PolicyStore;
 use origin_policy::{Mode, Policy};
 use tower_layer::Layer;
@@ -171,6 +172,11 @@ fn the_allow_path_does_not_allocate() {
     assert_eq!(
         measure(&mut vary, &[x_tenant, bearer, origin], empty_response),
         2
+    );
+    let mut merged = MergeVaryLayer::new().layer(layer.clone().layer(Prepared));
+    assert_eq!(
+        measure(&mut merged, &[x_tenant, bearer, origin], roomy_response),
+        0
     );
 
     let mut referer = layer

@@ -10,7 +10,7 @@
 mod snippet {
     // GUIDE SNIPPET START
     use axum::{routing::get, Router};
-    use origin_policy::middleware::OriginPolicyLayer;
+    use origin_policy::middleware::{MergeVaryLayer, OriginPolicyLayer};
     use origin_policy::{Mode, Policy};
     use tower_http::cors::{AllowOrigin, CorsLayer};
 
@@ -40,7 +40,9 @@ mod snippet {
             .route("/", get(|| async { "hello" }))
             .layer(gate)
             // the last layer is the outermost: CORS answers preflights before the gate
-            .layer(cors))
+            .layer(cors)
+            // one `Vary` line on every response (CorsLayer appends its own after the gate's)
+            .layer(MergeVaryLayer::new()))
     }
 
     #[tokio::main]
@@ -86,6 +88,8 @@ mod snippet {
             ] {
                 let response = app.clone().oneshot(request(key, origin)).await.unwrap();
                 assert_eq!(response.status(), status, "{key} {origin}");
+                let vary: Vec<_> = response.headers().get_all("vary").iter().collect();
+                assert_eq!(vary.len(), 1, "{key} {origin}: {vary:?}");
             }
             // A browser's preflight from a test-mode origin is granted, and the live-key
             // request that follows gets a 403 the page can read.

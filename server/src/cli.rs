@@ -14,7 +14,7 @@ use tracing::level_filters::LevelFilter;
 
 pub use crate::db::command::DbArgs;
 use crate::logging::{self, LogFormat};
-use crate::server::{Limits, Listeners, Server, ServerConfig};
+use crate::server::{Limits, Listeners, Server, ServerConfig, DEFAULT_DECISION_MAX_AGE_SECONDS};
 pub use crate::tenants::TenantStatusAccess;
 
 /// The exit status of a start-up error (bad directory, address in use).
@@ -139,6 +139,14 @@ pub struct ServeArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 600)]
     pub cors_max_age: u64,
 
+    /// How long a gateway may keep a decision, in seconds: `Cache-Control: max-age` on the
+    /// answers of /v1/auth and /v1/frame-ancestors that depend only on the tenant, the key's
+    /// mode and the origin (the shipped nginx.conf caches them by that key). An edit is
+    /// seen through the cache at most this long after the service sees it; 0 answers
+    /// `no-store` to every request.
+    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_DECISION_MAX_AGE_SECONDS, value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub decision_max_age: u64,
+
     /// The path prefix of the hosted flow (`PREFIX{live|test}...`): an Envoy check for
     /// such a path is answered with the tenant's `frame-ancestors` directive for the mode
     /// the path names, instead of an origin check.
@@ -205,6 +213,7 @@ impl ServeArgs {
             postgres_resync: Duration::from_secs(self.postgres_resync_seconds),
             tenant_header: self.tenant_header.clone(),
             cors_max_age: Duration::from_secs(self.cors_max_age),
+            decision_max_age: Duration::from_secs(self.decision_max_age),
             flow_path_prefix: self.flow_path_prefix.clone(),
             denial_log_limit: self.denial_log_limit,
             shutdown_timeout: Duration::from_secs(self.shutdown_timeout),

@@ -12,7 +12,8 @@ use http::{Request, Response, StatusCode};
 use http_body_util::Full;
 
 use crate::decide::{reason_value, Decider};
-use crate::denial_headers::{denial_headers, MODE, NO_STORE, REASON, REPORT_ONLY};
+use crate::decision_cache::{Asked, DecisionCache};
+use crate::denial_headers::{denial_headers, MODE, REASON, REPORT_ONLY};
 use crate::feed::Feed;
 use crate::metrics::Metrics;
 use crate::panics::CatchPanic;
@@ -26,6 +27,8 @@ pub struct App {
     /// Who may read `/v1/tenants/{tenant}`.
     pub tenant_status: TenantStatusAccess,
     pub content_hashes: ContentHashes,
+    /// How long a gateway may keep a decision (`Cache-Control`).
+    pub decision_cache: DecisionCache,
 }
 
 /// The address of the client, as a request extension the listener sets.
@@ -115,6 +118,7 @@ fn decision<B>(
 ) -> Response<Full<Bytes>> {
     // The body is never read: the decision is in the headers.
     let (parts, _) = request.into_parts();
+    let asked = Asked::of(&parts);
     let answer = app.decider.decide_parts(parts, started);
     let mut response = Response::new(Full::default());
     *response.status_mut() = match (answer.allowed, gateway) {
@@ -123,15 +127,17 @@ fn decision<B>(
         (false, _) => StatusCode::FORBIDDEN,
     };
     let headers = response.headers_mut();
-    match answer.reason {
-        Some(code) => *headers = denial_headers(code, answer.mode),
-        None => {
-            headers.insert(header::CACHE_CONTROL, NO_STORE);
-            if let Some(mode) = answer.mode {
-                headers.insert(MODE, HeaderValue::from_static(mode.as_str()));
-            }
-        }
+    // A denial's reason and mode come with its map, built once per reason and mode; its
+    // `Cache-Control` (there already: a new entry would grow the cloned map) is replaced.
+    if let Some(code) = answer.reason {
+        *headers = denial_headers(code, answer.mode);
+    } else if let Some(mode) = answer.mode {
+        headers.insert(MODE, HeaderValue::from_static(mode.as_str()));
     }
+    headers.insert(
+        header::CACHE_CONTROL,
+        app.decision_cache.decision(asked, &answer),
+    );
     if let Some(code) = answer.report_only {
         headers.insert(REPORT_ONLY, reason_value(code));
     }
@@ -166,7 +172,7 @@ fn frame_ancestors<B>(app: &App, request: Request<B>) -> Response<Full<Bytes>> {
     };
     *response.status_mut() = status;
     let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, NO_STORE);
+    headers.insert(header::CACHE_CONTROL, app.decision_cache.frame_ancestors());
     headers.insert(name, value);
     response
 }

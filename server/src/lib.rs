@@ -41,6 +41,7 @@ mod admin;
 pub mod cli;
 mod db;
 mod decide;
+mod decision_cache;
 mod denial_headers;
 mod feed;
 pub mod fuzzing;

@@ -26,6 +26,8 @@ use tokio::sync::watch;
 use crate::admin::{self, Admin, Tokens};
 use crate::db::source::{PostgresConfig, PostgresSource};
 use crate::decide::{Decider, DeciderConfig};
+use crate::decision_cache::DecisionCache;
+pub use crate::decision_cache::DEFAULT_MAX_AGE_SECONDS as DEFAULT_DECISION_MAX_AGE_SECONDS;
 use crate::feed::Feed;
 use crate::grpc::{AuthorizationServer, CheckService};
 use crate::grpc_connections::{self, ConnectionLimits};
@@ -54,6 +56,10 @@ pub struct ServerConfig {
     pub tenant_header: HeaderName,
     /// `Access-Control-Max-Age` of the CORS grant of an allowed preflight.
     pub cors_max_age: Duration,
+    /// How long a gateway may keep a decision: `Cache-Control: max-age` (whole seconds) on
+    /// the answers of `/v1/auth` and `/v1/frame-ancestors` that depend only on the tenant,
+    /// the mode and the origin; zero for `no-store` on every answer.
+    pub decision_max_age: Duration,
     /// The path prefix of the hosted flow (default `/flow/`): an Envoy check for
     /// `PREFIX{live|test}` (then the end, `/` or `?`) is answered with the tenant's
     /// `frame-ancestors` directive for that mode; empty for none.
@@ -84,6 +90,7 @@ impl Default for ServerConfig {
             postgres_resync: Duration::from_secs(30),
             tenant_header: HeaderName::from_static("x-tenant"),
             cors_max_age: Duration::from_secs(600),
+            decision_max_age: Duration::from_secs(DEFAULT_DECISION_MAX_AGE_SECONDS),
             flow_path_prefix: "/flow/".to_owned(),
             denial_log_limit: 100,
             shutdown_timeout: Duration::from_secs(10),
@@ -252,6 +259,7 @@ impl Server {
             metrics,
             tenant_status: config.tenant_status,
             content_hashes: Default::default(),
+            decision_cache: DecisionCache::new(config.decision_max_age),
         });
         let handler = move |request| handle(app.clone(), request);
         let http = tokio::spawn(serve_http(listeners.http, handler, stopped.clone()));

@@ -9,7 +9,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::admin::{admin_replica, call, live_allowed, token_file, within, ALICE, OPS};
+use common::admin::{
+    add_domain, admin_replica, call, live_allowed, racing_writers, token_file, within, ALICE, OPS,
+};
 use origin_policy::policy_file::{parse, Format};
 use serde_json::json;
 
@@ -24,7 +26,6 @@ fn the_admin_api_replaces_the_tenants_file_atomically() {
     let dir = policies.path().to_str().unwrap().to_owned();
     let (replica, admin) = admin_replica(&["--policies", &dir], &tokens);
     let acme = "/admin/v1/tenants/acme";
-    let domains = "/admin/v1/tenants/acme/domains";
     let file = policies.path().join("acme.toml");
 
     let head = call(admin, ALICE, "GET", acme, None, &[]);
@@ -53,14 +54,8 @@ fn the_admin_api_replaces_the_tenants_file_atomically() {
     let mut etag = head.etag();
     for n in 0..20 {
         let pattern = format!("https://site{n}.berbix.com");
-        let added = call(
-            admin,
-            ALICE,
-            "POST",
-            domains,
-            Some(json!({"mode": "live", "pattern": pattern, "note": format!("site \"{n}\"")})),
-            &[("If-Match", &etag)],
-        );
+        let entry = json!({"mode": "live", "pattern": pattern, "note": format!("site \"{n}\"")});
+        let added = add_domain(admin, ALICE, "acme", entry, Some(&etag));
         assert_eq!(added.status, 201, "{}", added.body);
         etag = added.etag();
     }
@@ -89,35 +84,14 @@ fn the_admin_api_replaces_the_tenants_file_atomically() {
     assert_eq!(names, ["acme.toml"]);
 
     // A stale ETag, racing writers, a removal, an unknown tenant's first policy.
-    let stale = call(
-        admin,
-        ALICE,
-        "POST",
-        domains,
-        Some(json!({"mode": "live", "pattern": "https://late.berbix.com"})),
-        &[("If-Match", head.etag().as_str())],
-    );
+    let late = json!({"mode": "live", "pattern": "https://late.berbix.com"});
+    let stale = add_domain(admin, ALICE, "acme", late, Some(&head.etag()));
     assert_eq!(stale.status, 412, "{}", stale.body);
-    let racers: Vec<_> = ["https://a.racer.com", "https://b.racer.com"]
-        .into_iter()
-        .map(|pattern| {
-            let etag = etag.clone();
-            std::thread::spawn(move || {
-                call(
-                    admin,
-                    OPS,
-                    "POST",
-                    "/admin/v1/tenants/acme/domains",
-                    Some(json!({"mode": "live", "pattern": pattern})),
-                    &[("If-Match", &etag)],
-                )
-                .status
-            })
-        })
-        .collect();
-    let mut statuses: Vec<u16> = racers.into_iter().map(|r| r.join().unwrap()).collect();
-    statuses.sort();
-    assert_eq!(statuses, [201, 412]);
+    let racers = [
+        (admin, "https://a.racer.com"),
+        (admin, "https://b.racer.com"),
+    ];
+    assert_eq!(racing_writers(&racers, "acme", &etag), [201, 412]);
 
     let removed = call(
         admin,
@@ -134,16 +108,56 @@ fn the_admin_api_replaces_the_tenants_file_atomically() {
         "https://www.berbix.com"
     )));
 
-    let fresh = call(
-        admin,
-        OPS,
-        "POST",
-        "/admin/v1/tenants/new%20co/domains",
-        Some(json!({"mode": "test", "pattern": "http://localhost:3000"})),
-        &[("If-Match", "\"none\"")],
-    );
+    let local = json!({"mode": "test", "pattern": "http://localhost:3000"});
+    let fresh = add_domain(admin, OPS, "new%20co", local, Some("\"none\""));
     assert_eq!(fresh.status, 201, "{}", fresh.body);
     assert!(policies.path().join("new co.toml").is_file());
+    // The check and the removal both need a mode and one more value, and a known mode.
+    for (method, path, status, code, needs) in [
+        (
+            "GET",
+            "check?mode=live",
+            400,
+            "missing_parameter",
+            "`mode` and `origin`",
+        ),
+        (
+            "GET",
+            "check?origin=https://a.example",
+            400,
+            "missing_parameter",
+            "`mode` and `origin`",
+        ),
+        (
+            "DELETE",
+            "domains?pattern=https://a.example",
+            400,
+            "missing_parameter",
+            "`mode` and `pattern`",
+        ),
+        (
+            "GET",
+            "check?mode=prod&origin=https://a.example",
+            422,
+            "unknown_mode",
+            "prod",
+        ),
+        (
+            "DELETE",
+            "domains?mode=prod&pattern=https://a.example",
+            422,
+            "unknown_mode",
+            "prod",
+        ),
+    ] {
+        let answer = call(admin, OPS, method, &format!("{acme}/{path}"), None, &[]);
+        assert_eq!(answer.status, status, "{method} {path}: {}", answer.body);
+        assert!(
+            answer.body.contains(code) && answer.body.contains(needs),
+            "{method} {path}: {}",
+            answer.body
+        );
+    }
     let traversal = call(admin, OPS, "GET", "/admin/v1/tenants/..%2Fetc", None, &[]);
     assert_eq!(traversal.status, 400, "{}", traversal.body);
 

@@ -8,7 +8,10 @@ mod common;
 use std::process::Command;
 use std::time::Duration;
 
-use common::admin::{admin_replica, call, live_allowed, send, token_file, within, ALICE, OPS};
+use common::admin::{
+    add_domain, admin_replica, call, live_allowed, racing_writers, send, token_file, within, ALICE,
+    OPS,
+};
 use common::binary;
 use common::postgres::Postgres;
 use serde_json::json;
@@ -93,34 +96,21 @@ fn the_admin_api_writes_to_postgresql_and_every_replica_follows() {
         .as_str()
         .unwrap()
         .contains("JSON"));
-    let unknown = call(
-        admin1,
-        ALICE,
-        "POST",
-        domains,
-        Some(json!({"mode": "prod", "pattern": "https://a.example"})),
-        &[],
-    );
+    let prod = json!({"mode": "prod", "pattern": "https://a.example"});
+    let unknown = add_domain(admin1, ALICE, "acme", prod, None);
     assert_eq!(unknown.status, 422, "{}", unknown.body);
     assert_eq!(unknown.json()["errors"][0]["code"], "unknown_mode");
     let huge = "x".repeat(70 * 1024);
-    let too_large = call(
+    let too_large = add_domain(
         admin1,
         ALICE,
-        "POST",
-        domains,
-        Some(json!({"mode": "live", "pattern": huge})),
-        &[],
+        "acme",
+        json!({"mode": "live", "pattern": huge}),
+        None,
     );
     assert_eq!(too_large.status, 413, "{}", too_large.body);
-    let invalid = call(
-        admin1,
-        ALICE,
-        "POST",
-        domains,
-        Some(json!({"mode": "live", "pattern": "berbix.com"})),
-        &[],
-    );
+    let bare = json!({"mode": "live", "pattern": "berbix.com"});
+    let invalid = add_domain(admin1, ALICE, "acme", bare, None);
     assert_eq!(invalid.status, 422, "{}", invalid.body);
     let error = &invalid.json()["errors"][0];
     assert_eq!(error["code"], "missing_scheme");
@@ -130,14 +120,8 @@ fn the_admin_api_writes_to_postgresql_and_every_replica_follows() {
     // Added on replica 1, allowed by replica 2 within a second.
     let origin = "https://www.berbix.com";
     assert!(!live_allowed(&two, "acme", origin));
-    let added = call(
-        admin1,
-        ALICE,
-        "POST",
-        domains,
-        Some(json!({"mode": "live", "pattern": origin, "note": "marketing site"})),
-        &[("If-Match", &none)],
-    );
+    let entry = json!({"mode": "live", "pattern": origin, "note": "marketing site"});
+    let added = add_domain(admin1, ALICE, "acme", entry, Some(&none));
     assert_eq!(added.status, 201, "{}", added.body);
     let version = added.json()["version"].as_u64().unwrap();
     assert_eq!(added.etag(), format!("\"{version}\""));
@@ -153,50 +137,20 @@ fn the_admin_api_writes_to_postgresql_and_every_replica_follows() {
     );
 
     // The same entry in another spelling: 409. A stale version: 412.
-    let again = call(
-        admin2,
-        ALICE,
-        "POST",
-        domains,
-        Some(json!({"mode": "live", "pattern": "HTTPS://WWW.BERBIX.COM:443/"})),
-        &[],
-    );
+    let respelled = json!({"mode": "live", "pattern": "HTTPS://WWW.BERBIX.COM:443/"});
+    let again = add_domain(admin2, ALICE, "acme", respelled, None);
     assert_eq!(again.status, 409, "{}", again.body);
-    let stale = call(
-        admin2,
-        ALICE,
-        "POST",
-        domains,
-        Some(json!({"mode": "live", "pattern": "https://docs.berbix.com"})),
-        &[("If-Match", &none)],
-    );
+    let docs = json!({"mode": "live", "pattern": "https://docs.berbix.com"});
+    let stale = add_domain(admin2, ALICE, "acme", docs, Some(&none));
     assert_eq!(stale.status, 412, "{}", stale.body);
 
     // Two writers with the same If-Match, one on each replica: one wins.
     let current = format!("\"{version}\"");
-    let racers: Vec<_> = [
+    let racers = [
         (admin1, "https://one.berbix.com"),
         (admin2, "https://two.berbix.com"),
-    ]
-    .into_iter()
-    .map(|(admin, pattern)| {
-        let current = current.clone();
-        std::thread::spawn(move || {
-            call(
-                admin,
-                OPS,
-                "POST",
-                "/admin/v1/tenants/acme/domains",
-                Some(json!({"mode": "live", "pattern": pattern})),
-                &[("If-Match", &current)],
-            )
-            .status
-        })
-    })
-    .collect();
-    let mut statuses: Vec<u16> = racers.into_iter().map(|r| r.join().unwrap()).collect();
-    statuses.sort();
-    assert_eq!(statuses, [201, 412]);
+    ];
+    assert_eq!(racing_writers(&racers, "acme", &current), [201, 412]);
 
     // Validation against the list, and a check of the applied policy.
     let redundant = call(
@@ -334,17 +288,9 @@ fn the_admin_api_writes_to_postgresql_and_every_replica_follows() {
         "{stderr}"
     );
     // A write through the API repairs it: the base is the policy that is served.
-    let repaired = call(
-        admin1,
-        ALICE,
-        "POST",
-        domains,
-        Some(json!({"mode": "live", "pattern": "https://pay.example"})),
-        &[(
-            "If-Match",
-            &call(admin1, ALICE, "GET", acme, None, &[]).etag(),
-        )],
-    );
+    let served = call(admin1, ALICE, "GET", acme, None, &[]).etag();
+    let pay = json!({"mode": "live", "pattern": "https://pay.example"});
+    let repaired = add_domain(admin1, ALICE, "acme", pay, Some(&served));
     assert_eq!(repaired.status, 201, "{}", repaired.body);
     assert!(within(SECOND, || live_allowed(
         &two,

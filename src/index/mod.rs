@@ -25,8 +25,9 @@
 //! (mode, scheme, and exact, wildcard or label-wildcard), so a probe rejects every entry of
 //! another class and almost every other key without reading a rule. The value is the rule;
 //! rules that share a key and class (the same host on several ports) are one slot pointing
-//! at a run of rule indices sorted by port, one per port ([`runs`]), where a check finds its
-//! port by binary search: at most 17 ports compared, whatever the number of rules.
+//! at a run of rule indices sorted by port, one per port, with their ports beside them
+//! ([`runs`]), where a check finds its port by binary search without reading the rules: at
+//! most 17 ports compared, whatever the number of rules.
 //! Key bytes are never stored again: a candidate is compared with its rule's own key, a
 //! range of the rule's canonical text ([`Rule::key_bytes`]). The table's size is a power of
 //! two at most half full (a miss walks about two slots; at 3/4 a check at 100,000 rules
@@ -109,7 +110,8 @@ impl Entry {
     fn value(self) -> Value {
         match self {
             Entry::Rule(rule) => Value::from(rule),
-            // Runs hold at most 1.5 entries per rule, so a start is below 2^31 (see `MAX_RULES`).
+            // Runs hold at most 1.5 entries (pairs) per rule, so a start is below 2^31 (see
+            // `MAX_RULES`).
             Entry::Run(start) => {
                 debug_assert!(start < RUN as usize, "a run starts below 2^31");
                 Value(RUN | u32::try_from(start).unwrap_or(RUN - 1))
@@ -296,7 +298,7 @@ impl Index {
             runs::arrange(rules, &mut members);
             match members.as_slice() {
                 [only] => Entry::Rule(*only).value(),
-                _ => Entry::Run(runs.push(&members)).value(),
+                _ => Entry::Run(runs.push(rules, &members)).value(),
             }
         });
         runs.finish()
@@ -335,8 +337,7 @@ impl Index {
                 .runs
                 .get(start)
                 .first()
-                .copied()
-                .and_then(RuleId::from_stored),
+                .and_then(|&[_, rule]| RuleId::from_stored(rule)),
         }
     }
 
@@ -363,7 +364,7 @@ impl Index {
                 let rule = rules.get(id.index())?;
                 (rule.is_on_port(port) || rule.is_on_any_port()).then_some(id)
             }
-            Entry::Run(start) => runs::pick(rules, self.runs.get(start), port),
+            Entry::Run(start) => runs::pick_in(self.runs.get(start), port),
         }
     }
 

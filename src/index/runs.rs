@@ -48,32 +48,54 @@ pub(super) fn pick(rules: &[Rule], run: &[u32], port: u16) -> Option<RuleId> {
     run.get(at).copied().and_then(RuleId::from_stored)
 }
 
+/// [`pick`] over a run of [`Runs`], whose members carry their ports: the search reads the
+/// run alone, not the rules (at 100,000 rules, each rule read is about one more cache
+/// miss).
+#[inline]
+pub(super) fn pick_in(run: &[[u32; 2]], port: u16) -> Option<RuleId> {
+    let found = run.binary_search_by(|&[member_port, _]| {
+        work::count(1);
+        member_port.cmp(&u32::from(port))
+    });
+    let at = match found {
+        Ok(at) => at,
+        Err(_) if run.first().is_some_and(|&[first_port, _]| first_port == 0) => 0,
+        Err(_) => return None,
+    };
+    run.get(at).and_then(|&[_, rule]| RuleId::from_stored(rule))
+}
+
 /// Whether `ordering` puts a run's port before the origin's; for the tests' readability.
 #[cfg(test)]
 fn before(ordering: std::cmp::Ordering) -> bool {
     ordering == std::cmp::Ordering::Less
 }
 
-/// The runs of an index: each is its length, then its rules.
+/// The runs of an index: each is a header `[length, 0]`, then its rules as `[port, rule]`
+/// ([`Rule::port_order`] and the stored id), so that a check finds its port in the run
+/// without reading the rules.
 #[derive(Debug, Default)]
 pub(super) struct Runs {
-    items: Box<[u32]>,
+    items: Box<[[u32; 2]]>,
 }
 
 /// Builds [`Runs`].
 #[derive(Debug, Default)]
 pub(super) struct RunsBuilder {
-    items: Vec<u32>,
+    items: Vec<[u32; 2]>,
 }
 
 impl RunsBuilder {
     /// Adds the run of `members` (arranged) and returns where it starts.
-    pub(super) fn push(&mut self, members: &[RuleId]) -> usize {
+    pub(super) fn push(&mut self, rules: &[Rule], members: &[RuleId]) -> usize {
         let start = self.items.len();
         // A run has at most one rule per port: 65,536 of them.
         self.items
-            .push(u32::try_from(members.len()).unwrap_or(u32::MAX));
-        self.items.extend(members.iter().map(|rule| rule.get()));
+            .push([u32::try_from(members.len()).unwrap_or(u32::MAX), 0]);
+        self.items.extend(members.iter().map(|rule| {
+            let port = rules.get(rule.index()).map_or(0, Rule::port_order);
+            [u32::from(port), rule.get()]
+        }));
         start
     }
 
@@ -85,10 +107,10 @@ impl RunsBuilder {
 }
 
 impl Runs {
-    /// The rules of the run at `start`.
+    /// The rules of the run at `start`, with their ports.
     #[inline]
-    pub(super) fn get(&self, start: usize) -> &[u32] {
-        let len = self.items.get(start).map_or(0, |&len| len as usize);
+    pub(super) fn get(&self, start: usize) -> &[[u32; 2]] {
+        let len = self.items.get(start).map_or(0, |&[len, _]| len as usize);
         self.items
             .get(start + 1..start + 1 + len)
             .unwrap_or_default()
@@ -145,6 +167,10 @@ mod tests {
             let run: Vec<u32> = members.iter().map(|rule| rule.get()).collect();
             let got = pick(rules, &run, port).map(RuleId::index);
             assert_eq!(got, want, "{entries:?} on port {port}");
+            let mut runs = RunsBuilder::default();
+            let start = runs.push(rules, &members);
+            let got = pick_in(runs.finish().get(start), port).map(RuleId::index);
+            assert_eq!(got, want, "{entries:?} on port {port}, ports in the run");
             let ports: Vec<u16> = members
                 .iter()
                 .map(|rule| rules[rule.index()].port_order())

@@ -111,6 +111,8 @@ use crate::store::PolicyStore;
 /// grow. [`vary_on_allow(false)`](Self::vary_on_allow) adds nothing, for responses that no
 /// shared cache stores (`private`, `no-store`, or not cacheable at all). A `CorsLayer`
 /// that already adds `Vary: Origin` needs no such setting: only what is missing is added.
+/// tower-http's `CorsLayer` outside the gate appends a `Vary` line of its own after the gate
+/// answered; [`MergeVaryLayer`](super::MergeVaryLayer) outside it joins them into one.
 ///
 /// The layer cannot name what the tenant and mode closures read. A tenant taken from a
 /// header of your own (`X-Tenant`) needs `Vary: X-Tenant` on cacheable responses (or
@@ -132,7 +134,8 @@ use crate::store::PolicyStore;
 /// responses (the `Access-Control-*` headers), and this layer refuses to serve the others.
 /// Put `CorsLayer` outside this layer (added after it in axum's `Router::layer` calls, or
 /// before it in a `ServiceBuilder`), so that it answers CORS preflights itself and adds its
-/// headers to this layer's 403s too.
+/// headers to this layer's 403s too, and [`MergeVaryLayer`](super::MergeVaryLayer) outside
+/// both, so that each response has one `Vary` line.
 ///
 /// A browser sends `Authorization` only on the real request, after a preflight that
 /// carries neither the key nor custom headers, so the CORS side cannot know the mode. Give
@@ -146,7 +149,7 @@ use crate::store::PolicyStore;
 /// [`Policy::cors_predicate`] for that mode is the exact answer.)
 ///
 /// ```
-/// use origin_policy::middleware::OriginPolicyLayer;
+/// use origin_policy::middleware::{MergeVaryLayer, OriginPolicyLayer};
 /// use origin_policy::{Mode, Policy};
 /// use tower::ServiceBuilder;
 /// use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -156,6 +159,8 @@ use crate::store::PolicyStore;
 ///     .allow(Mode::Test, "http://localhost:*")
 ///     .build()?;
 /// let middleware = ServiceBuilder::new()
+///     // outermost: one `Vary` line for the gate's and `CorsLayer`'s names
+///     .layer(MergeVaryLayer::new())
 ///     .layer(
 ///         CorsLayer::new()
 ///             .allow_origin(AllowOrigin::predicate(policy.cors_predicate_any_mode()))

@@ -27,6 +27,9 @@
 //! - [`FrameAncestorsLayer`], the `Content-Security-Policy: frame-ancestors` of embeddable
 //!   pages from the same policy, with its [`FrameAncestorsService`] and
 //!   [`FrameAncestorsFuture`];
+//! - [`MergeVaryLayer`], outermost, so that a response leaves the composition with one `Vary`
+//!   line (tower-http's `CorsLayer` appends one of its own), with its [`MergeVary`] and
+//!   [`MergeVaryFuture`];
 //! - [`MissingOrigin`], what to do with a request without `Origin`;
 //! - [`REPORT_ONLY_HEADER`], the header of a request let through in a report-only mode;
 //! - [`mode_from_authorization`], the mode from the API secret in `Authorization`;
@@ -50,6 +53,7 @@ mod decision;
 mod denial;
 mod frame_ancestors;
 mod layer;
+mod merge_vary;
 mod missing_origin;
 mod referer;
 mod report_only;
@@ -65,6 +69,7 @@ pub use self::denial::{
 };
 pub use self::frame_ancestors::{FrameAncestorsFuture, FrameAncestorsLayer, FrameAncestorsService};
 pub use self::layer::OriginPolicyLayer;
+pub use self::merge_vary::{MergeVary, MergeVaryFuture, MergeVaryLayer};
 pub use self::missing_origin::MissingOrigin;
 pub use self::report_only::REPORT_ONLY_HEADER;
 pub use self::service::{OriginPolicy, ResponseFuture};

@@ -1,4 +1,5 @@
-//! The `Vary` an allowed response needs: [`AllowVary`] and [`add_vary`].
+//! The `Vary` an allowed response needs ([`AllowVary`] and [`add_vary`]), and the one `Vary`
+//! line a response leaves the composition with ([`merge_vary`]).
 
 use http::header::{self, HeaderMap, HeaderValue};
 
@@ -69,6 +70,63 @@ pub(super) fn add_vary(headers: &mut HeaderMap, vary: AllowVary) {
             headers.append(header::VARY, HeaderValue::from_static(missing));
         }
     }
+}
+
+/// Joins every `Vary` line of the response into one, each name once (the first spelling of
+/// names that differ only in case), in the order they came; a `*` anywhere makes the line
+/// `*` (RFC 9110, section 12.5.5: the response varies on more than headers, so no name adds
+/// anything). Empty lines and empty list elements are dropped, and a response whose only
+/// `Vary` names nothing loses it. Without a change to make (no `Vary`, or one line that names
+/// each name once and has `*` alone or not at all) nothing is allocated. A line that is not
+/// visible ASCII cannot be split safely: then every line is kept as it is.
+pub(super) fn merge_vary(headers: &mut HeaderMap) {
+    let mut lines = headers.get_all(header::VARY).iter();
+    let Some(first) = lines.next() else { return };
+    if lines.next().is_none() && first.to_str().is_ok_and(is_one_clean_line) {
+        return;
+    }
+    let mut names: Vec<&str> = Vec::new();
+    let mut star = false;
+    for value in headers.get_all(header::VARY) {
+        let Ok(text) = value.to_str() else { return };
+        for name in text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            star |= name == "*";
+            if !names.iter().any(|seen| seen.eq_ignore_ascii_case(name)) {
+                names.push(name);
+            }
+        }
+    }
+    let joined = match star {
+        true => Some(HeaderValue::from_static("*")),
+        false if names.is_empty() => None,
+        // Visible ASCII names joined by `, ` are a valid value.
+        false => HeaderValue::from_str(&names.join(", ")).ok(),
+    };
+    match joined {
+        Some(value) => {
+            headers.insert(header::VARY, value);
+        }
+        None if names.is_empty() => {
+            headers.remove(header::VARY);
+        }
+        None => {}
+    }
+}
+
+/// Whether one `Vary` line needs no change: no empty element, each name once (ignoring
+/// case), and `*` only as the whole line. Quadratic in the names, of which a line has few.
+fn is_one_clean_line(text: &str) -> bool {
+    let names = || text.split(',').map(str::trim);
+    if text.trim() == "*" {
+        return true;
+    }
+    names().enumerate().all(|(index, name)| {
+        !name.is_empty()
+            && name != "*"
+            && !names()
+                .take(index)
+                .any(|seen| seen.eq_ignore_ascii_case(name))
+    })
 }
 
 #[cfg(test)]
@@ -145,6 +203,36 @@ mod tests {
             }
             add_vary(&mut headers, vary);
             assert_eq!(vary_values(&headers), expected, "{existing:?} {vary:?}");
+        }
+    }
+
+    #[test]
+    fn merged_vary_is_one_line_naming_each_name_once() {
+        for (lines, expected) in [
+            (&[][..], &[][..]),
+            (&["origin"], &["origin"]),
+            (&["*"], &["*"]),
+            (
+                &["Origin, Accept", "origin, access-control-request-method"],
+                &["Origin, Accept, access-control-request-method"],
+            ),
+            (&["origin", "ORIGIN"], &["origin"]),
+            (&["origin, Origin"], &["origin"]),
+            (&["origin", "*"], &["*"]),
+            (&["origin, *, accept"], &["*"]),
+            (&["a,, b", " "], &["a, b"]),
+            (&["", " , "], &[]),
+            (&["accept", "caf\u{e9}"], &["accept", "caf\u{e9}"]),
+        ] {
+            let mut headers = HeaderMap::new();
+            for value in lines {
+                headers.append(
+                    header::VARY,
+                    HeaderValue::from_bytes(value.as_bytes()).unwrap(),
+                );
+            }
+            merge_vary(&mut headers);
+            assert_eq!(vary_values(&headers), expected, "{lines:?}");
         }
     }
 }

@@ -43,23 +43,36 @@ static BYTE_CLASS: [u8; 256] = {
 const LANES: u64 = 0x0101_0101_0101_0101;
 const HIGH: u64 = 0x8080_8080_8080_8080;
 
-/// The high bit of each lane of `word` (whose lanes are all ASCII) that holds `byte`.
+/// The high bit of each lane of `word` whose byte is at least `threshold` (the other bits
+/// are garbage). An ASCII lane plus `0x80 - threshold` reaches 0x80 exactly when it is at
+/// least `threshold`, and stays below 0x100, so no lane carries into the next. (A
+/// non-ASCII lane may carry; the caller clears such lanes with `& !word` and then does not
+/// use the masks of the lanes above them.)
 #[inline(always)]
-fn lanes_equal(word: u64, byte: u8) -> u64 {
-    // A lane is zero after the XOR exactly when it held `byte`; adding 0x7f sets the high
-    // bit of every other lane, without carrying into the next.
-    !(word ^ (LANES * u64::from(byte))).wrapping_add(LANES * 0x7f) & HIGH
+const fn at_least(word: u64, threshold: u8) -> u64 {
+    word.wrapping_add(LANES * (0x80 - threshold as u64))
 }
 
-/// The high bit of each lane of `word` (all ASCII) that holds a byte in `low..=high`. A
-/// lane plus `0x80 - c` reaches 0x80 exactly when it is at least `c`, and no lane carries
-/// into the next, since an ASCII lane plus at most 0x80 stays below 0x100. (A word with a
-/// non-ASCII byte may carry; the caller tests for one and does not use the masks then.)
+/// The first test of a word, enough for most: its lanes that are `a-z` or `.`, its dots,
+/// and the sum of the `.` bound, which [`digit_or_hyphen_lanes`] shares. Each class is a
+/// range of bytes: the lanes at least its first byte and not at least the one after its
+/// last. Exact in every lane up to the first non-ASCII one, which is never `a-z` or `.`.
 #[inline(always)]
-fn lanes_in(word: u64, low: u8, high: u8) -> u64 {
-    word.wrapping_add(LANES * u64::from(0x80 - low))
-        & !word.wrapping_add(LANES * u64::from(0x7f - high))
-        & HIGH
+fn plain_lanes(word: u64) -> (u64, u64, u64) {
+    let from_dot = at_least(word, b'.');
+    let dots = (from_dot ^ at_least(word, b'/')) & HIGH;
+    let letters = at_least(word, b'a') ^ at_least(word, b'{');
+    // `& !word` clears the lanes of non-ASCII bytes, whose tests may have carried.
+    ((letters | dots) & !word & HIGH, dots, from_dot)
+}
+
+/// The second test, for a word with other bytes than `a-z` and `.`: its lanes that are
+/// `0-9` or `-`, and its hyphens (`from_dot` from [`plain_lanes`]). Exact as that one.
+#[inline(always)]
+fn digit_or_hyphen_lanes(word: u64, from_dot: u64) -> (u64, u64) {
+    let hyphens = (at_least(word, b'-') ^ from_dot) & HIGH;
+    let digits = at_least(word, b'0') ^ at_least(word, b':');
+    ((digits | hyphens) & !word & HIGH, hyphens)
 }
 
 /// Where the scan of the host stands.
@@ -67,9 +80,9 @@ struct Scan {
     /// Where the current label begins, from the start of the host.
     label_start: usize,
     dots: Dots,
-    /// Set when the host holds `--` somewhere: only then can a label start with `xn--`,
-    /// which must be checked by IDNA.
-    double_hyphen: bool,
+    /// Not zero when the host holds `--` somewhere: only then can a label start with
+    /// `xn--`, which must be checked by IDNA.
+    double_hyphen: u64,
 }
 
 impl Scan {
@@ -100,18 +113,16 @@ impl Scan {
         at: usize,
         width: usize,
     ) -> Option<Option<usize>> {
-        let dots = lanes_equal(word, b'.');
-        // `& !word` clears the lanes of non-ASCII bytes, whose tests may have carried.
-        let plain = (lanes_in(word, b'a', b'z') | dots) & !word;
+        let (plain, dots, from_dot) = plain_lanes(word);
         if plain == HIGH {
             return self.dots(dots, at).map(|()| None);
         }
-        let hyphens = lanes_equal(word, b'-');
-        let good = (plain | lanes_in(word, b'0', b'9') | hyphens) & !word;
+        let (digits_or_hyphens, hyphens) = digit_or_hyphen_lanes(word, from_dot);
+        let good = plain | digits_or_hyphens;
         // A `--` inside this word, or across the end of the previous one.
         let across =
             word as u8 == b'-' && at.checked_sub(1).and_then(|at| authority.get(at)) == Some(&b'-');
-        self.double_hyphen |= hyphens & (hyphens >> 8) != 0 || across;
+        self.double_hyphen |= hyphens & (hyphens >> 8) | u64::from(across);
         if good != HIGH {
             return self.bytes(authority, at, width);
         }
@@ -160,7 +171,7 @@ pub(super) fn parse_canonical(input: &str) -> Option<Origin<'_>> {
     let mut scan = Scan {
         label_start: 0,
         dots: Dots::default(),
-        double_hyphen: false,
+        double_hyphen: 0,
     };
     let mut chunks = authority.chunks_exact(8);
     let mut at = 0;
@@ -199,7 +210,7 @@ pub(super) fn parse_canonical(input: &str) -> Option<Origin<'_>> {
     } else {
         HostKind::Domain
     };
-    if scan.double_hyphen && !idna_keeps(host) {
+    if scan.double_hyphen != 0 && !idna_keeps(host) {
         return None;
     }
     let port = match authority.get(host_len + 1..) {
@@ -247,36 +258,62 @@ fn is_dotted_decimal(host: &str) -> bool {
 mod tests {
     use super::*;
 
+    fn lane(mask: u64, at: usize) -> bool {
+        mask >> (8 * at + 7) & 1 == 1
+    }
+
+    /// Every promise of [`plain_lanes`] and [`digit_or_hyphen_lanes`] on `bytes`.
+    fn check_lanes(bytes: [u8; 8]) {
+        let word = u64::from_le_bytes(bytes);
+        let (plain, dots, from_dot) = plain_lanes(word);
+        let (digits_or_hyphens, hyphens) = digit_or_hyphen_lanes(word, from_dot);
+        for mask in [plain, dots, digits_or_hyphens, hyphens] {
+            assert_eq!(mask & !HIGH, 0, "{bytes:?}");
+        }
+        // Exact up to the first non-ASCII lane (all lanes when there is none); lanes above
+        // it may be wrong, but that lane is in no class, so the word is never accepted.
+        let exact = bytes.iter().position(|b| !b.is_ascii()).unwrap_or(7);
+        for (at, &byte) in bytes.iter().enumerate().take(exact + 1) {
+            let why = format!("lane {at} of {bytes:?}");
+            let is_plain = byte.is_ascii_lowercase() || byte == b'.';
+            assert_eq!(lane(plain, at), is_plain, "{why}");
+            let is_other = byte.is_ascii_digit() || byte == b'-';
+            assert_eq!(lane(digits_or_hyphens, at), is_other, "{why}");
+            if byte.is_ascii() {
+                assert_eq!(lane(dots, at), byte == b'.', "{why}");
+                assert_eq!(lane(hyphens, at), byte == b'-', "{why}");
+            }
+        }
+    }
+
     #[test]
-    fn lane_masks_pick_exactly_their_bytes() {
-        for byte in 0..0x80u8 {
-            let word = u64::from_le_bytes([b'!', byte, b'~', byte, 0, byte, 0x7f, byte]);
-            let lanes = |mask: u64| -> Vec<usize> {
-                (0..8)
-                    .filter(|lane| mask >> (8 * lane + 7) & 1 == 1)
-                    .collect()
-            };
-            let expect = |yes: bool| -> Vec<usize> {
-                match yes {
-                    true => vec![1, 3, 5, 7],
-                    false => vec![],
+    fn lane_classes_are_exact_for_every_byte_in_every_lane() {
+        let fillers = [
+            b'a', b'z', b'0', b'9', b'-', b'.', b'/', b':', b'{', 0, 0x7f, 0x80, 0xff,
+        ];
+        for filler in fillers {
+            for at in 0..8 {
+                for byte in 0..=255u8 {
+                    let mut bytes = [filler; 8];
+                    bytes[at] = byte;
+                    check_lanes(bytes);
                 }
-            };
-            assert_eq!(
-                lanes(lanes_equal(word, b'.')),
-                expect(byte == b'.'),
-                "{byte}"
-            );
-            assert_eq!(
-                lanes(lanes_in(word, b'a', b'z')),
-                expect(byte.is_ascii_lowercase()),
-                "{byte}"
-            );
-            assert_eq!(
-                lanes(lanes_in(word, b'0', b'9')),
-                expect(byte.is_ascii_digit()),
-                "{byte}"
-            );
+            }
+        }
+    }
+
+    #[test]
+    fn lane_classes_are_exact_for_every_pair_of_bytes_in_adjacent_lanes() {
+        // A lane affects another only by a carry into the next one.
+        for at in 0..7 {
+            for low in 0..=255u8 {
+                for high in 0..=255u8 {
+                    let mut bytes = [b'k'; 8];
+                    bytes[at] = low;
+                    bytes[at + 1] = high;
+                    check_lanes(bytes);
+                }
+            }
         }
     }
 

@@ -14,6 +14,10 @@ use crate::alphabet::workload::TLDS;
 use crate::rng::{Choices, SplitMix64};
 use crate::text::{self, HostShape, LabelShape, PortText};
 
+mod realistic;
+
+pub use realistic::{realistic_queries, realistic_rules, realistic_tenants, Tenant};
+
 type Rng = SplitMix64;
 
 /// A random label of 4 to 10 letters.

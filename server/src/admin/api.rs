@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use super::diag::{self, Diagnostic};
 use super::reply::Reply;
-use super::request::{error, missing, parse_json, parse_mode, query_pairs, query_value, read_body};
+use super::request::{error, mode_and_value, parse_json_with_mode, read_body};
 use super::state::Admin;
 use super::store::{Change, Outcome, Tag, WriteError};
 use super::tokens::Refusal;
@@ -290,12 +290,8 @@ async fn add_domain(
     if_match: Option<String>,
     label: &str,
 ) -> Reply {
-    let add: AddDomain = match parse_json(body) {
-        Ok(add) => add,
-        Err(reply) => return reply,
-    };
-    let mode = match parse_mode(&add.mode) {
-        Ok(mode) => mode,
+    let (add, mode) = match parse_json_with_mode(body, |add: &AddDomain| &add.mode) {
+        Ok(parsed) => parsed,
         Err(reply) => return reply,
     };
     let note = add.note.filter(|note| !note.trim().is_empty());
@@ -320,11 +316,7 @@ async fn add_domain(
         });
         Ok(Outcome::Put(config))
     });
-    let serving = admin.store.get(tenant).map(|policy| policy.to_config());
-    let result = admin
-        .backend
-        .write(tenant, if_match, label, serving, change)
-        .await;
+    let result = write_over_serving(admin, tenant, if_match, label, change).await;
     written(tenant, result, StatusCode::CREATED, |policy| {
         let rules = policy.rules(mode);
         let index = rules.len().saturating_sub(1);
@@ -341,6 +333,22 @@ async fn add_domain(
     })
 }
 
+/// Writes `change` of one entry as `label`, with the policy this replica serves for the
+/// tenant as its base when the stored one does not build.
+async fn write_over_serving(
+    admin: &Admin,
+    tenant: &str,
+    if_match: Option<String>,
+    label: &str,
+    change: Change<Refused>,
+) -> Result<(Tag, Policy), WriteError<Refused>> {
+    let serving = admin.store.get(tenant).map(|policy| policy.to_config());
+    admin
+        .backend
+        .write(tenant, if_match, label, serving, change)
+        .await
+}
+
 async fn remove_domain(
     admin: &Admin,
     tenant: &str,
@@ -348,16 +356,10 @@ async fn remove_domain(
     if_match: Option<String>,
     label: &str,
 ) -> Reply {
-    let pairs = query_pairs(query);
-    let (Some(mode), Some(pattern)) = (query_value(&pairs, "mode"), query_value(&pairs, "pattern"))
-    else {
-        return missing("mode` and `pattern");
-    };
-    let mode = match parse_mode(mode) {
-        Ok(mode) => mode,
+    let (mode, pattern) = match mode_and_value(query, "pattern") {
+        Ok(found) => found,
         Err(reply) => return reply,
     };
-    let pattern = pattern.to_owned();
     let change: Change<Refused> = Box::new(move |base| {
         let mut config = base.ok_or(Refused::NotListed)?;
         let options = config.options;
@@ -375,11 +377,7 @@ async fn remove_domain(
         }
         Ok(Outcome::Put(config))
     });
-    let serving = admin.store.get(tenant).map(|policy| policy.to_config());
-    let result = admin
-        .backend
-        .write(tenant, if_match, label, serving, change)
-        .await;
+    let result = write_over_serving(admin, tenant, if_match, label, change).await;
     written(tenant, result, StatusCode::OK, |_| json!({}))
 }
 
@@ -448,14 +446,11 @@ struct ValidateRequest {
 }
 
 fn validate(admin: &Admin, body: &[u8]) -> Reply {
-    let request: ValidateRequest = match parse_json(body) {
-        Ok(request) => request,
-        Err(reply) => return reply,
-    };
-    let mode = match parse_mode(&request.mode) {
-        Ok(mode) => mode,
-        Err(reply) => return reply,
-    };
+    let (request, mode) =
+        match parse_json_with_mode(body, |request: &ValidateRequest| &request.mode) {
+            Ok(parsed) => parsed,
+            Err(reply) => return reply,
+        };
     let empty;
     let serving = request.tenant.as_deref().and_then(|t| admin.store.get(t));
     let policy = match &serving {
@@ -478,13 +473,8 @@ fn validate(admin: &Admin, body: &[u8]) -> Reply {
 }
 
 fn check(admin: &Admin, tenant: &str, query: &str) -> Reply {
-    let pairs = query_pairs(query);
-    let (Some(mode), Some(origin)) = (query_value(&pairs, "mode"), query_value(&pairs, "origin"))
-    else {
-        return missing("mode` and `origin");
-    };
-    let mode = match parse_mode(mode) {
-        Ok(mode) => mode,
+    let (mode, origin) = match mode_and_value(query, "origin") {
+        Ok(found) => found,
         Err(reply) => return reply,
     };
     let Some(policy) = admin.store.get(tenant) else {
@@ -493,7 +483,7 @@ fn check(admin: &Admin, tenant: &str, query: &str) -> Reply {
             &json!({"allowed": false, "rule": null, "reason": DenialReason::UnknownTenant.code()}),
         );
     };
-    let decision = policy.check(mode, origin);
+    let decision = policy.check(mode, &origin);
     let body = json!({
         "allowed": decision.is_allowed(),
         "rule": decision.rule().map(|rule| rule.as_str()),

@@ -63,6 +63,17 @@ pub fn parse_json<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Reply>
     })
 }
 
+/// A JSON body and its `mode` field (read by `mode_of`), parsed: a 400 for a body that is
+/// not the JSON expected, a 422 for a mode that is neither `live` nor `test`.
+pub fn parse_json_with_mode<T: for<'de> Deserialize<'de>>(
+    body: &[u8],
+    mode_of: impl FnOnce(&T) -> &str,
+) -> Result<(T, Mode), Reply> {
+    let parsed: T = parse_json(body)?;
+    let mode = parse_mode(mode_of(&parsed))?;
+    Ok((parsed, mode))
+}
+
 pub fn unknown_mode(mode: &str) -> Reply {
     Reply::json(
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -96,6 +107,17 @@ pub fn query_value<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a s
         .iter()
         .find(|(name, _)| name == key)
         .map(|(_, value)| value.as_str())
+}
+
+/// The query's `mode`, parsed, and the value of its parameter `other`: a 400 naming both
+/// when either is missing, a 422 for a mode that is neither `live` nor `test`.
+pub fn mode_and_value(query: &str, other: &str) -> Result<(Mode, String), Reply> {
+    let pairs = query_pairs(query);
+    let (Some(mode), Some(value)) = (query_value(&pairs, "mode"), query_value(&pairs, other))
+    else {
+        return Err(missing(&format!("mode` and `{other}")));
+    };
+    Ok((parse_mode(mode)?, value.to_owned()))
 }
 
 pub fn missing(what: &str) -> Reply {

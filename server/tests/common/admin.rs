@@ -180,6 +180,41 @@ pub fn call(
     send(addr, method, path, &headers, body.as_bytes())
 }
 
+/// `POST /admin/v1/tenants/TENANT/domains` as `token` with the JSON `entry` (`mode`,
+/// `pattern`, maybe `note`), and `If-Match` when `if_match` names a version. `tenant` is
+/// a path segment, percent-encoded as it goes in the URL.
+pub fn add_domain(
+    addr: SocketAddr,
+    token: &str,
+    tenant: &str,
+    entry: serde_json::Value,
+    if_match: Option<&str>,
+) -> Answer {
+    let path = format!("/admin/v1/tenants/{tenant}/domains");
+    let extra: Vec<(&str, &str)> = if_match
+        .map(|etag| ("If-Match", etag))
+        .into_iter()
+        .collect();
+    call(addr, token, "POST", &path, Some(entry), &extra)
+}
+
+/// Writers that add their live pattern to `tenant` at once, each on its admin listener,
+/// as [`OPS`], all with the same `If-Match: etag`: their statuses, sorted. When the store
+/// compares versions, one gets 201 and the others 412.
+pub fn racing_writers(writers: &[(SocketAddr, &str)], tenant: &str, etag: &str) -> Vec<u16> {
+    let racers: Vec<_> = writers
+        .iter()
+        .map(|&(admin, pattern)| {
+            let (tenant, etag) = (tenant.to_owned(), etag.to_owned());
+            let entry = serde_json::json!({"mode": "live", "pattern": pattern});
+            std::thread::spawn(move || add_domain(admin, OPS, &tenant, entry, Some(&etag)).status)
+        })
+        .collect();
+    let mut statuses: Vec<u16> = racers.into_iter().map(|r| r.join().unwrap()).collect();
+    statuses.sort();
+    statuses
+}
+
 /// Whether `origin` is allowed for `tenant` in live mode by the decision listener.
 pub fn live_allowed(replica: &Replica, tenant: &str, origin: &str) -> bool {
     let answer = super::replica::request(

@@ -91,6 +91,17 @@ impl Nginx {
     /// Starts nginx on the shipped configuration in front of `server` and `app`, or `None`
     /// (skip) when nginx is not installed and the run is not CI's.
     pub fn start(server: &Server, app: SocketAddr) -> Option<Nginx> {
+        Self::start_with(server, app, |conf| conf)
+    }
+
+    /// [`start`](Self::start), with `edit` applied to the configuration after its
+    /// addresses are replaced: for what a test adds around the shipped file (a TLS
+    /// listener), never to change what the file does.
+    pub fn start_with(
+        server: &Server,
+        app: SocketAddr,
+        edit: impl Fn(String) -> String,
+    ) -> Option<Nginx> {
         let Some(nginx) = find_program("nginx") else {
             assert!(
                 !required(),
@@ -104,10 +115,12 @@ impl Nginx {
         for _ in 0..5 {
             let prefix = tempfile::tempdir().unwrap();
             let port = free_port();
-            let conf = NGINX_CONF
-                .replace(CONF_LISTEN, &format!("127.0.0.1:{port}"))
-                .replace(CONF_SERVICE, &server.http.to_string())
-                .replace(CONF_APP, &app.to_string());
+            let conf = edit(
+                NGINX_CONF
+                    .replace(CONF_LISTEN, &format!("127.0.0.1:{port}"))
+                    .replace(CONF_SERVICE, &server.http.to_string())
+                    .replace(CONF_APP, &app.to_string()),
+            );
             let conf_path = prefix.path().join("nginx.conf");
             fs::write(&conf_path, conf).unwrap();
             let command = |extra: &[&str]| {
