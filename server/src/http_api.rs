@@ -31,10 +31,6 @@ pub struct App {
     pub decision_cache: DecisionCache,
 }
 
-/// The address of the client, as a request extension the listener sets.
-#[derive(Debug, Clone, Copy)]
-pub struct Peer(pub SocketAddr);
-
 /// The protocol of a decision request: they differ only in the status of an allowed one.
 #[derive(Clone, Copy)]
 enum Gateway {
@@ -44,13 +40,14 @@ enum Gateway {
     Envoy,
 }
 
-/// Answers one request; never fails (errors are answers). A panic while answering is
-/// logged and answered 500.
+/// Answers one request from the client at `peer`; never fails (errors are answers). A
+/// panic while answering is logged and answered 500.
 pub async fn handle<B>(
     app: Arc<App>,
     request: Request<B>,
+    peer: SocketAddr,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
-    Ok(or_internal_error(answer(app, request)).await)
+    Ok(or_internal_error(answer(app, request, peer)).await)
 }
 
 /// The response `answer` gives, or 500 if it panics (the panic is logged by the hook).
@@ -63,7 +60,7 @@ async fn or_internal_error(
     }
 }
 
-async fn answer<B>(app: Arc<App>, request: Request<B>) -> Response<Full<Bytes>> {
+async fn answer<B>(app: Arc<App>, request: Request<B>, peer: SocketAddr) -> Response<Full<Bytes>> {
     let started = Instant::now();
     let path = request.uri().path();
     let response = if path == "/v1/auth" {
@@ -74,7 +71,7 @@ async fn answer<B>(app: Arc<App>, request: Request<B>) -> Response<Full<Bytes>> 
         decision(&app, request, Gateway::Envoy, started)
     } else if let Some(tenant) = path
         .strip_prefix(crate::tenants::PREFIX)
-        .filter(|_| app.tenant_status.allows(peer_of(&request)))
+        .filter(|_| app.tenant_status.allows(Some(peer)))
     {
         let (status, body) = crate::tenants::status(app.feed.store(), &app.content_hashes, tenant);
         let mut response = Response::new(Full::from(body));
@@ -104,10 +101,6 @@ async fn answer<B>(app: Arc<App>, request: Request<B>) -> Response<Full<Bytes>> 
         }
     };
     response
-}
-
-fn peer_of<B>(request: &Request<B>) -> Option<SocketAddr> {
-    request.extensions().get::<Peer>().map(|peer| peer.0)
 }
 
 fn decision<B>(
