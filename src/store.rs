@@ -451,6 +451,25 @@ mod tests {
     }
 
     #[test]
+    fn readers_get_the_arc_that_was_inserted() {
+        // The server's content-hash cache keys on this identity; the entry's own clone of
+        // the policy must not replace it.
+        let store = PolicyStore::<String>::new();
+        let shared = Arc::new(policy("https://a.example"));
+        store.insert("a".into(), Arc::clone(&shared));
+        assert!(Arc::ptr_eq(&store.get("a").unwrap(), &shared));
+        let snapshot = store.snapshot();
+        assert!(Arc::ptr_eq(snapshot.get("a").unwrap(), &shared));
+        assert!(Arc::ptr_eq(snapshot.iter().next().unwrap().1, &shared));
+        let previous = store.insert("a".into(), policy("https://b.example"));
+        assert!(Arc::ptr_eq(&previous.unwrap(), &shared));
+        assert_eq!(
+            store.is_allowed("a", Mode::Live, "https://b.example"),
+            Some(true)
+        );
+    }
+
+    #[test]
     fn store_is_send_sync() {
         fn assert_send_sync<T: Send + Sync>() {}
         assert_send_sync::<PolicyStore<String>>();
