@@ -9,13 +9,17 @@
 #
 # Kinds: floor (GET /healthz), allowed and denied (GET /v1/auth, a live key, an origin of
 # examples/policy.toml and one it denies), preflight (OPTIONS with Origin and
-# Access-Control-Request-Method). Needs valgrind and curl.
+# Access-Control-Request-Method), and floor-headers (GET /healthz with the Origin and
+# Authorization of allowed: the floor of a request that carries what /v1/auth reads, so
+# that allowed - floor-headers is the decision's work without the parsing of those two
+# headers). KINDS="floor allowed" picks some; BIN=path measures another build. Needs
+# valgrind and curl.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 n=${1:-1000}
 shift || true
 extra=("$@")
-bin=target/release/origin-policy-server
+bin=${BIN:-target/release/origin-policy-server}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/policies"
@@ -33,6 +37,7 @@ count() { # KIND REQUESTS -> total instructions
   {
     case $kind in
       floor) path=/healthz ;;
+      floor-headers) path=/healthz; echo 'header = "Origin: https://docs.berbix.com"'; echo 'header = "Authorization: Bearer secret_live_4f9a"' ;;
       allowed) echo 'header = "Origin: https://docs.berbix.com"'; echo 'header = "Authorization: Bearer secret_live_4f9a"' ;;
       denied) echo 'header = "Origin: https://evil.example"'; echo 'header = "Authorization: Bearer secret_live_4f9a"' ;;
       preflight) echo 'header = "Origin: https://docs.berbix.com"'; echo 'header = "Access-Control-Request-Method: POST"'; echo 'request = "OPTIONS"' ;;
@@ -45,7 +50,7 @@ count() { # KIND REQUESTS -> total instructions
   grep -o 'Collected : [0-9]*' "$work/stderr" | awk '{print $3}'
 }
 
-for kind in floor allowed denied preflight; do
+for kind in ${KINDS:-floor floor-headers allowed denied preflight}; do
   one=$(count "$kind" "$n")
   three=$(count "$kind" $((3 * n)))
   echo "$kind: $(((three - one) / (2 * n))) instructions per request"

@@ -7,15 +7,18 @@
 //! (tower-http's `CorsLayer`), the metrics and the denial log.
 
 use std::convert::Infallible;
+use std::future::Future;
+use std::pin::pin;
 use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::request::Parts;
 use http::{Request, Response};
-use origin_policy::middleware::{is_cors_preflight, OriginPolicyLayer, Verdict};
+use origin_policy::middleware::{is_cors_preflight, DenialReason, OriginPolicyLayer, Verdict};
 use origin_policy::store::PolicyStore;
-use origin_policy::Mode;
+use origin_policy::{DenyReason, Mode};
 use tower::util::ServiceFn;
 use tower::{Layer, ServiceExt};
 use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, Cors, CorsLayer};
@@ -228,13 +231,22 @@ impl Decider {
     /// Decides `request` (its body is never read), counts the decision and logs a denial.
     /// `started` is when the request's headers were in hand, for the latency histogram.
     pub async fn decide(&self, request: Request<()>, started: Instant) -> Answer {
-        let (parts, ()) = request.into_parts();
+        self.decide_parts(request.into_parts().0, started)
+    }
+
+    /// [`decide`](Self::decide) for the parts of a request, at once: nothing in a decision
+    /// waits, so the HTTP front end calls it without a future (whose state would be one
+    /// more copy of the request).
+    pub fn decide_parts(&self, parts: Parts, started: Instant) -> Answer {
         if let Some(mode) = self.flow_mode(parts.uri.path()) {
             return self.decide_flow(&parts, mode, started);
         }
         match self.layer.decide(&parts) {
             Verdict::Allow { mode, .. } => {
-                let grant = self.grant(parts).await;
+                let grant = match is_cors_preflight(&parts) {
+                    true => self.grant(parts),
+                    false => HeaderMap::new(),
+                };
                 self.metrics
                     .record_decision(Outcome::Allowed, mode, started.elapsed());
                 Answer {
@@ -250,7 +262,10 @@ impl Decider {
                 // Passes as an allowed request does, preflight grant included, so that the
                 // browser goes on; recorded as `would_deny` (the hook logged it).
                 let code = reason.code();
-                let grant = self.grant(parts).await;
+                let grant = match is_cors_preflight(&parts) {
+                    true => self.grant(parts),
+                    false => HeaderMap::new(),
+                };
                 self.metrics
                     .record_decision(Outcome::WouldDeny(code), mode, started.elapsed());
                 Answer {
@@ -271,7 +286,10 @@ impl Decider {
                     reason: Some(code),
                     report_only: None,
                     mode,
-                    grant: self.readable_denial(&parts),
+                    grant: match may_be_readable(reason) {
+                        true => self.readable_denial(&parts),
+                        false => HeaderMap::new(),
+                    },
                     frame: None,
                 }
             }
@@ -295,19 +313,42 @@ impl Decider {
         }
     }
 
-    /// tower-http's CORS grant for an allowed CORS preflight ([`is_cors_preflight`]):
+    /// tower-http's CORS grant for an allowed CORS preflight ([`is_cors_preflight`], which
+    /// the caller checks, so that other requests are not moved here):
     /// `Access-Control-Allow-Origin`, the methods and headers asked for, the max age and
     /// `Vary`. Other allowed requests get none: their response is the upstream's, whose
     /// `Access-Control-Allow-Origin` the application or the gateway gives (nginx can echo
     /// `$http_origin`, since only allowed requests reach it), and building it here would
     /// cost every allowed request about as much as the decision itself.
-    async fn grant(&self, parts: Parts) -> HeaderMap {
-        if !is_cors_preflight(&parts) {
-            return HeaderMap::new();
-        }
+    ///
+    /// `CorsLayer` answers a preflight itself, without its inner service (which is always
+    /// ready anyway), so its future is ready when first polled; were it not, the preflight
+    /// would get no grant, and the browser would not send the request.
+    fn grant(&self, parts: Parts) -> HeaderMap {
         let request = Request::from_parts(parts, ());
-        let Ok(response) = self.cors.clone().oneshot(request).await;
-        response.into_parts().0.headers
+        let answer = pin!(self.cors.clone().oneshot(request));
+        match answer.poll(&mut Context::from_waker(Waker::noop())) {
+            Poll::Ready(Ok(response)) => response.into_parts().0.headers,
+            Poll::Pending => HeaderMap::new(),
+        }
+    }
+}
+
+/// Whether a denial for `reason` can have a readable-denial grant
+/// ([`Decider::readable_denial`]): not when the tenant has no policy, the request no single
+/// visible-ASCII `Origin`, or an origin that no policy can allow (opaque, malformed), for
+/// which that function finds no grant anyway; a shortcut that spares those denials its
+/// second tenant lookup and check.
+fn may_be_readable(reason: DenialReason) -> bool {
+    match reason {
+        DenialReason::UnknownTenant
+        | DenialReason::MissingOrigin
+        | DenialReason::MultipleOrigins
+        | DenialReason::NonUtf8Origin
+        | DenialReason::Policy(DenyReason::Opaque | DenyReason::Malformed(_)) => false,
+        // No mode (its origin may be allowed in a mode), an origin no rule of its mode
+        // allows, and reasons of a later library.
+        _ => true,
     }
 }
 

@@ -7,12 +7,13 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use http::header::{self, HeaderName, HeaderValue};
+use http::header::{self, HeaderValue};
 use http::{Request, Response, StatusCode};
 use http_body_util::Full;
 
-use crate::decide::{reason_value, Decider, MODE_HEADER, REASON_HEADER, REPORT_ONLY_HEADER};
+use crate::decide::{reason_value, Decider};
 use crate::decision_cache::{Asked, DecisionCache};
+use crate::denial_headers::{denial_headers, MODE, REASON, REPORT_ONLY};
 use crate::feed::Feed;
 use crate::metrics::Metrics;
 use crate::panics::CatchPanic;
@@ -30,10 +31,6 @@ pub struct App {
     pub decision_cache: DecisionCache,
 }
 
-/// The address of the client, as a request extension the listener sets.
-#[derive(Debug, Clone, Copy)]
-pub struct Peer(pub SocketAddr);
-
 /// The protocol of a decision request: they differ only in the status of an allowed one.
 #[derive(Clone, Copy)]
 enum Gateway {
@@ -43,13 +40,14 @@ enum Gateway {
     Envoy,
 }
 
-/// Answers one request; never fails (errors are answers). A panic while answering is
-/// logged and answered 500.
+/// Answers one request from the client at `peer`; never fails (errors are answers). A
+/// panic while answering is logged and answered 500.
 pub async fn handle<B>(
     app: Arc<App>,
     request: Request<B>,
+    peer: SocketAddr,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
-    Ok(or_internal_error(answer(app, request)).await)
+    Ok(or_internal_error(answer(app, request, peer)).await)
 }
 
 /// The response `answer` gives, or 500 if it panics (the panic is logged by the hook).
@@ -62,18 +60,18 @@ async fn or_internal_error(
     }
 }
 
-async fn answer<B>(app: Arc<App>, request: Request<B>) -> Response<Full<Bytes>> {
+async fn answer<B>(app: Arc<App>, request: Request<B>, peer: SocketAddr) -> Response<Full<Bytes>> {
     let started = Instant::now();
     let path = request.uri().path();
     let response = if path == "/v1/auth" {
-        decision(&app, request, Gateway::Nginx, started).await
+        decision(&app, request, Gateway::Nginx, started)
     } else if path == "/v1/frame-ancestors" {
         frame_ancestors(&app, request)
     } else if path == "/v1/envoy" || path.starts_with("/v1/envoy/") {
-        decision(&app, request, Gateway::Envoy, started).await
+        decision(&app, request, Gateway::Envoy, started)
     } else if let Some(tenant) = path
         .strip_prefix(crate::tenants::PREFIX)
-        .filter(|_| app.tenant_status.allows(peer_of(&request)))
+        .filter(|_| app.tenant_status.allows(Some(peer)))
     {
         let (status, body) = crate::tenants::status(app.feed.store(), &app.content_hashes, tenant);
         let mut response = Response::new(Full::from(body));
@@ -105,11 +103,7 @@ async fn answer<B>(app: Arc<App>, request: Request<B>) -> Response<Full<Bytes>> 
     response
 }
 
-fn peer_of<B>(request: &Request<B>) -> Option<SocketAddr> {
-    request.extensions().get::<Peer>().map(|peer| peer.0)
-}
-
-async fn decision<B>(
+fn decision<B>(
     app: &App,
     request: Request<B>,
     gateway: Gateway,
@@ -118,10 +112,7 @@ async fn decision<B>(
     // The body is never read: the decision is in the headers.
     let (parts, _) = request.into_parts();
     let asked = Asked::of(&parts);
-    let answer = app
-        .decider
-        .decide(Request::from_parts(parts, ()), started)
-        .await;
+    let answer = app.decider.decide_parts(parts, started);
     let mut response = Response::new(Full::default());
     *response.status_mut() = match (answer.allowed, gateway) {
         (true, Gateway::Nginx) => StatusCode::NO_CONTENT,
@@ -129,20 +120,23 @@ async fn decision<B>(
         (false, _) => StatusCode::FORBIDDEN,
     };
     let headers = response.headers_mut();
+    // A denial's reason and mode come with its map, built once per reason and mode; its
+    // `Cache-Control` (there already: a new entry would grow the cloned map) is replaced.
+    if let Some(code) = answer.reason {
+        *headers = denial_headers(code, answer.mode);
+    } else if let Some(mode) = answer.mode {
+        headers.insert(MODE, HeaderValue::from_static(mode.as_str()));
+    }
     headers.insert(
         header::CACHE_CONTROL,
         app.decision_cache.decision(asked, &answer),
     );
-    if let Some(code) = answer.reason {
-        headers.insert(REASON_HEADER, reason_value(code));
-    }
-    if let Some(mode) = answer.mode {
-        headers.insert(MODE_HEADER, HeaderValue::from_static(mode.as_str()));
-    }
     if let Some(code) = answer.report_only {
-        headers.insert(REPORT_ONLY_HEADER, reason_value(code));
+        headers.insert(REPORT_ONLY, reason_value(code));
     }
-    headers.extend(answer.grant);
+    if !answer.grant.is_empty() {
+        headers.extend(answer.grant);
+    }
     if let Some((name, value)) = answer.frame {
         headers.append(name, value);
     }
@@ -167,11 +161,7 @@ fn frame_ancestors<B>(app: &App, request: Request<B>) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::default());
     let (status, name, value) = match app.decider.frame_ancestors(&parts, mode) {
         Ok((name, value)) => (StatusCode::NO_CONTENT, name, value),
-        Err(refusal) => (
-            StatusCode::FORBIDDEN,
-            HeaderName::from_static(REASON_HEADER),
-            reason_value(refusal.code()),
-        ),
+        Err(refusal) => (StatusCode::FORBIDDEN, REASON, reason_value(refusal.code())),
     };
     *response.status_mut() = status;
     let headers = response.headers_mut();

@@ -65,7 +65,10 @@ struct OneLine<'a, 'writer>(&'a mut Writer<'writer>);
 
 impl fmt::Write for OneLine<'_, '_> {
     fn write_str(&mut self, mut text: &str) -> fmt::Result {
-        while let Some(at) = text.find(['\n', '\r']) {
+        // A byte scan: both are ASCII, so `at` is a character boundary (a `char` pattern
+        // would decode every character of every field of every line).
+        let line_break = |text: &str| text.bytes().position(|byte| byte == b'\n' || byte == b'\r');
+        while let Some(at) = line_break(text) {
             self.0.write_str(&text[..at])?;
             self.0.write_str(if text.as_bytes()[at] == b'\n' {
                 "\\n"

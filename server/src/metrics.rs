@@ -15,15 +15,9 @@ use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 
 use crate::db::metrics::PostgresMetrics;
+use decisions::{DecisionCounters, DecisionLabels};
 
-/// The labels of a decision: `allowed` or `denied`, the reason code (`allowed` for an
-/// allowed request) and the mode (`none` without one, as for a CORS preflight).
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct DecisionLabels {
-    result: &'static str,
-    reason: &'static str,
-    mode: &'static str,
-}
+mod decisions;
 
 /// The label of a tenant source (`directory`, later `postgres`).
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -40,7 +34,7 @@ struct BuildLabels {
 /// Every metric, registered once; handles are cheap to update from any thread.
 pub struct Metrics {
     registry: Registry,
-    decisions: Family<DecisionLabels, Counter>,
+    decisions: DecisionCounters,
     decision_seconds: Histogram,
     initial_loads: Family<SourceLabels, Counter>,
     last_load: Family<SourceLabels, Gauge<f64, AtomicU64>>,
@@ -137,7 +131,7 @@ impl Metrics {
         }
         Metrics {
             registry,
-            decisions,
+            decisions: DecisionCounters::new(decisions),
             decision_seconds,
             initial_loads,
             last_load,
@@ -156,18 +150,11 @@ impl Metrics {
 
     pub fn record_decision(&self, outcome: Outcome, mode: Option<Mode>, took: Duration) {
         let (result, reason) = match outcome {
-            Outcome::Allowed => ("allowed", "allowed"),
-            Outcome::Denied(code) => ("denied", code),
-            Outcome::WouldDeny(code) => ("would_deny", code),
+            Outcome::Allowed => (0, "allowed"),
+            Outcome::Denied(code) => (1, code),
+            Outcome::WouldDeny(code) => (2, code),
         };
-        let mode = mode.map_or("none", Mode::as_str);
-        self.decisions
-            .get_or_create(&DecisionLabels {
-                result,
-                reason,
-                mode,
-            })
-            .inc();
+        self.decisions.inc(result, reason, mode);
         self.decision_seconds.observe(took.as_secs_f64());
     }
 

@@ -9,6 +9,7 @@
 use std::convert::Infallible;
 use std::fmt;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,7 +32,7 @@ pub use crate::decision_cache::DEFAULT_MAX_AGE_SECONDS as DEFAULT_DECISION_MAX_A
 use crate::feed::Feed;
 use crate::grpc::{AuthorizationServer, CheckService};
 use crate::grpc_connections::{self, ConnectionLimits};
-use crate::http_api::{handle, App, Peer};
+use crate::http_api::{handle, App};
 use crate::logging::DenialLog;
 use crate::metrics::Metrics;
 pub use crate::policy_file::Limits;
@@ -238,7 +239,7 @@ impl Server {
                 ) {
                     Ok(admin) => {
                         let admin = Arc::new(admin);
-                        let handler = move |request| admin::handle(admin.clone(), request);
+                        let handler = move |request, _| admin::handle(admin.clone(), request);
                         Some(tokio::spawn(serve_http(listener, handler, stopped.clone())))
                     }
                     Err(error) => {
@@ -261,7 +262,7 @@ impl Server {
             content_hashes: Default::default(),
             decision_cache: DecisionCache::new(config.decision_max_age),
         });
-        let handler = move |request| handle(app.clone(), request);
+        let handler = move |request, peer| handle(app.clone(), request, peer);
         let http = tokio::spawn(serve_http(listeners.http, handler, stopped.clone()));
         let limits = ConnectionLimits {
             max: config.grpc_max_connections.max(1),
@@ -300,10 +301,11 @@ impl Server {
     }
 }
 
-/// Serves HTTP/1.1 on `listener` with `handler` until `stop`, then drains.
+/// Serves HTTP/1.1 on `listener` with `handler` until `stop`, then drains. The handler
+/// gets each request with its client's address.
 async fn serve_http<F, Fut>(listener: TcpListener, handler: F, mut stop: watch::Receiver<bool>)
 where
-    F: Fn(Request<Incoming>) -> Fut + Clone + Send + Sync + 'static,
+    F: Fn(Request<Incoming>, SocketAddr) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = Result<Response<Full<Bytes>>, Infallible>> + Send + 'static,
 {
     let mut builder = http1::Builder::new();
@@ -328,11 +330,10 @@ where
         };
         let _ = stream.set_nodelay(true);
         let handler = handler.clone();
-        // The peer's address goes with each request, for the handlers that restrict by it.
-        let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
-            request.extensions_mut().insert(Peer(peer));
-            handler(request)
-        });
+        // The peer's address goes with each request, for the handlers that restrict by it
+        // (an argument: a request extension would cost every request a map).
+        let service =
+            hyper::service::service_fn(move |request: Request<Incoming>| handler(request, peer));
         let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
             if let Err(error) = connection.await {

@@ -275,3 +275,42 @@ async fn a_preflight_is_decided_in_any_mode_and_granted_by_tower_http() {
     assert!(answer.allowed);
     assert!(answer.grant.is_empty());
 }
+
+#[test]
+fn the_server_s_own_codes_have_slots() {
+    for code in [MALFORMED_REQUEST, REQUEST_TOO_LARGE] {
+        assert!(crate::reason_codes::slot(code).is_some(), "{code}");
+    }
+}
+
+#[tokio::test]
+async fn the_denials_spared_the_readable_grant_would_get_none() {
+    // `may_be_readable` skips `readable_denial` for these reasons; the full function finds
+    // no grant for them either, even where the tenant allows the origin in some mode.
+    let live: (&str, &[u8]) = ("authorization", b"Bearer secret_live_k");
+    let test: (&str, &[u8]) = ("origin", b"http://localhost:3000");
+    let decider = decider();
+    for headers in [
+        vec![live, test, ("x-tenant", b"globex")],
+        vec![live, test, ("x-tenant", b"acme"), ("x-tenant", b"acme")],
+        vec![live],
+        vec![live, test, test],
+        vec![live, ("origin", b"http://l\xe9calhost:3000")],
+        vec![live, ("origin", b"null")],
+        vec![live, ("origin", b"http://localhost:3000/path")],
+    ] {
+        let parts = request("GET", &headers).into_parts().0;
+        let Verdict::Deny { reason, .. } = decider.layer.decide(&parts) else {
+            panic!("{headers:?} is not denied");
+        };
+        assert!(!may_be_readable(reason), "{reason:?}");
+        assert!(decider.readable_denial(&parts).is_empty(), "{headers:?}");
+    }
+    for reason in [
+        DenialReason::NoMode,
+        DenialReason::Policy(DenyReason::NoMatchingRule),
+        DenialReason::Policy(DenyReason::PublicSuffixBoundary),
+    ] {
+        assert!(may_be_readable(reason), "{reason:?}");
+    }
+}
