@@ -7,8 +7,9 @@
 //! origin's host for exact rules, then each parent domain, longest first, for wildcard
 //! rules: at most one probe per label, whatever the number of rules. Parents with more
 //! labels than the longest wildcard base of the (mode, scheme), or fewer than the shortest,
-//! are not probed at all, and neither is a key length that no key of its kind has (a
-//! 64-bit mask of lengths modulo 64). The first hit is the most specific rule, so the walk
+//! are not probed at all, nor is a host whose byte length no exact key has (a 64-bit mask
+//! of lengths modulo 64), nor a parent that a Bloom filter of the bases, keyed by the
+//! parent's length and first eight bytes, says is none ([`filter`]). The first hit is the most specific rule, so the walk
 //! can stop there.
 //!
 //! Label wildcards (`pr-*.base`) of one (mode, scheme, base) form a group, keyed in the
@@ -66,7 +67,7 @@ use crate::origin::Origin;
 use crate::public_suffix::{self, BelowBase};
 use crate::rule::{Rule, Shape};
 use crate::scheme::Scheme;
-use filter::{Filter, Lengths};
+use filter::{fingerprint, Keys, Lengths};
 use label_wildcard::LabelWildcards;
 use runs::{Runs, RunsBuilder};
 use suffix_hash::{SuffixHasher, Suffixes};
@@ -125,8 +126,10 @@ pub(crate) struct Index {
     table: Table,
     /// The runs of rules that share a slot.
     runs: Runs,
-    /// Per (mode, scheme) slot.
-    filters: [Filter; 4],
+    /// The exact keys and `*.` bases of every (mode, scheme) slot, for skipping probes.
+    keys: Keys,
+    /// The byte lengths of exact keys, per (mode, scheme) slot.
+    exact: [Lengths; 4],
     /// The fewest and most labels of a `*.` base, per slot; `max_base == 0` when there is
     /// no such wildcard.
     min_base: [u8; 4],
@@ -195,7 +198,9 @@ impl Index {
         let rules = &rules[..rules.len().min(MAX_RULES)];
         let hasher = SuffixHasher::default();
         let mut table = Table::with_entries(rules.len());
-        let mut filters = [Filter::default(); 4];
+        let bases = rules.iter().filter(|rule| kind(rule) == Kind::Subdomains);
+        let mut keys = Keys::with_room(bases.count());
+        let mut exact = [Lengths::default(); 4];
         let (mut min_base, mut max_base) = ([u8::MAX; 4], [0u8; 4]);
         let mut older = Older(vec![None; rules.len()]);
         let mut labels: Option<Box<Labels>> = None;
@@ -224,9 +229,9 @@ impl Index {
                         chained = true;
                     }
                     if kind == Kind::Exact {
-                        filters[slot].exact.insert(key.len());
+                        exact[slot].insert(key.len());
                     } else {
-                        filters[slot].bases.insert(key.len());
+                        keys.insert(slot, fingerprint(key, 0));
                         let count = u8::try_from(label_count(key)).unwrap_or(u8::MAX);
                         min_base[slot] = min_base[slot].min(count);
                         max_base[slot] = max_base[slot].max(count);
@@ -270,7 +275,8 @@ impl Index {
         Index {
             table,
             runs,
-            filters,
+            keys,
+            exact,
             min_base,
             max_base,
             hasher,
@@ -402,11 +408,10 @@ impl Index {
         origin: &Origin<'_>,
     ) -> Result<RuleId, Miss> {
         let slot = slot(mode, origin.scheme());
-        let filter = self.filters[slot];
         let host = origin.host();
         let port = origin.port();
         let mut suffixes = Suffixes::new(self.hasher, host.as_bytes());
-        if filter.exact.may_contain(host.len()) {
+        if self.exact[slot].may_contain(host.len()) {
             let hash = suffixes.hash_from(0);
             let class = Class::new(slot, Kind::Exact);
             if let Some(rule) = self.find(rules, class, host.as_bytes(), hash, port) {
@@ -448,10 +453,13 @@ impl Index {
                 deep = Some(start);
                 start
             };
-            let parent = host.as_bytes().get(start..).unwrap_or_default();
-            if !filter.bases.may_contain(parent.len()) {
+            if !self
+                .keys
+                .may_contain(slot, fingerprint(host.as_bytes(), start))
+            {
                 continue;
             }
+            let parent = host.as_bytes().get(start..).unwrap_or_default();
             let hash = suffixes.hash_from(start);
             if let Some(rule) = self.find(rules, class, parent, hash, port) {
                 return Self::wildcard_hit(rules, host, parent.len(), rule);
