@@ -122,6 +122,18 @@ fn high_port(rng: &mut Rng) -> u16 {
     rng.between(1024, 65535) as u16
 }
 
+/// A port variant of the workloads that have them: an earlier exact host (one of `exact`,
+/// indices into `out`) again, on an explicit port above 1023, or 1 in 10 on `*`.
+fn port_variant(rng: &mut Rng, out: &[GenRule], exact: &[usize]) -> GenRule {
+    let earlier = out[exact[rng.below(exact.len())]].clone();
+    let port = if rng.percent(10) {
+        Port::Any
+    } else {
+        Port::Exact(high_port(rng))
+    };
+    GenRule { port, ..earlier }
+}
+
 fn port(rng: &mut Rng) -> Port {
     match rng.below(100) {
         0..=19 => Port::Exact(high_port(rng)),
@@ -473,13 +485,8 @@ pub fn sized_rules(n: usize, seed: u64) -> Vec<GenRule> {
     while out.len() < n {
         let kind = rng.below(100);
         if kind >= 90 && !exact.is_empty() {
-            let earlier = out[exact[rng.below(exact.len())]].clone();
-            let port = if rng.percent(10) {
-                Port::Any
-            } else {
-                Port::Exact(high_port(&mut rng))
-            };
-            out.push(GenRule { port, ..earlier });
+            let variant = port_variant(&mut rng, &out, &exact);
+            out.push(variant);
             continue;
         }
         let mode = if rng.percent(50) {

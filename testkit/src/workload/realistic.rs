@@ -8,7 +8,7 @@
 
 use origin_policy::Mode;
 
-use super::{high_port, GenRule, Port, Query, Rng};
+use super::{high_port, port_variant, GenRule, Port, Query, Rng};
 use crate::alphabet::workload::TLDS;
 use crate::rng::Choices;
 use crate::text::{self, LabelShape};
@@ -70,13 +70,8 @@ pub fn realistic_rules(n: usize, seed: u64) -> Vec<GenRule> {
     while out.len() < n {
         let kind = rng.below(100);
         if kind >= 90 && !exact.is_empty() {
-            let earlier = out[exact[rng.below(exact.len())]].clone();
-            let port = if rng.percent(10) {
-                Port::Any
-            } else {
-                Port::Exact(high_port(&mut rng))
-            };
-            out.push(GenRule { port, ..earlier });
+            let variant = port_variant(&mut rng, &out, &exact);
+            out.push(variant);
             continue;
         }
         let wildcard = (60..90).contains(&kind);
