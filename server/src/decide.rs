@@ -75,6 +75,32 @@ pub struct Answer {
     pub frame: Option<(HeaderName, HeaderValue)>,
 }
 
+impl Answer {
+    /// An allowed request, with the headers the gateway copies onto its response.
+    fn allowed(grant: HeaderMap, frame: Option<(HeaderName, HeaderValue)>) -> Self {
+        Answer {
+            allowed: true,
+            reason: None,
+            report_only: None,
+            mode: None,
+            grant,
+            frame,
+        }
+    }
+
+    /// A denied request, for `reason`, with the grant that makes its 403 readable (if any).
+    fn denied(reason: &'static str, mode: Option<Mode>, grant: HeaderMap) -> Self {
+        Answer {
+            allowed: false,
+            reason: Some(reason),
+            report_only: None,
+            mode,
+            grant,
+            frame: None,
+        }
+    }
+}
+
 /// Why a frame-ancestors question has no directive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FrameRefusal {
@@ -188,14 +214,7 @@ impl Decider {
             Ok(frame) => {
                 self.metrics
                     .record_decision(Outcome::Allowed, mode, started.elapsed());
-                Answer {
-                    allowed: true,
-                    reason: None,
-                    report_only: None,
-                    mode: None,
-                    grant: HeaderMap::new(),
-                    frame: Some(frame),
-                }
+                Answer::allowed(HeaderMap::new(), Some(frame))
             }
             Err(refusal) => self.deny_unreadable(refusal.code(), started),
         }
@@ -243,55 +262,32 @@ impl Decider {
         }
         match self.layer.decide(&parts) {
             Verdict::Allow { mode, .. } => {
-                let grant = match is_cors_preflight(&parts) {
-                    true => self.grant(parts),
-                    false => HeaderMap::new(),
-                };
+                let grant = self.preflight_grant(parts);
                 self.metrics
                     .record_decision(Outcome::Allowed, mode, started.elapsed());
-                Answer {
-                    allowed: true,
-                    reason: None,
-                    report_only: None,
-                    mode: None,
-                    grant,
-                    frame: None,
-                }
+                Answer::allowed(grant, None)
             }
             Verdict::WouldDeny { mode, reason, .. } => {
                 // Passes as an allowed request does, preflight grant included, so that the
                 // browser goes on; recorded as `would_deny` (the hook logged it).
                 let code = reason.code();
-                let grant = match is_cors_preflight(&parts) {
-                    true => self.grant(parts),
-                    false => HeaderMap::new(),
-                };
+                let grant = self.preflight_grant(parts);
                 self.metrics
                     .record_decision(Outcome::WouldDeny(code), mode, started.elapsed());
                 Answer {
-                    allowed: true,
-                    reason: None,
                     report_only: Some(code),
-                    mode: None,
-                    grant,
-                    frame: None,
+                    ..Answer::allowed(grant, None)
                 }
             }
             Verdict::Deny { mode, reason, .. } => {
                 let code = reason.code();
                 self.metrics
                     .record_decision(Outcome::Denied(code), mode, started.elapsed());
-                Answer {
-                    allowed: false,
-                    reason: Some(code),
-                    report_only: None,
-                    mode,
-                    grant: match may_be_readable(reason) {
-                        true => self.readable_denial(&parts),
-                        false => HeaderMap::new(),
-                    },
-                    frame: None,
-                }
+                let grant = match may_be_readable(reason) {
+                    true => self.readable_denial(&parts),
+                    false => HeaderMap::new(),
+                };
+                Answer::denied(code, mode, grant)
             }
             // `Verdict` may grow; what this server does not know, it denies.
             _ => self.deny_unreadable(MALFORMED_REQUEST, started),
@@ -303,18 +299,10 @@ impl Decider {
     pub fn deny_unreadable(&self, reason: &'static str, started: Instant) -> Answer {
         self.metrics
             .record_decision(Outcome::Denied(reason), None, started.elapsed());
-        Answer {
-            allowed: false,
-            reason: Some(reason),
-            report_only: None,
-            mode: None,
-            grant: HeaderMap::new(),
-            frame: None,
-        }
+        Answer::denied(reason, None, HeaderMap::new())
     }
 
-    /// tower-http's CORS grant for an allowed CORS preflight ([`is_cors_preflight`], which
-    /// the caller checks, so that other requests are not moved here):
+    /// tower-http's CORS grant for an allowed CORS preflight ([`is_cors_preflight`]):
     /// `Access-Control-Allow-Origin`, the methods and headers asked for, the max age and
     /// `Vary`. Other allowed requests get none: their response is the upstream's, whose
     /// `Access-Control-Allow-Origin` the application or the gateway gives (nginx can echo
@@ -324,7 +312,10 @@ impl Decider {
     /// `CorsLayer` answers a preflight itself, without its inner service (which is always
     /// ready anyway), so its future is ready when first polled; were it not, the preflight
     /// would get no grant, and the browser would not send the request.
-    fn grant(&self, parts: Parts) -> HeaderMap {
+    fn preflight_grant(&self, parts: Parts) -> HeaderMap {
+        if !is_cors_preflight(&parts) {
+            return HeaderMap::new();
+        }
         let request = Request::from_parts(parts, ());
         let answer = pin!(self.cors.clone().oneshot(request));
         match answer.poll(&mut Context::from_waker(Waker::noop())) {
